@@ -1,0 +1,57 @@
+//! The process environment, read once into a struct and passed down, so tests need no global state.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Everything ai-commit reads from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `OLLAMA_HOST`: Ollama's address, overriding the config files.
+    pub ollama_host: Option<String>,
+    /// `AI_COMMIT_MODEL`: the model, overriding the config files.
+    pub ai_commit_model: Option<String>,
+    /// `AI_COMMIT_CONFIG`: the user's config file, instead of the XDG location.
+    pub ai_commit_config: Option<PathBuf>,
+    /// `XDG_CONFIG_HOME`.
+    pub xdg_config_home: Option<PathBuf>,
+    /// `HOME`.
+    pub home: Option<PathBuf>,
+    /// `GIT_EDITOR`: git sets it to `:` when no editor will run (`--no-edit`, `-m`).
+    pub git_editor: Option<OsString>,
+    /// `GIT_WORK_TREE`, which git re-exports as a relative `.` to hooks.
+    pub git_work_tree: Option<PathBuf>,
+    /// The current directory (git runs hooks at the top of the work tree).
+    pub cwd: Option<PathBuf>,
+    /// Whether stderr is a terminal (the spinner only runs there).
+    pub stderr_is_terminal: bool,
+}
+
+impl Environment {
+    /// Reads the real process environment.
+    pub fn from_process() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Environment {
+            ollama_host: var("OLLAMA_HOST"),
+            ai_commit_model: var("AI_COMMIT_MODEL"),
+            ai_commit_config: path("AI_COMMIT_CONFIG"),
+            xdg_config_home: path("XDG_CONFIG_HOME"),
+            home: path("HOME"),
+            git_editor: std::env::var_os("GIT_EDITOR"),
+            git_work_tree: path("GIT_WORK_TREE"),
+            cwd: std::env::current_dir().ok(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// True when git will not open an editor on the message: then comment lines would be
+    /// committed as they are, so none may be written.
+    pub fn no_editor(&self) -> bool {
+        self.git_editor.as_deref().is_some_and(|e| e == ":")
+    }
+}

@@ -1,0 +1,24 @@
+//! Rendering a failed command for a person: `error: ...`, each `caused by: ...`, then a `hint:`.
+
+use std::error::Error;
+use std::io::Write;
+
+/// Writes `err` and its causes to stderr, with an optional hint.
+pub fn report(err: &dyn Error, hint: Option<&str>) {
+    let mut out = std::io::stderr().lock();
+    // Nothing sensible is left to do if stderr itself fails.
+    let _ = writeln!(out, "error: {err}");
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let _ = writeln!(out, "caused by: {c}");
+        cause = c.source();
+    }
+    if let Some(h) = hint {
+        let _ = writeln!(out, "hint: {h}");
+    }
+}
+
+/// A failure with no error value behind it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Plain(pub String);

@@ -1,0 +1,339 @@
+//! Everything that reads the repository: the staged changes as owned data (libgit2, with
+//! `git diff --cached` as the fallback where libgit2 cannot read the repository) and the few
+//! settings of git's own that shape the message file. The only module that uses git2.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Patch, Repository};
+
+use crate::diff::{parse_patch, FileChange, Hunk, Status};
+use crate::env::Environment;
+
+/// Files larger than this are summarised as binary instead of being diffed line by line.
+const MAX_DIFFED_FILE: i64 = 16 << 20;
+/// Beyond this many candidates, rename detection is skipped: it is quadratic.
+const RENAME_LIMIT: usize = 1000;
+
+/// A repository operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// Neither libgit2 nor the git CLI found a repository here.
+    #[error("not inside a git repository")]
+    NotARepository,
+    /// libgit2 failed and so did `git diff --cached`.
+    #[error(
+        "could not read the staged changes (libgit2: {libgit2}); `git diff --cached` failed too"
+    )]
+    Diff {
+        /// What libgit2 said.
+        libgit2: git2::Error,
+        /// Why the git CLI fallback failed.
+        #[source]
+        cli: CliError,
+    },
+}
+
+/// Running the git CLI failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// git could not be started.
+    #[error("could not run git")]
+    Spawn(#[source] std::io::Error),
+    /// git ran and failed.
+    #[error("`git {args}` failed: {stderr}")]
+    Failed {
+        /// The arguments.
+        args: String,
+        /// Its first line of stderr.
+        stderr: String,
+    },
+}
+
+/// Which tree the index is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// `HEAD` (or the empty tree on an unborn branch): a new commit.
+    Head,
+    /// `HEAD^` (or the empty tree for a root commit): `--amend` replaces HEAD.
+    HeadParent,
+}
+
+/// The staged changes and where they were read.
+#[derive(Debug)]
+pub struct Staged {
+    /// The changed files.
+    pub files: Vec<FileChange>,
+    /// Top of the work tree, where the repository's config file lives; `None` when bare.
+    pub work_tree: Option<PathBuf>,
+    /// Set when libgit2 could not read the repository and `git diff --cached` was used.
+    pub via_cli: Option<String>,
+}
+
+/// Reads the staged changes of the repository the environment points at, exactly as git will
+/// commit them (GIT_INDEX_FILE is honoured: `git commit -a` and `git commit <paths>` use
+/// temporary indexes).
+pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError> {
+    absolutise_work_tree(env);
+    let libgit2_error = match Repository::open_from_env() {
+        Ok(repo) => match read_with_libgit2(&repo, base) {
+            Ok(files) => {
+                return Ok(Staged {
+                    files,
+                    work_tree: repo.workdir().map(Path::to_path_buf),
+                    via_cli: None,
+                })
+            }
+            Err(e) => e,
+        },
+        Err(e) if e.code() == ErrorCode::NotFound => {
+            // libgit2 may also fail to *find* repositories it cannot read (reftable).
+            if git_cli(env, &["rev-parse", "--git-dir"]).is_err() {
+                return Err(GitError::NotARepository);
+            }
+            e
+        }
+        Err(e) => e,
+    };
+    let via_cli = Some(libgit2_error.message().to_string());
+    let work_tree = git_cli(env, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|s| PathBuf::from(s.trim_end_matches('\n')))
+        .filter(|p| !p.as_os_str().is_empty());
+    match read_with_cli(env, base) {
+        Ok(files) => Ok(Staged {
+            files,
+            work_tree,
+            via_cli,
+        }),
+        Err(cli) => Err(GitError::Diff {
+            libgit2: libgit2_error,
+            cli,
+        }),
+    }
+}
+
+/// git exports `GIT_WORK_TREE=.` to hooks when the user set one; libgit2 resolves a relative
+/// work tree against the git dir, not the current directory, so make it absolute first.
+fn absolutise_work_tree(env: &Environment) {
+    if let (Some(wt), Some(cwd)) = (&env.git_work_tree, &env.cwd) {
+        if wt.is_relative() {
+            // Single-threaded here: this runs before any thread is started.
+            std::env::set_var("GIT_WORK_TREE", cwd.join(wt));
+        }
+    }
+}
+
+fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, git2::Error> {
+    let head = match repo.head() {
+        Ok(head) => head.peel_to_commit()?,
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    match base {
+        Base::Head => head.tree().map(Some),
+        Base::HeadParent => match head.parent(0) {
+            Ok(parent) => parent.tree().map(Some),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, git2::Error> {
+    let index = repo.index()?;
+    let tree = base_tree(repo, base)?;
+    let mut opts = DiffOptions::new();
+    opts.include_typechange(true)
+        .context_lines(3)
+        .max_size(MAX_DIFFED_FILE);
+    let mut diff = repo.diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut opts))?;
+    let mut find = DiffFindOptions::new();
+    find.renames(true).rename_limit(RENAME_LIMIT);
+    diff.find_similar(Some(&mut find))?;
+
+    let mut files = Vec::with_capacity(diff.deltas().len());
+    for (i, delta) in diff.deltas().enumerate() {
+        let status = match delta.status() {
+            Delta::Added => Status::Added,
+            Delta::Deleted => Status::Deleted,
+            Delta::Renamed => Status::Renamed,
+            Delta::Copied => Status::Copied,
+            Delta::Typechange => Status::TypeChanged,
+            _ => Status::Modified,
+        };
+        let path_of = |f: git2::DiffFile<'_>| {
+            f.path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let (old_path, new_path) = (path_of(delta.old_file()), path_of(delta.new_file()));
+        let mut change = FileChange::new(
+            if status == Status::Deleted {
+                old_path.clone()
+            } else {
+                new_path.clone()
+            },
+            status,
+        );
+        if matches!(status, Status::Renamed | Status::Copied) && old_path != new_path {
+            change.old_path = Some(old_path);
+        }
+        let (old_mode, new_mode) = (delta.old_file().mode(), delta.new_file().mode());
+        if old_mode == FileMode::Commit || new_mode == FileMode::Commit {
+            change.submodule = Some((
+                delta.old_file().id().to_string(),
+                delta.new_file().id().to_string(),
+            ));
+            files.push(change);
+            continue;
+        }
+        if status == Status::Modified && old_mode != new_mode {
+            change.mode_change = Some((u32::from(old_mode) & 0o177777, u32::from(new_mode)));
+        }
+        let patch = Patch::from_diff(&diff, i)?;
+        if delta.flags().is_binary() {
+            change.binary = true;
+        } else if let Some(patch) = patch {
+            let (_, added, removed) = patch.line_stats()?;
+            change.added = added;
+            change.removed = removed;
+            for h in 0..patch.num_hunks() {
+                let (hunk, lines) = patch.hunk(h)?;
+                let mut body = String::new();
+                for l in 0..lines {
+                    let line = patch.line_in_hunk(h, l)?;
+                    let origin = line.origin();
+                    if !matches!(origin, '+' | '-' | ' ') {
+                        continue; // end-of-file newline markers
+                    }
+                    body.push(origin);
+                    body.push_str(&String::from_utf8_lossy(line.content()));
+                    if !body.ends_with('\n') {
+                        body.push('\n');
+                    }
+                }
+                change.hunks.push(Hunk {
+                    header: String::from_utf8_lossy(hunk.header())
+                        .trim_end()
+                        .to_string(),
+                    body,
+                });
+            }
+        }
+        files.push(change);
+    }
+    Ok(files)
+}
+
+fn read_with_cli(env: &Environment, base: Base) -> Result<Vec<FileChange>, CliError> {
+    let mut args = vec![
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--cached",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--find-renames",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--submodule=short",
+    ];
+    if base == Base::HeadParent && git_cli(env, &["rev-parse", "--verify", "-q", "HEAD^"]).is_ok() {
+        args.push("HEAD^");
+    }
+    git_cli(env, &args).map(|out| parse_patch(&out))
+}
+
+/// Runs git in the current directory with the hook's environment, returning stdout.
+fn git_cli(env: &Environment, args: &[&str]) -> Result<String, CliError> {
+    let mut cmd = Command::new("git");
+    cmd.args(args);
+    if let Some(cwd) = &env.cwd {
+        cmd.current_dir(cwd);
+    }
+    let out = cmd.output().map_err(CliError::Spawn)?;
+    if !out.status.success() {
+        return Err(CliError::Failed {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Top of the work tree of the repository the environment points at, if any.
+pub fn work_tree(env: &Environment) -> Option<PathBuf> {
+    absolutise_work_tree(env);
+    match Repository::open_from_env() {
+        Ok(repo) => repo.workdir().map(Path::to_path_buf),
+        Err(_) => git_cli(env, &["rev-parse", "--show-toplevel"])
+            .ok()
+            .map(|s| PathBuf::from(s.trim_end_matches('\n')))
+            .filter(|p| !p.as_os_str().is_empty()),
+    }
+}
+
+/// git's settings that decide how the message file may be written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageSettings {
+    /// `core.commentString` / `core.commentChar`, the last one set; `None` when unset.
+    pub comment: Option<String>,
+    /// `commit.cleanup`, lowercased; `None` when unset.
+    pub cleanup: Option<String>,
+}
+
+/// Reads the comment prefix and cleanup mode with git itself, so that precedence between
+/// `core.commentChar` and `core.commentString` (the last one read wins) is exactly git's.
+pub fn message_settings(env: &Environment) -> MessageSettings {
+    let pattern = r"^(core\.comment(char|string)|commit\.cleanup)$";
+    match git_cli(env, &["config", "-z", "--get-regexp", pattern]) {
+        Ok(out) => parse_message_settings(&out),
+        Err(_) => MessageSettings::default(),
+    }
+}
+
+fn parse_message_settings(out: &str) -> MessageSettings {
+    let mut settings = MessageSettings::default();
+    for entry in out.split('\0') {
+        let (key, value) = entry.split_once('\n').unwrap_or((entry, ""));
+        match key {
+            "core.commentchar" | "core.commentstring" => settings.comment = Some(value.into()),
+            "commit.cleanup" => settings.cleanup = Some(value.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    settings
+}
+
+/// Path of the directory holding this repository's hooks, as git resolves it
+/// (`core.hooksPath` included).
+pub fn hooks_dir(env: &Environment) -> Result<PathBuf, CliError> {
+    let out = git_cli(
+        env,
+        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+    )?;
+    Ok(PathBuf::from(out.trim_end_matches('\n')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_comment_setting_wins() {
+        let out = "core.commentchar\n;\0core.commentstring\n//\0commit.cleanup\nScissors\0";
+        let s = parse_message_settings(out);
+        assert_eq!(s.comment.as_deref(), Some("//"));
+        assert_eq!(s.cleanup.as_deref(), Some("scissors"));
+        let s = parse_message_settings("core.commentstring\n//\0core.commentchar\nauto\0");
+        assert_eq!(s.comment.as_deref(), Some("auto"));
+    }
+}

@@ -1,0 +1,114 @@
+//! The `prepare-commit-msg` contract: which commits get a message, and writing it into git's
+//! message file without losing anything. Never fails: every problem becomes one stderr line.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Flags, Source};
+use crate::env::Environment;
+use crate::generate::{generate, Outcome};
+use crate::git::{self, Base};
+use crate::msgfile::{comment_prefix, compose, write_atomically};
+
+/// The arguments git passes the hook.
+#[derive(Debug, Clone)]
+pub struct HookArgs {
+    /// The message file.
+    pub msgfile: PathBuf,
+    /// How the commit was started (absent for a plain `git commit`).
+    pub source: Option<String>,
+    /// The commit for `commit` sources.
+    pub rev: Option<String>,
+}
+
+/// What the hook did, for its one stderr line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookReport {
+    /// The source is not one we write for: nothing was opened or said.
+    Skipped,
+    /// Something stopped us before a message could be written; the file is untouched.
+    Untouched(String),
+    /// The file was written (or left as it was, for `fallback = "none"`).
+    Done(String),
+}
+
+impl HookReport {
+    /// The line for stderr, if any.
+    pub fn line(&self) -> Option<String> {
+        match self {
+            HookReport::Skipped => None,
+            HookReport::Untouched(why) => Some(format!("ai-commit: {why}; message left as it was")),
+            HookReport::Done(what) => Some(format!("ai-commit: {what}")),
+        }
+    }
+}
+
+/// Runs the hook. Returns what happened; the caller prints it and exits 0 in every case.
+pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
+    let Some(source) = Source::from_hook_arg(args.source.as_deref()) else {
+        return HookReport::Skipped;
+    };
+    // git runs hooks at the top of the work tree, so the repository file is found without
+    // opening the repository: a skipped source (every rebase pick) costs two file reads.
+    let loaded = config::load(env, env.cwd.as_deref(), flags);
+    if !loaded.config.sources.value.contains(&source) {
+        return HookReport::Skipped;
+    }
+    let config_note = match loaded.errors.first() {
+        Some(e) => format!(" (config skipped: {e})"),
+        None => String::new(),
+    };
+    let existing = match std::fs::read(&args.msgfile) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return HookReport::Untouched(format!(
+                "cannot read {}: {e}{config_note}",
+                args.msgfile.display()
+            ))
+        }
+    };
+    if is_read_only(&args.msgfile) {
+        return HookReport::Untouched(format!("{} is read-only", args.msgfile.display()));
+    }
+    let base = if source == Source::Commit {
+        Base::HeadParent
+    } else {
+        Base::Head
+    };
+    let staged = match git::staged_changes(env, base) {
+        Ok(staged) => staged,
+        Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
+    };
+    if staged.files.is_empty() {
+        return HookReport::Untouched(format!("nothing staged{config_note}"));
+    }
+    let outcome = generate(env, &loaded.config, &staged.files);
+    let note = note_line(env, &existing, &outcome);
+    let new = compose(&existing, outcome.message.as_deref(), note.as_deref());
+    if new != existing {
+        if let Err(e) = write_atomically(&args.msgfile, &new) {
+            return HookReport::Untouched(format!("cannot write {}: {e}", args.msgfile.display()));
+        }
+    }
+    HookReport::Done(format!("{}{config_note}", outcome.describe()))
+}
+
+/// The comment line under the message, only when git will strip comments: with no editor
+/// (`GIT_EDITOR=:`) or a cleanup mode that keeps them, a comment would be committed.
+fn note_line(env: &Environment, existing: &[u8], outcome: &Outcome) -> Option<String> {
+    if env.no_editor() {
+        return None;
+    }
+    let settings = git::message_settings(env);
+    if !matches!(
+        settings.cleanup.as_deref(),
+        None | Some("default" | "strip")
+    ) {
+        return None;
+    }
+    let prefix = comment_prefix(settings.comment.as_deref(), existing);
+    Some(format!("{prefix} ai-commit: {}", outcome.describe()))
+}
+
+fn is_read_only(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
+}

@@ -1,0 +1,23 @@
+//! ai-commit drafts commit messages for `git commit` with a local model, and never breaks a
+//! commit: `hook` is git's prepare-commit-msg hook, `generate` prints a message to stdout.
+//!
+//! Pipeline: [`git`] reads the staged changes -> [`prompt`] fits them into the model's window
+//! -> [`llm`] asks the model within one deadline -> [`message`] cleans the reply ->
+//! [`summary`] stands in when that fails -> [`msgfile`] writes it above git's own text.
+
+pub mod cli;
+pub mod config;
+pub mod diff;
+pub mod env;
+pub mod error;
+pub mod generate;
+pub mod git;
+pub mod hook;
+pub mod install;
+pub mod llm;
+pub mod message;
+pub mod msgfile;
+pub mod prompt;
+pub mod run;
+pub mod spinner;
+pub mod summary;

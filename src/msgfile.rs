@@ -1,0 +1,177 @@
+//! The commit message file: where git's comment prefix is, and how a generated message goes in
+//! above everything git and the person already put there. Pure functions plus one atomic write.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// The characters git picks from for `core.commentChar=auto`, in its order.
+const AUTO_CANDIDATES: &[u8] = b"#;@!$%^&|:";
+/// What follows the comment prefix on the `git commit -v` scissors line.
+const SCISSORS_TAIL: &str = " ------------------------ >8 ------------------------";
+
+/// The comment prefix git uses in this file: the configured one, or for `auto` the one git
+/// actually chose, read from its own comment lines (`git config` still says `auto`).
+pub fn comment_prefix(configured: Option<&str>, existing: &[u8]) -> String {
+    match configured {
+        Some("auto") => detect_auto_prefix(existing).unwrap_or_else(|| "#".to_string()),
+        Some(p) if !p.is_empty() => p.to_string(),
+        _ => "#".to_string(),
+    }
+}
+
+fn detect_auto_prefix(existing: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(existing);
+    let lines: Vec<&str> = text.lines().collect();
+    // The scissors line names the prefix exactly; otherwise git's comment block ends the file.
+    if let Some(line) = lines.iter().find(|l| l.ends_with(SCISSORS_TAIL)) {
+        let prefix = &line[..line.len() - SCISSORS_TAIL.len()];
+        if !prefix.is_empty() {
+            return Some(prefix.to_string());
+        }
+    }
+    let last = lines.iter().rev().find(|l| !l.trim().is_empty())?;
+    let first = *last.as_bytes().first()?;
+    AUTO_CANDIDATES
+        .contains(&first)
+        .then(|| (first as char).to_string())
+}
+
+/// The new file text: `message` at the top, then the optional comment `note` (already prefixed),
+/// then a blank line and everything that was there, byte for byte. Returns `existing`
+/// unchanged when it already starts with the same block, so running twice changes nothing.
+pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Vec<u8> {
+    let mut block = String::new();
+    if let Some(m) = message {
+        block.push_str(m.trim_end_matches('\n'));
+        block.push('\n');
+    }
+    if let Some(n) = note {
+        block.push_str(n);
+        block.push('\n');
+    }
+    if block.is_empty() || existing.starts_with(block.as_bytes()) {
+        return existing.to_vec();
+    }
+    let mut out = Vec::with_capacity(block.len() + 1 + existing.len());
+    out.extend_from_slice(block.as_bytes());
+    // Keep the person's or the template's first line apart from the message: a paragraph
+    // break, not a run-on subject.
+    if !existing.is_empty() && !existing.starts_with(b"\n") && !existing.starts_with(b"\r\n") {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(existing);
+    out
+}
+
+/// Replaces the file's content atomically: a temporary file in the same directory, renamed
+/// over it, so an interruption leaves either the old or the new text, never half of one.
+pub fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "COMMIT_EDITMSG".into());
+    let tmp = dir.join(format!(".{name}.ai-commit-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(content)?;
+        file.sync_all()?;
+        if let Ok(meta) = fs::metadata(path) {
+            fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: the temporary file is ours and useless now.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EDITOR_FILE: &str = "\n# Please enter the commit message for your changes. Lines starting\n# with '#' will be ignored.\n#\n# On branch main\n";
+
+    fn s(v: Vec<u8>) -> String {
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn message_and_note_go_above_git_comments() {
+        let out = compose(
+            EDITOR_FILE.as_bytes(),
+            Some("Fix bug"),
+            Some("# ai-commit: x"),
+        );
+        assert_eq!(s(out), format!("Fix bug\n# ai-commit: x\n{EDITOR_FILE}"));
+    }
+
+    #[test]
+    fn template_text_stays_below_after_a_blank_line() {
+        let existing = "Ticket: \n\n# Please enter\n";
+        let out = compose(existing.as_bytes(), Some("Fix bug\n\nBody."), None);
+        assert_eq!(s(out), "Fix bug\n\nBody.\n\nTicket: \n\n# Please enter\n");
+    }
+
+    #[test]
+    fn scissors_section_stays_at_the_bottom() {
+        let existing = "\n# Please enter\n# ------------------------ >8 ------------------------\n# Do not modify\ndiff --git a/x b/x\n";
+        let out = s(compose(existing.as_bytes(), Some("Add x"), None));
+        assert!(out.starts_with("Add x\n"));
+        assert!(out.ends_with(existing));
+    }
+
+    #[test]
+    fn empty_file_gets_only_the_message() {
+        assert_eq!(s(compose(b"", Some("Add x"), None)), "Add x\n");
+    }
+
+    #[test]
+    fn running_twice_changes_nothing() {
+        let once = compose(
+            EDITOR_FILE.as_bytes(),
+            Some("Fix bug"),
+            Some("# ai-commit: x"),
+        );
+        let twice = compose(&once, Some("Fix bug"), Some("# ai-commit: x"));
+        assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn non_utf8_text_is_kept_byte_for_byte() {
+        let existing = b"caf\xe9\n# c\n";
+        let out = compose(existing, Some("Add x"), None);
+        assert!(out.ends_with(existing));
+    }
+
+    #[test]
+    fn nothing_to_write_leaves_the_file_alone() {
+        assert_eq!(compose(b"abc", None, None), b"abc".to_vec());
+    }
+
+    #[test]
+    fn auto_prefix_is_read_from_gits_own_lines() {
+        let file = b"# a template line\n\n; Please enter the commit message\n; On branch main\n";
+        assert_eq!(comment_prefix(Some("auto"), file), ";");
+        let verbose = b"\n; Please\n; ------------------------ >8 ------------------------\n; Do not\ndiff --git a/x b/x\n+x\n";
+        assert_eq!(comment_prefix(Some("auto"), verbose), ";");
+        assert_eq!(comment_prefix(Some("//"), b""), "//");
+        assert_eq!(comment_prefix(None, b""), "#");
+    }
+
+    #[test]
+    fn atomic_write_replaces_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("COMMIT_EDITMSG");
+        fs::write(&path, "old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

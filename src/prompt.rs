@@ -1,0 +1,340 @@
+//! The messages sent to the model: the instructions, then the staged change fitted into the
+//! context window. Pure: staged changes and settings in, text out.
+//!
+//! Ollama does not reject a prompt longer than `num_ctx`: it silently drops the middle, and the
+//! instructions at the head are lost with it. So the prompt is fitted here, with a token estimate
+//! that errs on the side of counting too many.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::diff::{FileChange, Status};
+
+/// Lockfiles and other machine-written files: their diffs say nothing a message needs.
+const LOCKFILES: &[&str] = &[
+    "Cargo.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "go.sum",
+    "flake.lock",
+    "mix.lock",
+    "pubspec.lock",
+    "Podfile.lock",
+    "packages.lock.json",
+    "gradle.lockfile",
+];
+
+/// Tokens kept free for the chat template's own markup around the two messages.
+const TEMPLATE_OVERHEAD: usize = 64;
+/// The file list may use at most this share of the room, so that a huge change still shows
+/// some diff.
+const LIST_SHARE: f64 = 0.4;
+
+/// What the prompt is built from.
+#[derive(Debug, Clone)]
+pub struct PromptSettings {
+    /// The system instructions.
+    pub instructions: String,
+    /// The model's context window in tokens.
+    pub num_ctx: usize,
+    /// Tokens reserved for the answer.
+    pub num_predict: usize,
+    /// Globs of paths whose diff is never sent.
+    pub exclude: Vec<String>,
+}
+
+/// The two messages and what they cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The system message.
+    pub system: String,
+    /// The user message: the file list and as much diff as fits.
+    pub user: String,
+    /// Estimated tokens of both messages.
+    pub estimated_tokens: usize,
+    /// Whether any part of the change was left out to fit the window.
+    pub cut: bool,
+}
+
+/// A conservative token count: about 2.5 bytes per token, which over-counts ordinary code and
+/// prose for the tokenizers of common small models (3.5 to 4.5 bytes per token), so that the
+/// real prompt stays inside the window.
+pub fn estimate_tokens(text: &str) -> usize {
+    (text.len() * 2).div_ceil(5)
+}
+
+/// Builds the prompt for `files` within the settings' window.
+pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
+    let excluded = exclusion_set(&settings.exclude);
+    let system = settings.instructions.clone();
+    let reserved = estimate_tokens(&system) + settings.num_predict + TEMPLATE_OVERHEAD;
+    // 5% margin on top of the estimate for what the estimate cannot see.
+    let room = (settings.num_ctx.saturating_sub(reserved) * 95 / 100).max(64);
+
+    let (list, list_cut) = file_list(files, &excluded, (room as f64 * LIST_SHARE) as usize);
+    let mut user = list;
+    let mut used = estimate_tokens(&user);
+
+    let sections: Vec<String> = files
+        .iter()
+        .filter(|f| shows_diff(f, &excluded))
+        .map(render_file)
+        .collect();
+    let mut diff_cut = false;
+    if !sections.is_empty() {
+        let header = "\nDiff:\n";
+        used += estimate_tokens(header);
+        let budget = room.saturating_sub(used);
+        let sizes: Vec<usize> = sections.iter().map(|s| estimate_tokens(s)).collect();
+        let shares = share_out(&sizes, budget);
+        user.push_str(header);
+        for (section, share) in sections.iter().zip(shares) {
+            let (text, cut) = take_tokens(section, share);
+            diff_cut |= cut;
+            user.push_str(&text);
+        }
+    }
+    let estimated_tokens = estimate_tokens(&system) + estimate_tokens(&user);
+    Prompt {
+        system,
+        user,
+        estimated_tokens,
+        cut: list_cut || diff_cut,
+    }
+}
+
+fn exclusion_set(globs: &[String]) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        // Invalid globs were rejected when the config was loaded.
+        if let Ok(glob) = GlobBuilder::new(g).build() {
+            builder.add(glob);
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+fn is_lockfile(f: &FileChange) -> bool {
+    LOCKFILES.contains(&f.file_name())
+}
+
+fn shows_diff(f: &FileChange, excluded: &GlobSet) -> bool {
+    !f.hunks.is_empty() && !f.binary && !is_lockfile(f) && !excluded.is_match(&f.path)
+}
+
+/// One line per file: status, path, line counts and what kind of change it is.
+fn file_list(files: &[FileChange], excluded: &GlobSet, budget: usize) -> (String, bool) {
+    let added: usize = files.iter().map(|f| f.added).sum();
+    let removed: usize = files.iter().map(|f| f.removed).sum();
+    let mut out = format!("Changed files ({}, +{added} -{removed}):\n", files.len());
+    let mut used = estimate_tokens(&out);
+    for (i, f) in files.iter().enumerate() {
+        let line = list_line(f, excluded);
+        let cost = estimate_tokens(&line);
+        if used + cost > budget {
+            let rest = files.len() - i;
+            out.push_str(&format!("... and {rest} more files\n"));
+            return (out, true);
+        }
+        used += cost;
+        out.push_str(&line);
+    }
+    (out, false)
+}
+
+fn list_line(f: &FileChange, excluded: &GlobSet) -> String {
+    let code = match f.status {
+        Status::Added => "A",
+        Status::Deleted => "D",
+        Status::Modified => "M",
+        Status::Renamed => "R",
+        Status::Copied => "C",
+        Status::TypeChanged => "T",
+    };
+    let path = match &f.old_path {
+        Some(old) => format!("{old} -> {}", f.path),
+        None => f.path.clone(),
+    };
+    let mut line = format!("{code} {path}");
+    if let Some((old, new)) = &f.submodule {
+        line.push_str(&format!(" (submodule {} -> {})", short(old), short(new)));
+    } else if f.binary {
+        line.push_str(" (binary)");
+    } else {
+        if f.added > 0 {
+            line.push_str(&format!(" +{}", f.added));
+        }
+        if f.removed > 0 {
+            line.push_str(&format!(" -{}", f.removed));
+        }
+        if let Some((old, new)) = f.mode_change {
+            line.push_str(&format!(" (mode {old:o} -> {new:o})"));
+        }
+        if !f.hunks.is_empty() {
+            if is_lockfile(f) {
+                line.push_str(" (lockfile, diff not shown)");
+            } else if excluded.is_match(&f.path) {
+                line.push_str(" (excluded, diff not shown)");
+            }
+        }
+    }
+    line.push('\n');
+    line
+}
+
+fn short(id: &str) -> &str {
+    id.get(..7).unwrap_or(id)
+}
+
+fn render_file(f: &FileChange) -> String {
+    let what = match f.status {
+        Status::Added => " (new file)",
+        Status::Deleted => " (deleted)",
+        _ => "",
+    };
+    let mut out = format!("--- {}{what}\n", f.path);
+    for h in &f.hunks {
+        out.push_str(&h.header);
+        out.push('\n');
+        out.push_str(&h.body);
+    }
+    out
+}
+
+/// Splits `budget` among sections: small ones whole, the rest in equal shares (water-filling),
+/// so one huge file cannot crowd out every other file's diff.
+fn share_out(sizes: &[usize], budget: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| sizes[i]);
+    let mut shares = vec![0; sizes.len()];
+    let mut left = budget;
+    for (n, &i) in order.iter().enumerate() {
+        let fair = left / (sizes.len() - n);
+        shares[i] = sizes[i].min(fair);
+        left -= shares[i];
+    }
+    shares
+}
+
+/// The first lines of `section` within `tokens`, with a note of what was left out.
+fn take_tokens(section: &str, tokens: usize) -> (String, bool) {
+    if estimate_tokens(section) <= tokens {
+        return (section.to_string(), false);
+    }
+    let note_room = 16;
+    let mut out = String::new();
+    let mut used = 0;
+    let mut lines = section.split_inclusive('\n');
+    for line in lines.by_ref() {
+        let cost = estimate_tokens(line);
+        if used + cost + note_room > tokens {
+            let rest = 1 + lines.count();
+            if !out.is_empty() {
+                out.push_str(&format!("[... {rest} more lines of this file not shown]\n"));
+            }
+            return (out, true);
+        }
+        used += cost;
+        out.push_str(line);
+    }
+    (out, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Hunk;
+
+    fn settings(num_ctx: usize) -> PromptSettings {
+        PromptSettings {
+            instructions: "Write a commit message.".into(),
+            num_ctx,
+            num_predict: 128,
+            exclude: vec!["docs/generated/**".into()],
+        }
+    }
+
+    fn text_file(path: &str, lines: usize) -> FileChange {
+        let mut f = FileChange::new(path, Status::Modified);
+        let body: String = (0..lines)
+            .map(|i| format!("+line {i} of {path}\n"))
+            .collect();
+        f.added = lines;
+        f.hunks.push(Hunk {
+            header: format!("@@ -0,0 +1,{lines} @@"),
+            body,
+        });
+        f
+    }
+
+    #[test]
+    fn small_change_is_sent_whole() {
+        let files = vec![text_file("src/a.rs", 3)];
+        let p = build(&files, &settings(8192));
+        assert!(!p.cut);
+        assert!(p
+            .user
+            .starts_with("Changed files (1, +3 -0):\nM src/a.rs +3\n"));
+        assert!(p
+            .user
+            .contains("--- src/a.rs\n@@ -0,0 +1,3 @@\n+line 0 of src/a.rs\n"));
+    }
+
+    #[test]
+    fn huge_change_fits_the_window_and_says_what_was_cut() {
+        let files = vec![text_file("journal.txt", 46_505), text_file("src/b.rs", 5)];
+        let s = settings(4096);
+        let p = build(&files, &s);
+        assert!(p.cut);
+        assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
+        // The small file is whole even though the big one came first.
+        assert!(p.user.contains("+line 4 of src/b.rs\n"));
+        assert!(p.user.contains("more lines of this file not shown]"));
+    }
+
+    #[test]
+    fn thousands_of_files_keep_the_list_bounded() {
+        let files: Vec<_> = (0..2000)
+            .map(|i| text_file(&format!("src/m{i}.rs"), 2))
+            .collect();
+        let s = settings(8192);
+        let p = build(&files, &s);
+        assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
+        assert!(p.user.contains("more files\n"));
+        assert!(p.user.contains("\nDiff:\n"));
+    }
+
+    #[test]
+    fn lockfiles_binaries_and_excluded_paths_are_names_only() {
+        let mut bin = FileChange::new("logo.png", Status::Added);
+        bin.binary = true;
+        let files = vec![
+            text_file("Cargo.lock", 10),
+            text_file("docs/generated/api.md", 10),
+            bin,
+        ];
+        let p = build(&files, &settings(8192));
+        assert!(p
+            .user
+            .contains("M Cargo.lock +10 (lockfile, diff not shown)\n"));
+        assert!(p
+            .user
+            .contains("M docs/generated/api.md +10 (excluded, diff not shown)\n"));
+        assert!(p.user.contains("A logo.png (binary)\n"));
+        assert!(!p.user.contains("Diff:"));
+    }
+
+    #[test]
+    fn shares_favour_small_sections() {
+        assert_eq!(share_out(&[100, 10, 1000], 300), vec![100, 10, 190]);
+        assert_eq!(share_out(&[5, 5], 100), vec![5, 5]);
+    }
+}

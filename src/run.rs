@@ -1,0 +1,127 @@
+//! Carries out a parsed command line and says how it went as an exit code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, GenerateArgs, HookArgs, Overrides};
+use crate::config::{self, Fallback, Flags};
+use crate::env::Environment;
+use crate::error::{report, Plain};
+use crate::generate::generate;
+use crate::git::{self, Base};
+use crate::{hook, install};
+
+/// Runs the command; the hook always succeeds.
+pub fn run(cli: Cli, env: &Environment) -> ExitCode {
+    let flags = flags(&cli.overrides);
+    match cli.command {
+        None => run_generate(env, &flags, &cli.generate),
+        Some(Command::Generate(args)) => run_generate(env, &flags, &args),
+        Some(Command::Hook(args)) => run_hook(env, &flags, args),
+        Some(Command::Install { force }) => match install::install(env, force) {
+            Ok((path, done)) => {
+                println!("ai-commit: {done} {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e, e.hint()),
+        },
+        Some(Command::Uninstall) => match install::uninstall(env) {
+            Ok((path, done)) => {
+                println!("ai-commit: {} {done}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e, e.hint()),
+        },
+        Some(Command::Config { prompt }) => run_config(env, &flags, prompt),
+    }
+}
+
+fn flags(o: &Overrides) -> Flags {
+    Flags {
+        model: o.model.clone(),
+        host: o.host.clone(),
+        timeout: o.timeout,
+    }
+}
+
+fn fail(err: &dyn std::error::Error, hint: Option<&str>) -> ExitCode {
+    report(err, hint);
+    ExitCode::FAILURE
+}
+
+/// The hook: whatever happens, one line on stderr at most and exit 0.
+fn run_hook(env: &Environment, flags: &Flags, args: HookArgs) -> ExitCode {
+    let args = hook::HookArgs {
+        msgfile: args.msgfile,
+        source: args.source,
+        rev: args.rev,
+    };
+    if let Some(line) = hook::run(env, &args, flags).line() {
+        eprintln!("{line}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCode {
+    let staged = match git::staged_changes(env, Base::Head) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, None),
+    };
+    let mut loaded = config::load(env, staged.work_tree.as_deref(), flags);
+    for e in &loaded.errors {
+        eprintln!("ai-commit: warning: config skipped: {e}");
+    }
+    if staged.files.is_empty() {
+        let err = Plain("nothing is staged".into());
+        return fail(&err, Some("stage changes with `git add` first"));
+    }
+    if args.no_fallback {
+        loaded.config.fallback.value = Fallback::None;
+    }
+    let outcome = generate(env, &loaded.config, &staged.files);
+    match &outcome.message {
+        Some(message) => {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{message}")
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                // The reader went away (a closed pipe): nothing more to say to it.
+                return ExitCode::FAILURE;
+            }
+            eprintln!("ai-commit: {}", outcome.describe());
+            ExitCode::SUCCESS
+        }
+        None => fail(&Plain(outcome.describe()), None),
+    }
+}
+
+fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
+    let work_tree = git::work_tree(env);
+    let loaded = config::load(env, work_tree.as_deref(), flags);
+    if prompt {
+        println!("{}", loaded.config.instructions());
+    } else {
+        match config::user_file(env) {
+            Some(p) => println!("# user file: {}", p.display()),
+            None => println!("# user file: none (HOME is not set)"),
+        }
+        if let Some(top) = &work_tree {
+            println!(
+                "# repository file: {}",
+                top.join(config::REPO_FILE).display()
+            );
+        }
+        print!("{}", loaded.config.render());
+    }
+    if loaded.errors.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    for e in &loaded.errors {
+        report(
+            e,
+            Some("the file was skipped; the values above come from the other layers"),
+        );
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,184 @@
+//! The fallback message: a short deterministic summary of the staged files, in the style a
+//! person writes by hand (`Update journal.txt`, `Add parser.rs, update lib.rs and 2 more files`).
+
+use crate::diff::{FileChange, Status};
+
+/// How many files a summary names before counting the rest.
+const NAMED: usize = 2;
+
+/// A one-line summary of `files` of at most `max_len` characters, or `None` when nothing is
+/// staged.
+pub fn summarize(files: &[FileChange], max_len: usize) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
+    // Name all when there are few; otherwise the first NAMED and count the rest, dropping
+    // names until it fits.
+    let mut named = if files.len() <= NAMED + 1 {
+        files.len()
+    } else {
+        NAMED
+    };
+    loop {
+        let line = render(files, named);
+        if line.chars().count() <= max_len || named == 0 {
+            return Some(line);
+        }
+        named -= 1;
+    }
+}
+
+fn verb(status: Status) -> &'static str {
+    match status {
+        Status::Added | Status::Copied => "add",
+        Status::Deleted => "remove",
+        Status::Renamed => "rename",
+        Status::Modified | Status::TypeChanged => "update",
+    }
+}
+
+fn render(files: &[FileChange], named: usize) -> String {
+    if named == 0 {
+        let verbs: Vec<&str> = files.iter().map(|f| verb(f.status)).collect();
+        let verb = if verbs.iter().all(|v| *v == verbs[0]) {
+            verbs[0]
+        } else {
+            "change"
+        };
+        return capitalise(&format!("{verb} {} files", files.len()));
+    }
+    // Group the named files by verb, keeping first-seen order: "add a.rs and b.rs, update c.rs".
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for f in &files[..named] {
+        let name = match (&f.old_path, f.status) {
+            (Some(old), Status::Renamed) => {
+                let old_name = old.rsplit('/').next().unwrap_or(old);
+                if old_name == f.file_name() {
+                    format!("{} to {}", old, parent_or_top(&f.path))
+                } else {
+                    format!("{old_name} to {}", f.file_name())
+                }
+            }
+            _ => f.file_name().to_string(),
+        };
+        match groups.iter_mut().find(|(v, _)| *v == verb(f.status)) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((verb(f.status), vec![name])),
+        }
+    }
+    let mut phrases: Vec<String> = groups
+        .into_iter()
+        .map(|(verb, names)| format!("{verb} {}", join_names(&names)))
+        .collect();
+    let rest = files.len() - named;
+    if rest > 0 {
+        let noun = if rest == 1 { "file" } else { "files" };
+        phrases.push(format!("{rest} more {noun}"));
+    }
+    // "update a.rs and b.rs, remove c.rs": a second "and" would blur which verb goes with what.
+    if phrases.len() > 1
+        && phrases[..phrases.len() - 1]
+            .iter()
+            .any(|p| p.contains(" and "))
+    {
+        return capitalise(&phrases.join(", "));
+    }
+    capitalise(&join_names(&phrases))
+}
+
+fn parent_or_top(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/"),
+        None => "the top level".to_string(),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_names(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(path: &str, status: Status) -> FileChange {
+        FileChange::new(path, status)
+    }
+
+    #[test]
+    fn one_file() {
+        let files = [f("notes/journal.txt", Status::Modified)];
+        assert_eq!(summarize(&files, 72).unwrap(), "Update journal.txt");
+    }
+
+    #[test]
+    fn mixed_changes_name_two_and_count_the_rest() {
+        let files = [
+            f("src/parser.rs", Status::Added),
+            f("src/lib.rs", Status::Modified),
+            f("src/main.rs", Status::Modified),
+            f("README.md", Status::Modified),
+        ];
+        assert_eq!(
+            summarize(&files, 72).unwrap(),
+            "Add parser.rs, update lib.rs and 2 more files"
+        );
+    }
+
+    #[test]
+    fn same_verb_is_grouped() {
+        let files = [
+            f("a.rs", Status::Modified),
+            f("b.rs", Status::Modified),
+            f("c.rs", Status::Deleted),
+        ];
+        assert_eq!(
+            summarize(&files, 72).unwrap(),
+            "Update a.rs and b.rs, remove c.rs"
+        );
+    }
+
+    #[test]
+    fn renames_say_from_and_to() {
+        let mut r = f("src/new_name.rs", Status::Renamed);
+        r.old_path = Some("src/old_name.rs".into());
+        assert_eq!(
+            summarize(&[r], 72).unwrap(),
+            "Rename old_name.rs to new_name.rs"
+        );
+        let mut m = f("lib/util.rs", Status::Renamed);
+        m.old_path = Some("src/util.rs".into());
+        assert_eq!(summarize(&[m], 72).unwrap(), "Rename src/util.rs to lib/");
+    }
+
+    #[test]
+    fn long_names_give_way_to_counts() {
+        let long = "a".repeat(80) + ".txt";
+        let files = [f(&long, Status::Added), f("b.rs", Status::Added)];
+        assert_eq!(summarize(&files, 50).unwrap(), "Add 2 files");
+        let files = [
+            f(&long, Status::Added),
+            f("x", Status::Added),
+            f("y", Status::Deleted),
+        ];
+        assert_eq!(summarize(&files, 50).unwrap(), "Change 3 files");
+    }
+
+    #[test]
+    fn nothing_staged_is_none() {
+        assert_eq!(summarize(&[], 72), None);
+    }
+}
