@@ -1,0 +1,6 @@
+//! Integration tests: the real `ai-commit` binary driven through the real git CLI in temporary
+//! repositories, against an in-process stand-in for Ollama's HTTP API.
+
+mod smoke;
+mod standin_selftest;
+mod support;
