@@ -1,6 +1,9 @@
 //! Integration tests: the real `ai-commit` binary driven through the real git CLI in temporary
 //! repositories, against an in-process stand-in for Ollama's HTTP API.
 
+mod cli_config;
+mod commit_sources;
+mod faults;
 mod smoke;
 mod standin_selftest;
 mod support;

@@ -37,6 +37,8 @@ pub struct TestEnv {
     vars: RefCell<Vec<(String, Option<String>)>>,
     scripts: Cell<u32>,
     limit: Cell<Duration>,
+    /// Where `OLLAMA_HOST` points until a test sets a stand-in: a loopback port nothing serves.
+    closed_url: String,
 }
 
 impl Default for TestEnv {
@@ -88,6 +90,7 @@ impl TestEnv {
         TestEnv {
             dir,
             vars: RefCell::new(Vec::new()),
+            closed_url: ollama::closed_port_url(),
             scripts: Cell::new(0),
             limit: Cell::new(DEFAULT_COMMAND_LIMIT),
         }
@@ -153,8 +156,9 @@ impl TestEnv {
     ///
     /// Beyond the obvious: `GIT_EDITOR=true` so a `git commit` that opens an editor never waits
     /// for a terminal (the editor "saves" the file unchanged; tests that capture set their own);
-    /// `OLLAMA_HOST` is NOT set until [`TestEnv::set_ollama`], so that a config file's `host`
-    /// can be tested.
+    /// `OLLAMA_HOST` points at a closed loopback port until [`TestEnv::set_ollama`], so a test
+    /// that forgets to start a stand-in can never reach a real Ollama on this machine (tests of
+    /// a config file's `host` call `unset_env("OLLAMA_HOST")`).
     pub fn base_vars(&self) -> Vec<(String, String)> {
         let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
         let root = self.root();
@@ -182,6 +186,7 @@ impl TestEnv {
             ("GIT_TERMINAL_PROMPT", "0".into()),
             ("AI_COMMIT_BIN", BIN.into()),
             ("AI_COMMIT_CONFIG", p("ai-commit.toml")),
+            ("OLLAMA_HOST", self.closed_url.clone()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
