@@ -31,6 +31,9 @@ pub enum Rejection {
     },
     /// The reply was truncated and its only line ends mid-phrase.
     Cut,
+    /// The model spoke as itself (a refusal, an apology, "I have updated..."): a commit
+    /// message describes the change, it does not talk to the reader.
+    NotAMessage,
 }
 
 impl fmt::Display for Rejection {
@@ -45,6 +48,9 @@ impl fmt::Display for Rejection {
                 "the subject is {len} characters, over the limit of {max}"
             ),
             Rejection::Cut => f.write_str("it was cut off mid-sentence"),
+            Rejection::NotAMessage => {
+                f.write_str("the model talked instead of describing the change")
+            }
         }
     }
 }
@@ -146,6 +152,9 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
     if subject_is_code(&subject) || body_is_code(&body) {
         return Err(Rejection::LooksLikeCode);
     }
+    if speaks_as_itself(&subject) {
+        return Err(Rejection::NotAMessage);
+    }
     let (subject, rest) = fit_subject(&subject, max_subject)?;
     if let Some(rest) = rest {
         if !body.is_empty() {
@@ -170,6 +179,20 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
         out.push_str(&body.join("\n"));
     }
     Ok(out)
+}
+
+/// A subject in the first person or addressed to the reader: refusals ("I'm sorry, but"),
+/// "As an AI", "I have updated". Commit subjects describe the change, never the writer.
+fn speaks_as_itself(subject: &str) -> bool {
+    let lower = subject.to_lowercase();
+    let first = lower.split_whitespace().next().unwrap_or("");
+    let first = first.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+    matches!(
+        first,
+        "i" | "i'm" | "i've" | "i'll" | "i'd" | "im" | "sorry" | "unfortunately" | "apologies"
+    ) || lower.starts_with("as an ai")
+        || lower.starts_with("as a language model")
+        || lower.starts_with("you ")
 }
 
 /// Largest char boundary of `s` at or below `i`.
@@ -1828,6 +1851,15 @@ mod tests {
     #[test]
     fn code_is_rejected() {
         assert_eq!(err("fn main() {"), Rejection::LooksLikeCode);
+        assert_eq!(
+            err("I'm sorry, but I can't help with that."),
+            Rejection::NotAMessage
+        );
+        assert_eq!(
+            err("As an AI language model, I cannot see files"),
+            Rejection::NotAMessage
+        );
+        assert_eq!(err("I have updated the parser"), Rejection::NotAMessage);
         assert_eq!(err("import os"), Rejection::LooksLikeCode);
         assert_eq!(err("use std::fmt;"), Rejection::LooksLikeCode);
         assert_eq!(
