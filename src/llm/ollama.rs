@@ -215,8 +215,15 @@ fn read_stream(mut reader: impl Read) -> Result<Reply, StreamError> {
 
 /// Applies one line; true when it was the last.
 fn handle_line(line: &[u8], reply: &mut Reply) -> Result<bool, StreamError> {
-    let text = String::from_utf8_lossy(line);
-    let text = text.trim();
+    // Ollama sends UTF-8 JSON. Anything else is a broken server, and decoding it lossily
+    // would put replacement characters into a commit message.
+    let text = std::str::from_utf8(line)
+        .map_err(|_| {
+            StreamError::Api(LlmError::BadReply {
+                why: "the reply is not valid UTF-8".into(),
+            })
+        })?
+        .trim();
     if text.is_empty() {
         return Ok(false);
     }
@@ -365,6 +372,15 @@ mod tests {
             }
             _ => panic!("expected a stream error"),
         }
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_bad_reply_not_replacement_characters() {
+        let body = b"{\"message\":{\"content\":\"Add gr\xff\xfeeting\"},\"done\":true}\n";
+        assert!(matches!(
+            read_stream(&body[..]),
+            Err(StreamError::Api(LlmError::BadReply { .. }))
+        ));
     }
 
     #[test]
