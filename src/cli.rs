@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// With no command, prints a message for the staged changes to stdout.
 #[derive(Debug, Parser)]
-#[command(name = "ai-commit", version, args_conflicts_with_subcommands = true)]
+#[command(name = "ai-commit", version)]
 pub struct Cli {
     /// Settings that override every config file.
     #[command(flatten)]

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if hook_mode => {
+        Err(e) if hook_mode && e.use_stderr() => {
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("");
             eprintln!("ai-commit: {first}; message left as it was");
