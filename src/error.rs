@@ -18,6 +18,13 @@ pub fn report(err: &dyn Error, hint: Option<&str>) {
     }
 }
 
+/// Writes one line to stderr. Never panics: a closed stderr (some GUI clients) must not turn
+/// a message into a crash, least of all in the hook.
+pub fn tell(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
 /// A failure with no error value behind it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

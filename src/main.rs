@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use ai_commit::cli::Cli;
 use ai_commit::env::Environment;
+use ai_commit::error::tell;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -15,7 +16,9 @@ fn main() -> ExitCode {
                 .location()
                 .map(|l| format!(" at {}:{}", l.file(), l.line()))
                 .unwrap_or_default();
-            eprintln!("ai-commit: internal error{at}; message left as it was");
+            tell(&format!(
+                "ai-commit: internal error{at}; message left as it was"
+            ));
         }));
     }
     let cli = match Cli::try_parse() {
@@ -23,7 +26,7 @@ fn main() -> ExitCode {
         Err(e) if hook_mode && e.use_stderr() => {
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("");
-            eprintln!("ai-commit: {first}; message left as it was");
+            tell(&format!("ai-commit: {first}; message left as it was"));
             return ExitCode::SUCCESS;
         }
         Err(e) => e.exit(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command, GenerateArgs, HookArgs, Overrides};
 use crate::config::{self, Fallback, Flags};
 use crate::env::Environment;
-use crate::error::{report, Plain};
+use crate::error::{report, tell, Plain};
 use crate::generate::generate;
 use crate::git::{self, Base};
 use crate::{hook, install};
@@ -19,17 +19,11 @@ pub fn run(cli: Cli, env: &Environment) -> ExitCode {
         Some(Command::Generate(args)) => run_generate(env, &flags, &args),
         Some(Command::Hook(args)) => run_hook(env, &flags, args),
         Some(Command::Install { force }) => match install::install(env, force) {
-            Ok((path, done)) => {
-                println!("ai-commit: {done} {}", path.display());
-                ExitCode::SUCCESS
-            }
+            Ok((path, done)) => say(&format!("ai-commit: {done} {}\n", path.display())),
             Err(e) => fail(&e, e.hint()),
         },
         Some(Command::Uninstall) => match install::uninstall(env) {
-            Ok((path, done)) => {
-                println!("ai-commit: {} {done}", path.display());
-                ExitCode::SUCCESS
-            }
+            Ok((path, done)) => say(&format!("ai-commit: {} {done}\n", path.display())),
             Err(e) => fail(&e, e.hint()),
         },
         Some(Command::Config { prompt }) => run_config(env, &flags, prompt),
@@ -57,7 +51,7 @@ fn run_hook(env: &Environment, flags: &Flags, args: HookArgs) -> ExitCode {
         rev: args.rev,
     };
     if let Some(line) = hook::run(env, &args, flags).line() {
-        eprintln!("{line}");
+        tell(&line);
     }
     ExitCode::SUCCESS
 }
@@ -69,7 +63,7 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
     };
     let mut loaded = config::load(env, staged.work_tree.as_deref(), flags);
     for e in &loaded.errors {
-        eprintln!("ai-commit: warning: config skipped: {e}");
+        tell(&format!("ai-commit: warning: config skipped: {e}"));
     }
     if staged.files.is_empty() {
         let err = Plain("nothing is staged".into());
@@ -89,7 +83,7 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
                 // The reader went away (a closed pipe): nothing more to say to it.
                 return ExitCode::FAILURE;
             }
-            eprintln!("ai-commit: {}", outcome.describe());
+            tell(&format!("ai-commit: {}", outcome.describe()));
             ExitCode::SUCCESS
         }
         None => fail(&Plain(outcome.describe()), None),
@@ -99,23 +93,24 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
 fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
     let work_tree = git::work_tree(env);
     let loaded = config::load(env, work_tree.as_deref(), flags);
+    let mut text = String::new();
     if prompt {
-        println!("{}", loaded.config.instructions());
+        text.push_str(&loaded.config.instructions());
+        text.push('\n');
     } else {
         match config::user_file(env) {
-            Some(p) => println!("# user file: {}", p.display()),
-            None => println!("# user file: none (HOME is not set)"),
+            Some(p) => text.push_str(&format!("# user file: {}\n", p.display())),
+            None => text.push_str("# user file: none (HOME is not set)\n"),
         }
         if let Some(top) = &work_tree {
-            println!(
-                "# repository file: {}",
-                top.join(config::REPO_FILE).display()
-            );
+            let repo_file = top.join(config::REPO_FILE);
+            text.push_str(&format!("# repository file: {}\n", repo_file.display()));
         }
-        print!("{}", loaded.config.render());
+        text.push_str(&loaded.config.render());
     }
+    let printed = say(&text);
     if loaded.errors.is_empty() {
-        return ExitCode::SUCCESS;
+        return printed;
     }
     for e in &loaded.errors {
         report(
@@ -124,4 +119,15 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
         );
     }
     ExitCode::FAILURE
+}
+
+/// Prints to stdout. A reader that went away (`| head`) is not an error worth a panic or a
+/// message: what it wanted, it read.
+fn say(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
 }
