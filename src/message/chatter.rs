@@ -1,0 +1,391 @@
+//! Recognises what the model said around the message rather than in it: preambles, labels,
+//! epilogues addressed to the user and trailers it made up.
+
+use super::layout::has_text;
+
+const ACKS: [&str; 24] = [
+    "sure",
+    "sure thing",
+    "okay",
+    "ok",
+    "alright",
+    "all right",
+    "certainly",
+    "of course",
+    "absolutely",
+    "great",
+    "got it",
+    "understood",
+    "no problem",
+    "yes",
+    "perfect",
+    "definitely",
+    "gladly",
+    "excellent",
+    "here you go",
+    "here you are",
+    "here it is",
+    "done",
+    "happy to help",
+    "right",
+];
+
+const LEAD_INS: [&str; 24] = [
+    "here is",
+    "here's",
+    "here’s",
+    "here are",
+    "heres",
+    "below is",
+    "below are",
+    "the following",
+    "following is",
+    "based on",
+    "this is",
+    "after analyzing",
+    "after analysing",
+    "after reviewing",
+    "looking at",
+    "i've",
+    "i have",
+    "i'll",
+    "i will",
+    "i'd",
+    "i would",
+    "i suggest",
+    "let me",
+    "a concise",
+];
+
+// Openings of a model thinking aloud; imperative subjects never start like this.
+const NARRATION: [&str; 17] = [
+    "let me",
+    "i'll",
+    "i will",
+    "i need to",
+    "i'm going to",
+    "i am going to",
+    "looking at the",
+    "after analyzing",
+    "after analysing",
+    "after reviewing",
+    "based on the",
+    "analyzing the",
+    "the diff shows",
+    "the diff adds",
+    "this diff",
+    "the user",
+    "the changes",
+];
+
+const LABELS: [&str; 24] = [
+    "subject",
+    "subject line",
+    "title",
+    "summary",
+    "summary line",
+    "header",
+    "headline",
+    "commit",
+    "commit message",
+    "commit msg",
+    "commit title",
+    "commit subject",
+    "commit summary",
+    "message",
+    "git commit message",
+    "suggested commit message",
+    "proposed commit message",
+    "generated commit message",
+    "final commit message",
+    "commit message suggestion",
+    "changes",
+    "changes made",
+    "summary of changes",
+    "output",
+];
+
+fn mentions_commit(lower: &str) -> bool {
+    lower.contains("commit") || lower.contains("message")
+}
+
+fn starts_with_lead_in(lower: &str) -> bool {
+    LEAD_INS.iter().any(|p| lower.starts_with(p))
+}
+
+fn is_label(lower: &str) -> bool {
+    LABELS.contains(&lower.trim())
+}
+
+/// Whether the text before a colon is a label the model put in front of the message.
+fn is_label_prefix(lower: &str) -> bool {
+    let head = lower.trim();
+    if is_label(head) {
+        return true;
+    }
+    // "Here is the commit message: Fix x", but never "feat(message): ..." or "fix: ...".
+    head.contains("message")
+        && head.split_whitespace().count() >= 2
+        && head.split_whitespace().count() <= 12
+        && head
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '\'' || c == '’')
+}
+
+/// If `line` is (or starts with) preamble, what is left of it once that is removed.
+pub(super) fn preamble_rest(line: &str) -> Option<String> {
+    let t = line.trim();
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` slice `t` safely.
+    let lower = t.to_ascii_lowercase();
+    for ack in ACKS {
+        let Some(after) = lower.strip_prefix(ack) else {
+            continue;
+        };
+        match after.chars().next() {
+            None => return Some(String::new()),
+            Some(',' | '!' | '.' | ':' | ';') => {
+                let rest = t[ack.len()..].trim_start_matches([',', '!', '.', ':', ';', ' ']);
+                return Some(rest.to_owned());
+            }
+            _ => {}
+        }
+    }
+    if let Some(head) = lower.strip_suffix(':') {
+        if mentions_commit(head) || is_label(head) || starts_with_lead_in(head) {
+            return Some(String::new());
+        }
+    }
+    if NARRATION.iter().any(|p| lower.starts_with(p)) {
+        return Some(String::new());
+    }
+    if starts_with_lead_in(&lower) && mentions_commit(&lower) {
+        return Some(String::new());
+    }
+    if is_label(lower.trim_end_matches(['.', '!'])) {
+        return Some(String::new());
+    }
+    strip_label(t).map(str::to_owned)
+}
+
+/// The text after a label such as "Subject:" or "Commit message:".
+pub(super) fn strip_label(t: &str) -> Option<&str> {
+    let colon = t.find(':')?;
+    if is_label_prefix(&t[..colon].to_ascii_lowercase()) {
+        Some(t[colon + 1..].trim())
+    } else {
+        None
+    }
+}
+
+/// A line announcing that the message follows, such as "Commit message:" or "A good commit
+/// message would be:".
+fn is_intro(line: &str) -> bool {
+    let lower = line.trim().to_ascii_lowercase();
+    let Some(head) = lower.strip_suffix(':') else {
+        return false;
+    };
+    let head = head.trim();
+    (is_label(head) && mentions_commit(head))
+        || (head.contains("commit message")
+            && head.split_whitespace().count() <= 14
+            && (starts_with_lead_in(head)
+                || [" would be", " could be", " is", " might be"]
+                    .iter()
+                    .any(|v| head.ends_with(v))))
+}
+
+pub(super) fn drop_preamble(lines: &mut Vec<String>) {
+    // Whatever a model says before announcing the message is analysis, however it is worded.
+    let intro = lines.iter().position(|l| is_intro(l));
+    if let Some(at) = intro.filter(|&at| has_text(&lines[at + 1..])) {
+        lines.drain(..=at);
+    }
+    let mut start = 0;
+    // Bounded so that a line of endless "Sure! Sure! ..." cannot make this quadratic.
+    let mut budget = 16;
+    while start < lines.len() && budget > 0 {
+        if lines[start].trim().is_empty() {
+            start += 1;
+            continue;
+        }
+        budget -= 1;
+        match preamble_rest(&lines[start]) {
+            None => break,
+            Some(rest) if rest.trim().is_empty() => start += 1,
+            Some(rest) => lines[start] = rest,
+        }
+    }
+    lines.drain(..start);
+}
+
+// Chatter so clearly addressed to the user that it cannot be a subject either.
+const CHATTER_ALWAYS: [&str; 9] = [
+    "explanation:",
+    "i hope",
+    "hope this helps",
+    "let me know",
+    "feel free",
+    "note:",
+    "notes:",
+    "please note",
+    "please let me",
+];
+
+const CHATTER_AFTER_SUBJECT: [&str; 33] = [
+    "explanation",
+    "the above",
+    "above is",
+    "in this commit message",
+    "if you'd like",
+    "if you would like",
+    "if you want",
+    "if you need",
+    "if you prefer",
+    "would you like",
+    "you can adjust",
+    "you can modify",
+    "you may want",
+    "you might want",
+    "adjust as needed",
+    "i can ",
+    "i've ",
+    "i have ",
+    "i'd ",
+    "i would ",
+    "i kept",
+    "i used",
+    "i followed",
+    "i chose",
+    "i included",
+    "i made",
+    "i focused",
+    "this follows",
+    "this format",
+    "this adheres",
+    "alternatively",
+    "alternative:",
+    "another option",
+];
+
+// "This message ..." is chatter when a verb about the message follows, not when a body talks
+// about some message the code shows ("The commit message parser now ...").
+const MESSAGE_SUBJECTS: [&str; 5] = [
+    "this commit message",
+    "the commit message",
+    "this message",
+    "the message",
+    "the above commit message",
+];
+
+const MESSAGE_VERBS: [&str; 26] = [
+    "follows",
+    "adheres",
+    "uses",
+    "is",
+    "summarizes",
+    "summarises",
+    "describes",
+    "captures",
+    "explains",
+    "highlights",
+    "provides",
+    "clearly",
+    "concisely",
+    "above",
+    "should",
+    "keeps",
+    "includes",
+    "has",
+    "would",
+    "focuses",
+    "conveys",
+    "reflects",
+    "accurately",
+    "effectively",
+    "communicates",
+    "can",
+];
+
+fn is_chatter(line: &str, is_subject: bool) -> bool {
+    let t = line.trim_start_matches(|c: char| c.is_whitespace() || "(*_>[".contains(c));
+    let lower = t.to_ascii_lowercase();
+    if CHATTER_ALWAYS.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    for subject in MESSAGE_SUBJECTS {
+        if let Some(rest) = lower.strip_prefix(subject) {
+            let verb = rest.split_whitespace().next().unwrap_or("");
+            if rest.starts_with(' ') && MESSAGE_VERBS.contains(&verb) {
+                return true;
+            }
+        }
+    }
+    !is_subject && CHATTER_AFTER_SUBJECT.iter().any(|p| lower.starts_with(p))
+}
+
+/// Cuts the message at the first line of chatter: what follows it is more chatter.
+pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
+    if let Some(at) = lines
+        .iter()
+        .enumerate()
+        .position(|(i, l)| is_chatter(l, i == 0))
+    {
+        lines.truncate(at);
+    }
+}
+
+const TRAILERS: [&str; 7] = [
+    "signed-off-by:",
+    "co-authored-by:",
+    "reviewed-by:",
+    "acked-by:",
+    "tested-by:",
+    "reported-by:",
+    "change-id:",
+];
+
+/// A trailer the model made up; real ones are added by git and by people, not guessed.
+pub(super) fn is_trailer(line: &str) -> bool {
+    let lower = line.trim_start().to_ascii_lowercase();
+    TRAILERS.iter().any(|t| lower.starts_with(t))
+}
+
+const BODY_LABELS: [&str; 8] = [
+    "body",
+    "description",
+    "details",
+    "commit body",
+    "message body",
+    "extended description",
+    "long description",
+    "body text",
+];
+
+pub(super) fn drop_body_labels(lines: &mut Vec<String>) {
+    let mut first = true;
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, line) in lines.drain(..).enumerate() {
+        if i == 0 || line.trim().is_empty() {
+            out.push(line);
+            continue;
+        }
+        let lower = line.trim().to_ascii_lowercase();
+        if lower
+            .strip_suffix(':')
+            .is_some_and(|l| BODY_LABELS.contains(&l.trim()))
+        {
+            continue;
+        }
+        if std::mem::take(&mut first) {
+            let label = BODY_LABELS
+                .iter()
+                .find(|b| lower.strip_prefix(*b).is_some_and(|r| r.starts_with(": ")));
+            if let Some(label) = label {
+                out.push(line.trim()[label.len() + 1..].trim().to_owned());
+                continue;
+            }
+        }
+        out.push(line);
+    }
+    *lines = out;
+}

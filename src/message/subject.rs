@@ -1,0 +1,78 @@
+//! Shapes the subject line: strips its list marker, label and quotes, and fits it within the
+//! length limit, moving what does not fit to the body.
+
+use super::chatter::strip_label;
+use super::layout::list_marker_len;
+use super::markup::unwrap_line;
+use super::Rejection;
+
+pub(super) fn tidy_subject(line: &str) -> String {
+    let mut s = line.trim().to_owned();
+    for _ in 0..4 {
+        let before = s.len();
+        let marker = list_marker_len(&s);
+        if marker > 0 {
+            s = s[marker..].trim().to_owned();
+        } else if let Some(rest) = ["* ", "+ ", "• "].iter().find_map(|m| s.strip_prefix(m)) {
+            s = rest.trim().to_owned();
+        }
+        if let Some(rest) = strip_label(&s) {
+            s = rest.to_owned();
+        }
+        if let Some(rest) = unwrap_line(&s) {
+            s = rest;
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    s
+}
+
+fn strip_period(s: &str) -> &str {
+    match s.strip_suffix('.') {
+        Some(rest) if !rest.ends_with('.') => rest.trim_end(),
+        _ => s,
+    }
+}
+
+const ABBREVIATIONS: [&str; 12] = [
+    "e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "no", "mr", "mrs", "dr", "fig",
+];
+
+/// The subject within the limit, and what had to move to the body to get it there.
+pub(super) fn fit_subject(
+    subject: &str,
+    max: usize,
+) -> Result<(String, Option<String>), Rejection> {
+    let whole = strip_period(subject);
+    let len = whole.chars().count();
+    if len <= max {
+        return Ok((whole.to_owned(), None));
+    }
+    // Splitting at a sentence break keeps every word the model wrote; cutting words off would
+    // make the subject say something else.
+    let mut prev = ' ';
+    let mut chars = subject.char_indices().enumerate().peekable();
+    while let Some((n, (at, c))) = chars.next() {
+        if n > max {
+            break;
+        }
+        let next_is_space = chars.peek().is_some_and(|&(_, (_, c))| c == ' ');
+        let is_break = next_is_space && (c == ';' || (c == '.' && prev != '.'));
+        prev = c;
+        if !is_break {
+            continue;
+        }
+        let head = subject[..at].trim_end();
+        let tail = subject[at + 1..].trim();
+        let last_word = head.rsplit(' ').next().unwrap_or("").to_ascii_lowercase();
+        let abbreviation = c == '.'
+            && (last_word.chars().count() == 1 || ABBREVIATIONS.contains(&last_word.as_str()));
+        if head.is_empty() || tail.is_empty() || abbreviation {
+            continue;
+        }
+        return Ok((strip_period(head).to_owned(), Some(tail.to_owned())));
+    }
+    Err(Rejection::SubjectTooLong { len, max })
+}

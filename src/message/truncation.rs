@@ -1,0 +1,78 @@
+//! Handles a reply the model stopped writing mid-way: rejects a lone subject cut off
+//! mid-phrase and drops the unfinished end of a body.
+
+use super::layout::is_list_item;
+
+const DANGLING: [&str; 16] = [
+    "and", "or", "but", "nor", "the", "a", "an", "to", "of", "for", "with", "in", "from", "into",
+    "that", "&",
+];
+
+/// Whether a lone subject line of a truncated reply ends where no sentence would.
+pub(super) fn is_cut(subject: &str) -> bool {
+    let t = subject.trim_end();
+    let Some(last) = t.chars().next_back() else {
+        return false;
+    };
+    if matches!(
+        last,
+        ',' | ':' | ';' | '-' | '/' | '(' | '[' | '{' | '“' | '‘' | '«'
+    ) {
+        return true;
+    }
+    let count = |c: char| t.chars().filter(|&x| x == c).count();
+    if count('(') > count(')')
+        || count('[') > count(']')
+        || count('{') > count('}')
+        || count('“') > count('”')
+        || count('"') % 2 == 1
+        || count('`') % 2 == 1
+    {
+        return true;
+    }
+    let word = t.rsplit(' ').next().unwrap_or("").to_ascii_lowercase();
+    DANGLING.contains(&word.as_str())
+}
+
+fn ends_closed(line: &str) -> bool {
+    line.trim_end().chars().next_back().is_some_and(|c| {
+        matches!(
+            c,
+            '.' | '!'
+                | '?'
+                | ')'
+                | ']'
+                | '}'
+                | '"'
+                | '\''
+                | '`'
+                | '”'
+                | '’'
+                | '…'
+                | '»'
+                | '。'
+                | '！'
+                | '？'
+        )
+    })
+}
+
+/// Drops the part of a truncated body that was probably cut mid-sentence.
+pub(super) fn drop_cut_tail(body: &mut Vec<String>) {
+    let Some(last) = body.iter().rposition(|l| !l.trim().is_empty()) else {
+        return;
+    };
+    body.truncate(last + 1);
+    if ends_closed(&body[last]) {
+        return;
+    }
+    let para = body[..last]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let item = (para..=last).rev().find(|&i| is_list_item(&body[i]));
+    body.truncate(item.unwrap_or(para));
+    while body.last().is_some_and(|l| l.trim().is_empty()) {
+        body.pop();
+    }
+}

@@ -1,0 +1,110 @@
+//! Rejects text that is not a commit message: an echoed diff, source code, or the model
+//! talking as itself.
+
+use super::Rejection;
+
+/// A subject in the first person or addressed to the reader: refusals ("I'm sorry, but"),
+/// "As an AI", "I have updated". Commit subjects describe the change, never the writer.
+pub(super) fn speaks_as_itself(subject: &str) -> bool {
+    let lower = subject.to_lowercase();
+    let first = lower.split_whitespace().next().unwrap_or("");
+    let first = first.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+    matches!(
+        first,
+        "i" | "i'm" | "i've" | "i'll" | "i'd" | "im" | "sorry" | "unfortunately" | "apologies"
+    ) || lower.starts_with("as an ai")
+        || lower.starts_with("as a language model")
+        || lower.starts_with("you ")
+}
+
+fn is_index_line(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix("index ") else {
+        return false;
+    };
+    let token = rest.split(' ').next().unwrap_or("");
+    let Some((a, b)) = token.split_once("..") else {
+        return false;
+    };
+    let hex = |s: &str| s.len() >= 4 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    hex(a) && hex(b)
+}
+
+pub(super) fn check_diff(lines: &[String]) -> Result<(), Rejection> {
+    let mut changed = 0;
+    for line in lines {
+        let t = line.trim_start();
+        if ["diff --git", "@@ -", "+++ ", "--- a/", "--- /dev/null"]
+            .iter()
+            .any(|p| t.starts_with(p))
+            || is_index_line(t)
+        {
+            return Err(Rejection::EchoedDiff);
+        }
+        let mut cs = t.chars();
+        if let (Some('+' | '-'), Some(second)) = (cs.next(), cs.next()) {
+            // "--flag" and "++i" read as prose far more often than as diff lines.
+            if !second.is_whitespace() && second != '+' && second != '-' {
+                changed += 1;
+            }
+        }
+    }
+    if changed >= 3 {
+        return Err(Rejection::EchoedDiff);
+    }
+    Ok(())
+}
+
+pub(super) fn subject_is_code(subject: &str) -> bool {
+    let t = subject.trim();
+    if t.ends_with('{') || t.ends_with(';') || t.starts_with("#include") {
+        return true;
+    }
+    let after = |p: &str| t.strip_prefix(p);
+    if let Some(r) = after("fn ")
+        .or_else(|| after("def "))
+        .or_else(|| after("function "))
+    {
+        return r.contains('(');
+    }
+    if let Some(r) = after("class ") {
+        return r.contains(['(', '{', ':']) || r.contains(" extends ");
+    }
+    if let Some(r) = after("import ") {
+        return !r.contains(' ') || r.contains(['{', '"', '\'']) || r.contains(" from ");
+    }
+    if let Some(r) = after("from ") {
+        return r.contains(" import ");
+    }
+    if let Some(r) = after("const ")
+        .or_else(|| after("let "))
+        .or_else(|| after("var "))
+    {
+        return r.contains('=');
+    }
+    if let Some(r) = after("pub ").or_else(|| after("pub(crate) ")) {
+        let word = r.split_whitespace().next().unwrap_or("");
+        return [
+            "fn", "struct", "enum", "mod", "use", "const", "static", "trait", "type", "crate",
+            "async", "unsafe", "impl",
+        ]
+        .contains(&word);
+    }
+    if let Some(r) = after("use ") {
+        return r.contains("::") || r.contains('{');
+    }
+    false
+}
+
+pub(super) fn body_is_code(body: &[String]) -> bool {
+    let lines: Vec<&str> = body
+        .iter()
+        .map(|l| l.trim_end())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let code = lines
+        .iter()
+        .filter(|l| l.ends_with(['{', '}', ';']))
+        .count();
+    // One stray ';' in prose is not code.
+    code >= 2 && code * 3 > lines.len()
+}
