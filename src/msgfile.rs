@@ -65,7 +65,7 @@ pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Ve
 }
 
 /// Replaces the file's content atomically: a temporary file in the same directory, renamed
-/// over it, so an interruption leaves either the old or the new text, never half of one.
+/// over it, so an interrupted hook leaves either the old or the new text, never half of one.
 pub fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -78,8 +78,9 @@ pub fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.ai-commit-{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
+        // No fsync: git writes this file without one too, and it costs milliseconds on every
+        // commit. The rename alone keeps readers from ever seeing half a file.
         file.write_all(content)?;
-        file.sync_all()?;
         if let Ok(meta) = fs::metadata(path) {
             fs::set_permissions(&tmp, meta.permissions())?;
         }
