@@ -7,3 +7,4 @@ mod faults;
 mod smoke;
 mod standin_selftest;
 mod support;
+mod terminal;
