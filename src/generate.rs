@@ -9,7 +9,7 @@ use crate::diff::FileChange;
 use crate::env::Environment;
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::{self, LlmError, Model};
-use crate::message::{clean, CleanOptions};
+use crate::message::{check_against, clean, CleanOptions};
 use crate::prompt::{self, PromptSettings};
 use crate::spinner::Spinner;
 use crate::summary::summarize;
@@ -99,8 +99,8 @@ fn ask_model(env: &Environment, config: &Config, files: &[FileChange]) -> Result
     let label = format!("ai-commit: asking {}...", config.model.value);
     let mut spinner = Spinner::new(label, env.stderr_is_terminal);
     let request = llm::Request {
-        system: prompt.system,
-        user: prompt.user,
+        system: prompt.system.clone(),
+        user: prompt.user.clone(),
     };
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let reply = llm::ask(model, request, timeout, |elapsed| spinner.tick(elapsed));
@@ -111,5 +111,9 @@ fn ask_model(env: &Environment, config: &Config, files: &[FileChange]) -> Result
         truncated: reply.truncated,
     };
     clean(&reply.content, &options)
+        .and_then(|message| {
+            check_against(&message, &prompt.system, &prompt.user)?;
+            Ok(message)
+        })
         .map_err(|why| format!("the model's reply was not a usable commit message: {why}"))
 }

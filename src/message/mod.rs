@@ -14,6 +14,7 @@
 //! - `layout`: blank lines, wrapping at 72 columns and the body's size limits.
 
 mod chatter;
+mod grounding;
 mod layout;
 mod markup;
 mod subject;
@@ -21,6 +22,8 @@ mod truncation;
 mod validate;
 
 use std::fmt;
+
+pub use grounding::check_against;
 
 use chatter::{drop_body_labels, drop_epilogue, drop_preamble, is_trailer};
 use layout::{bound_body, tidy, wrap_body};
@@ -30,7 +33,7 @@ use markup::{
 };
 use subject::{fit_subject, tidy_subject};
 use truncation::{drop_cut_tail, is_cut};
-use validate::{body_is_code, check_diff, speaks_as_itself, subject_is_code};
+use validate::{body_is_code, check_diff, is_repetitive, speaks_as_itself, subject_is_code};
 
 /// How to clean a reply.
 #[derive(Debug, Clone)]
@@ -61,9 +64,17 @@ pub enum Rejection {
     },
     /// The reply was truncated and its only line ends mid-phrase.
     Cut,
-    /// The model spoke as itself (a refusal, an apology, "I have updated..."): a commit
-    /// message describes the change, it does not talk to the reader.
+    /// The model spoke as itself (a refusal, an apology, "I have updated...") or announced
+    /// something instead of saying it (a subject ending in `:`).
     NotAMessage,
+    /// The same phrases over and over: a small model stuck in a loop.
+    Repetitive,
+    /// The reply repeated the instructions it was given.
+    EchoedInstructions,
+    /// Nothing in the message names anything in the change: not a file, an identifier or a
+    /// word of the diff. (A tiny model once described a diff of a hook as "personal
+    /// struggles with burnout".)
+    Unrelated,
 }
 
 impl fmt::Display for Rejection {
@@ -81,6 +92,9 @@ impl fmt::Display for Rejection {
             Rejection::NotAMessage => {
                 f.write_str("the model talked instead of describing the change")
             }
+            Rejection::Repetitive => f.write_str("it repeated itself"),
+            Rejection::EchoedInstructions => f.write_str("it repeated the instructions"),
+            Rejection::Unrelated => f.write_str("it mentions nothing in the change"),
         }
     }
 }
@@ -179,8 +193,11 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
     if subject_is_code(&subject) || body_is_code(&body) {
         return Err(Rejection::LooksLikeCode);
     }
-    if speaks_as_itself(&subject) {
+    if speaks_as_itself(&subject) || subject.ends_with(':') {
         return Err(Rejection::NotAMessage);
+    }
+    if is_repetitive(&body) {
+        return Err(Rejection::Repetitive);
     }
     let (subject, rest) = fit_subject(&subject, max_subject)?;
     if let Some(rest) = rest {
@@ -586,7 +603,8 @@ mod tests {
 
     #[test]
     fn long_paragraph_wraps() {
-        let para = "word ".repeat(40);
+        // Distinct four-letter words: a repeated word would be rejected as a loop.
+        let para: String = (0..40).map(|i| format!("{}zz ", word(i))).collect();
         let para = para.trim();
         assert_eq!(para.len(), 199);
         let out = ok(&format!("Fix x\n\n{para}"));
@@ -712,6 +730,17 @@ mod tests {
             Rejection::NotAMessage
         );
         assert_eq!(err("I have updated the parser"), Rejection::NotAMessage);
+        assert_eq!(
+            err("The diff is:\n\n- 2: a\n- 1: b"),
+            Rejection::NotAMessage
+        );
+        let looping: String = (1..40)
+            .map(|i| format!("- The {i} line is a short body\n"))
+            .collect();
+        assert_eq!(
+            err(&format!("Add hook\n\n{looping}")),
+            Rejection::Repetitive
+        );
         assert_eq!(err("import os"), Rejection::LooksLikeCode);
         assert_eq!(err("use std::fmt;"), Rejection::LooksLikeCode);
         assert_eq!(
@@ -743,13 +772,26 @@ mod tests {
 
     #[test]
     fn body_is_bounded() {
-        let para = "Sentence here. ".repeat(20);
-        let raw = format!("Fix x\n\n{}", vec![para.trim(); 30].join("\n\n"));
+        let paras: Vec<String> = (0..30)
+            .map(|p| {
+                let para: String = (0..20)
+                    .map(|s| format!("Sentence {} here. ", word(p * 20 + s)))
+                    .collect();
+                para.trim().to_string()
+            })
+            .collect();
+        let raw = format!("Fix x\n\n{}", paras.join("\n\n"));
         let out = ok(&raw);
         let body = out.split_once("\n\n").unwrap().1;
         assert!(body.chars().count() <= MAX_BODY_CHARS);
         assert!(body.lines().count() <= MAX_BODY_LINES);
         assert!(body.ends_with("here."));
+    }
+
+    /// A distinct two-letter word for each `i` below 676.
+    fn word(i: usize) -> String {
+        let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+        format!("{}{}", letter(i / 26), letter(i))
     }
 
     #[test]

@@ -17,6 +17,27 @@ pub(super) fn speaks_as_itself(subject: &str) -> bool {
         || lower.starts_with("you ")
 }
 
+/// A body that says the same few things over and over: most of its word triples recur.
+/// Prose and lists written by a person rarely repeat a third of their triples.
+pub(super) fn is_repetitive(body: &[String]) -> bool {
+    let words: Vec<String> = body
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .map(|w| {
+            w.chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .collect();
+    if words.len() < 24 {
+        return false;
+    }
+    let triples: Vec<_> = words.windows(3).collect();
+    let distinct: std::collections::HashSet<_> = triples.iter().collect();
+    distinct.len() * 3 < triples.len() * 2
+}
+
 fn is_index_line(t: &str) -> bool {
     let Some(rest) = t.strip_prefix("index ") else {
         return false;

@@ -412,10 +412,10 @@ fn huge_reply_is_cut_off_in_time() {
 #[test]
 fn ansi_escapes_and_control_characters_are_removed() {
     let c = commit_with(
-        Behavior::Reply("\u{1b}[31mFix colour\u{1b}[0m bug\u{7}".into()),
+        Behavior::Reply("\u{1b}[31mGreet in\u{1b}[0m hello.txt\u{7}".into()),
         Change::AddHello,
     );
-    assert_model_message(&c, "Fix colour bug");
+    assert_model_message(&c, "Greet in hello.txt");
     assert!(!c.message.contains('\u{7}'), "{:?}", c.message);
 }
 
@@ -459,12 +459,24 @@ fn empty_reply_falls_back() {
 fn reply_cut_at_num_predict_keeps_the_complete_paragraphs() {
     let c = commit_with(
         Behavior::ReplyTruncated(
-            "Fix parser\n\nThe first paragraph is complete.\n\nThe second one is cut in the mid"
+            "Add hello.txt\n\nThe first paragraph is complete.\n\nThe second one is cut in the mid"
                 .into(),
         ),
         Change::AddHello,
     );
-    assert_model_message(&c, "Fix parser\n\nThe first paragraph is complete.");
+    assert_model_message(&c, "Add hello.txt\n\nThe first paragraph is complete.");
+}
+
+// A reply about something the change does not contain.
+
+#[test]
+fn reply_unrelated_to_the_change_falls_back() {
+    let c = commit_with(
+        Behavior::Reply("Reflect on personal struggles with burnout".into()),
+        Change::AddHello,
+    );
+    assert_fallback(&c, Change::AddHello, &["mentions nothing in the change"]);
+    assert!(!c.message.contains("burnout"));
 }
 
 // 12. An error line in the middle of a 200 stream.
