@@ -96,10 +96,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
         Err(e) => e,
     };
     let via_cli = Some(libgit2_error.message().to_string());
-    let work_tree = git_cli(env, &["rev-parse", "--show-toplevel"])
-        .ok()
-        .map(|s| PathBuf::from(s.trim_end_matches('\n')))
-        .filter(|p| !p.as_os_str().is_empty());
+    let work_tree = cli_work_tree(env);
     match read_with_cli(env, base) {
         Ok(files) => Ok(Staged {
             files,
@@ -274,11 +271,16 @@ pub fn work_tree(env: &Environment) -> Option<PathBuf> {
     absolutise_work_tree(env);
     match Repository::open_from_env() {
         Ok(repo) => repo.workdir().map(Path::to_path_buf),
-        Err(_) => git_cli(env, &["rev-parse", "--show-toplevel"])
-            .ok()
-            .map(|s| PathBuf::from(s.trim_end_matches('\n')))
-            .filter(|p| !p.as_os_str().is_empty()),
+        Err(_) => cli_work_tree(env),
     }
+}
+
+/// The work tree as the git CLI sees it, for repositories libgit2 cannot open.
+fn cli_work_tree(env: &Environment) -> Option<PathBuf> {
+    git_cli(env, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|s| PathBuf::from(s.trim_end_matches('\n')))
+        .filter(|p| !p.as_os_str().is_empty())
 }
 
 /// git's settings that decide how the message file may be written.
