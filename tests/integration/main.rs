@@ -4,6 +4,7 @@
 mod cli_config;
 mod commit_sources;
 mod faults;
+mod repo_shapes;
 mod smoke;
 mod standin_selftest;
 mod support;
