@@ -5,8 +5,11 @@
 //! index variants (`-a`, `git commit <path>`, unborn branch, linked worktree, split index) and
 //! the comment prefix (`core.commentChar`, `auto`, `core.commentString`).
 
-use crate::support::ollama::{Behavior, StandIn};
-use crate::support::{assert_ok, describe, sh_quote, stderr, Repo, TestEnv, BIN};
+use crate::support::ollama::StandIn;
+use crate::support::{
+    assert_ok, describe, repo_with_journal, sh_quote, stderr, user_message, world, Repo, TestEnv,
+    BIN,
+};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -15,14 +18,6 @@ use std::process::Output;
 const GIT_BLOCK: &str = "Please enter the commit message";
 /// The scissors line of `git commit -v`, after the comment prefix.
 const SCISSORS: &str = " ------------------------ >8 ------------------------";
-
-/// A stand-in answering every chat with `reply`, and an environment pointed at it.
-fn world(reply: &str) -> (StandIn, TestEnv) {
-    let standin = StandIn::start(Behavior::Reply(reply.to_owned()));
-    let env = TestEnv::new();
-    env.set_ollama(&standin.url());
-    (standin, env)
-}
 
 /// Routes the hook shim through a wrapper that logs the source and rev git passed, then runs
 /// the real binary: proves the hook did run for sources where it must do nothing.
@@ -72,23 +67,6 @@ fn assert_no_requests(standin: &StandIn, out: &Output) {
     );
 }
 
-/// The user message of the one chat request the stand-in received.
-fn user_message(standin: &StandIn, out: &Output) -> String {
-    let chats = standin.chat_requests();
-    assert_eq!(
-        chats.len(),
-        1,
-        "expected one /api/chat request, got {chats:#?}\n{}",
-        describe(out)
-    );
-    let user = &chats[0]["messages"][1];
-    assert_eq!(user["role"], "user", "second message: {:#}", chats[0]);
-    user["content"]
-        .as_str()
-        .unwrap_or_else(|| panic!("user content is not a string: {:#}", chats[0]))
-        .to_owned()
-}
-
 /// What the capture editor saw.
 fn captured(path: &Path) -> String {
     fs::read_to_string(path).expect("the editor ran and captured the message file")
@@ -108,14 +86,6 @@ fn assert_model_note(line: Option<&str>, prefix: &str, seen: &str) {
         secs.parse::<f64>().is_ok(),
         "seconds in note line {line:?} are not a number; editor saw:\n{seen}"
     );
-}
-
-/// A repository with one commit (`journal.txt`, "day 1"), made before any hook is installed.
-fn repo_with_journal<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
-    let repo = env.repo(name);
-    repo.stage("journal.txt", "day 1\n");
-    repo.git_ok(&["commit", "-q", "-m", "Start the journal"]);
-    repo
 }
 
 /// `git commit` with `GIT_EDITOR` set for this one run.

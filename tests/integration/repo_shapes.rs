@@ -4,44 +4,9 @@
 //! not at all (reftable, sparse index, `GIT_WORK_TREE` from outside, `--amend` with the
 //! `commit` source, a huge file) still get the model's message for exactly the staged change.
 
-use crate::support::ollama::{Behavior, StandIn};
-use crate::support::{assert_ok, describe, Repo, TestEnv};
+use crate::support::{assert_ok, chat_messages, repo_with_journal, user_message, world};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Output;
-
-/// A stand-in answering every chat with `reply`, and an environment pointed at it.
-fn world(reply: &str) -> (StandIn, TestEnv) {
-    let standin = StandIn::start(Behavior::Reply(reply.to_owned()));
-    let env = TestEnv::new();
-    env.set_ollama(&standin.url());
-    (standin, env)
-}
-
-/// The system and user messages of the one chat request the stand-in received.
-fn messages(standin: &StandIn, out: &Output) -> (String, String) {
-    let chats = standin.chat_requests();
-    assert_eq!(
-        chats.len(),
-        1,
-        "expected one /api/chat request, got {chats:#?}\n{}",
-        describe(out)
-    );
-    let text = |index: usize, role: &str| {
-        let message = &chats[0]["messages"][index];
-        assert_eq!(message["role"], role, "message {index}: {:#}", chats[0]);
-        message["content"]
-            .as_str()
-            .unwrap_or_else(|| panic!("content {index} is not a string: {:#}", chats[0]))
-            .to_owned()
-    };
-    (text(0, "system"), text(1, "user"))
-}
-
-/// The user message of the one chat request the stand-in received.
-fn user_message(standin: &StandIn, out: &Output) -> String {
-    messages(standin, out).1
-}
 
 /// The file list of a user message (everything before the `Diff:` part) and the diff part
 /// (empty when there is none).
@@ -60,14 +25,6 @@ fn assert_listed(user: &str, line: &str) {
         list_lines(user).contains(&line),
         "the file list has no line {line:?}; user message:\n{user}"
     );
-}
-
-/// A repository with one commit (`journal.txt`, "day 1"), made before any hook is installed.
-fn repo_with_journal<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
-    let repo = env.repo(name);
-    repo.stage("journal.txt", "day 1\n");
-    repo.git_ok(&["commit", "-q", "-m", "Start the journal"]);
-    repo
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,7 +398,7 @@ fn huge_file_is_cut_to_the_window_and_says_so() {
 
     assert_ok(&out, "git commit of a 46,505-line file");
     assert_eq!(repo.commit_msg_of("HEAD"), reply);
-    let (system, user) = messages(&standin, &out);
+    let (system, user) = chat_messages(&standin, &out);
     let limit = (8192 * 5 / 2_usize).saturating_sub(system.len());
     assert!(
         user.len() < limit,

@@ -385,6 +385,47 @@ impl<'a> Repo<'a> {
 }
 
 /// stdout as text (lossy).
+/// A stand-in answering every chat with `reply`, and an environment pointed at it.
+pub fn world(reply: &str) -> (ollama::StandIn, TestEnv) {
+    let standin = ollama::StandIn::start(ollama::Behavior::Reply(reply.to_owned()));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    (standin, env)
+}
+
+/// The system and user messages of the one chat request the stand-in received.
+pub fn chat_messages(standin: &ollama::StandIn, out: &Output) -> (String, String) {
+    let chats = standin.chat_requests();
+    assert_eq!(
+        chats.len(),
+        1,
+        "expected one /api/chat request, got {chats:#?}\n{}",
+        describe(out)
+    );
+    let text = |index: usize, role: &str| {
+        let message = &chats[0]["messages"][index];
+        assert_eq!(message["role"], role, "message {index}: {:#}", chats[0]);
+        message["content"]
+            .as_str()
+            .unwrap_or_else(|| panic!("content {index} is not a string: {:#}", chats[0]))
+            .to_owned()
+    };
+    (text(0, "system"), text(1, "user"))
+}
+
+/// The user message of the one chat request the stand-in received.
+pub fn user_message(standin: &ollama::StandIn, out: &Output) -> String {
+    chat_messages(standin, out).1
+}
+
+/// A repository with one commit (`journal.txt`, "day 1"), made before any hook is installed.
+pub fn repo_with_journal<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
+    let repo = env.repo(name);
+    repo.stage("journal.txt", "day 1\n");
+    repo.git_ok(&["commit", "-q", "-m", "Start the journal"]);
+    repo
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
