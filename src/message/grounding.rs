@@ -76,7 +76,6 @@ const GENERIC: &[&str] = &[
     "stuff",
     "things",
     "thing",
-    "changes",
     "implement",
     "implemented",
     "create",
