@@ -18,6 +18,7 @@ pub mod llm;
 pub mod message;
 pub mod msgfile;
 pub mod prompt;
+pub mod redact;
 pub mod run;
 pub mod spinner;
 pub mod summary;

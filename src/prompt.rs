@@ -8,6 +8,7 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::diff::{FileChange, Status};
+use crate::redact::{is_secret_path, redact};
 
 /// Lockfiles and other machine-written files: their diffs say nothing a message needs.
 const LOCKFILES: &[&str] = &[
@@ -99,7 +100,8 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         for (section, share) in sections.iter().zip(shares) {
             let (text, cut) = take_tokens(section, share);
             diff_cut |= cut;
-            user.push_str(&text);
+            // After fitting: a marker is never longer than what it replaces.
+            user.push_str(&redact(&text));
         }
     }
     let estimated_tokens = estimate_tokens(&system) + estimate_tokens(&user);
@@ -127,7 +129,30 @@ fn is_lockfile(f: &FileChange) -> bool {
 }
 
 fn shows_diff(f: &FileChange, excluded: &GlobSet) -> bool {
-    !f.hunks.is_empty() && !f.binary && !is_lockfile(f) && !excluded.is_match(&f.path)
+    !f.hunks.is_empty()
+        && !f.binary
+        && !is_lockfile(f)
+        && !excluded.is_match(&f.path)
+        && !is_secret_path(&f.path)
+        && lfs_pointer(f).is_none()
+}
+
+/// A Git LFS pointer's object size, when the staged text is a pointer rather than content:
+/// its `oid` and `size` lines say nothing about the change.
+fn lfs_pointer(f: &FileChange) -> Option<String> {
+    const SPEC: &str = "version https://git-lfs.github.com/spec/";
+    let body = &f.hunks.first()?.body;
+    let mut lines = body.lines();
+    let first = lines.next()?;
+    if !first.get(1..)?.starts_with(SPEC) {
+        return None;
+    }
+    let size = body
+        .lines()
+        .filter(|l| l.starts_with('+'))
+        .find_map(|l| l[1..].strip_prefix("size "))
+        .unwrap_or("?");
+    Some(size.trim().to_string())
 }
 
 /// One line per file: status, path, line counts and what kind of change it is.
@@ -168,6 +193,8 @@ fn list_line(f: &FileChange, excluded: &GlobSet) -> String {
         line.push_str(&format!(" (submodule {} -> {})", short(old), short(new)));
     } else if f.binary {
         line.push_str(" (binary)");
+    } else if let Some(size) = lfs_pointer(f) {
+        line.push_str(&format!(" (Git LFS object, {size} bytes)"));
     } else {
         if f.added > 0 {
             line.push_str(&format!(" +{}", f.added));
@@ -179,7 +206,9 @@ fn list_line(f: &FileChange, excluded: &GlobSet) -> String {
             line.push_str(&format!(" (mode {old:o} -> {new:o})"));
         }
         if !f.hunks.is_empty() {
-            if is_lockfile(f) {
+            if is_secret_path(&f.path) {
+                line.push_str(" (secret file, content not sent)");
+            } else if is_lockfile(f) {
                 line.push_str(" (lockfile, diff not shown)");
             } else if excluded.is_match(&f.path) {
                 line.push_str(" (excluded, diff not shown)");
@@ -330,6 +359,32 @@ mod tests {
             .contains("M docs/generated/api.md +10 (excluded, diff not shown)\n"));
         assert!(p.user.contains("A logo.png (binary)\n"));
         assert!(!p.user.contains("Diff:"));
+    }
+
+    #[test]
+    fn secret_files_and_lfs_pointers_are_names_only_and_secrets_are_redacted() {
+        let mut env = text_file("config/.env", 2);
+        env.hunks[0].body = "+DB_PASSWORD=hunter2hunter2\n+PORT=80\n".into();
+        let mut lfs = text_file("assets/video.bin", 3);
+        lfs.status = Status::Added;
+        lfs.hunks[0].body = "+version https://git-lfs.github.com/spec/v1\n+oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n+size 12345\n".into();
+        let mut code = text_file("src/aws.rs", 1);
+        code.hunks[0].body = "+const KEY: &str = \"AKIAIOSFODNN7EXAMPLE\";\n".into();
+        let p = build(&[env, lfs, code], &settings(8192));
+        assert!(p
+            .user
+            .contains("M config/.env +2 (secret file, content not sent)\n"));
+        assert!(p
+            .user
+            .contains("A assets/video.bin (Git LFS object, 12345 bytes)\n"));
+        assert!(!p.user.contains("hunter2"), "{}", p.user);
+        assert!(!p.user.contains("oid sha256"), "{}", p.user);
+        assert!(!p.user.contains("AKIAIOSFODNN7EXAMPLE"), "{}", p.user);
+        assert!(
+            p.user.contains("+const KEY: &str = \"[REDACTED]\";\n"),
+            "{}",
+            p.user
+        );
     }
 
     #[test]
