@@ -143,6 +143,9 @@ pub struct Layer {
     pub fallback: Option<Fallback>,
     /// Longest subject line accepted from the model.
     pub max_subject: Option<usize>,
+    /// Allow sending the diff over plain http to a host that is not this machine. Only the
+    /// user's own file may set it.
+    pub allow_remote_http: Option<bool>,
 }
 
 /// Where a layer came from.
@@ -214,14 +217,21 @@ pub fn parse_layer(path: &Path, text: &str, repo_file: bool) -> Result<Layer, Co
     })?;
     // Only the user's own file and environment choose where the diff is sent: a repository
     // file is written by whoever committed it.
-    if repo_file && layer.host.is_some() {
-        return Err(ConfigError::Parse {
-            path: path.to_path_buf(),
-            line: key_line(text, "host"),
-            message: "key `host` is not allowed in a repository file: only your own config \
-                      file or OLLAMA_HOST choose where the diff is sent"
-                .to_string(),
-        });
+    if repo_file {
+        let user_only = [
+            ("host", layer.host.is_some()),
+            ("allow_remote_http", layer.allow_remote_http.is_some()),
+        ];
+        if let Some((key, _)) = user_only.iter().find(|(_, set)| *set) {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                line: key_line(text, key),
+                message: format!(
+                    "key `{key}` is not allowed in a repository file: only your own config \
+                     file and environment choose where the diff is sent"
+                ),
+            });
+        }
     }
     validate(path, text, &layer)?;
     Ok(layer)
@@ -396,6 +406,8 @@ pub struct Config {
     pub fallback: Setting<Fallback>,
     /// Longest accepted subject.
     pub max_subject: Setting<usize>,
+    /// Plain http to a host that is not this machine is allowed.
+    pub allow_remote_http: Setting<bool>,
 }
 
 impl Default for Config {
@@ -413,6 +425,7 @@ impl Default for Config {
             sources: Setting::default(vec![Source::Plain, Source::Template]),
             fallback: Setting::default(Fallback::Summary),
             max_subject: Setting::default(defaults::MAX_SUBJECT),
+            allow_remote_http: Setting::default(false),
         }
     }
 }
@@ -432,6 +445,7 @@ impl Config {
         self.sources.set(layer.sources, origin);
         self.fallback.set(layer.fallback, origin);
         self.max_subject.set(layer.max_subject, origin);
+        self.allow_remote_http.set(layer.allow_remote_http, origin);
     }
 
     /// The system instructions with `{max_subject}` filled in.
@@ -492,6 +506,13 @@ impl Config {
         line(&mut out, "fallback", fb.to_string(), &self.fallback.origin);
         let ms = self.max_subject.value.to_string();
         line(&mut out, "max_subject", ms, &self.max_subject.origin);
+        let remote = self.allow_remote_http.value.to_string();
+        line(
+            &mut out,
+            "allow_remote_http",
+            remote,
+            &self.allow_remote_http.origin,
+        );
         out
     }
 }
@@ -670,6 +691,7 @@ mod tests {
             sources,
             fallback,
             max_subject,
+            allow_remote_http,
         } = layer;
         let d = Config::default();
         assert_eq!(model, Some(d.model.value));
@@ -684,6 +706,7 @@ mod tests {
         assert_eq!(sources, Some(d.sources.value));
         assert_eq!(fallback, Some(d.fallback.value));
         assert_eq!(max_subject, Some(d.max_subject.value));
+        assert_eq!(allow_remote_http, Some(d.allow_remote_http.value));
     }
 
     #[test]

@@ -79,6 +79,7 @@ pub fn generate(env: &Environment, config: &Config, files: &[FileChange]) -> Out
 
 fn ask_model(env: &Environment, config: &Config, files: &[FileChange]) -> Result<String, String> {
     let base_url = normalize_host(&config.host.value).map_err(|e| e.to_string())?;
+    llm::check_destination(&base_url, config.allow_remote_http.value).map_err(|e| e.to_string())?;
     let prompt = prompt::build(
         files,
         &PromptSettings {

@@ -88,6 +88,15 @@ pub enum LlmError {
         /// The configured timeout.
         seconds: f64,
     },
+    /// The address is another machine and the user has not allowed plain http to it.
+    #[error(
+        "not sending the diff to {url}: it is not this machine; set `allow_remote_http = true` \
+         in your own config file to allow it"
+    )]
+    Remote {
+        /// The server's base URL.
+        url: String,
+    },
     /// The request could not be sent for another reason.
     #[error("could not talk to Ollama at {url}: {why}")]
     Transport {
@@ -96,6 +105,36 @@ pub enum LlmError {
         /// What failed.
         why: String,
     },
+}
+
+/// Refuses a base URL that leaves this machine unless `allow_remote` says the user chose it:
+/// a diff holds source code and perhaps secrets, and plain http shows it to the network.
+pub fn check_destination(base_url: &str, allow_remote: bool) -> Result<(), LlmError> {
+    if allow_remote || is_loopback(base_url) {
+        Ok(())
+    } else {
+        Err(LlmError::Remote {
+            url: base_url.to_string(),
+        })
+    }
+}
+
+/// Whether the URL's host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
+pub fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A chat model that answers one request, stopping by itself no later than `deadline`.
@@ -171,6 +210,32 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_are_told_apart_from_remote_ones() {
+        for url in [
+            "http://127.0.0.1:11434",
+            "http://127.8.9.10:1",
+            "http://localhost:11434/api",
+            "http://[::1]:11434",
+            "http://user@127.0.0.1:80",
+        ] {
+            assert!(is_loopback(url), "{url}");
+            assert!(check_destination(url, false).is_ok());
+        }
+        for url in [
+            "http://192.168.1.5:11434",
+            "http://gpu-box:11434",
+            "http://127.0.0.1.evil.example:80",
+            "http://localhost@10.0.0.1:80",
+            "http://[2001:db8::1]:11434",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+            let err = check_destination(url, false).unwrap_err().to_string();
+            assert!(err.contains("allow_remote_http = true"), "{err}");
+            assert!(check_destination(url, true).is_ok());
+        }
+    }
 
     struct Sleepy;
     impl Model for Sleepy {
