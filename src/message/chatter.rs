@@ -334,20 +334,21 @@ pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
     }
 }
 
-const TRAILERS: [&str; 7] = [
-    "signed-off-by:",
-    "co-authored-by:",
-    "reviewed-by:",
-    "acked-by:",
-    "tested-by:",
-    "reported-by:",
-    "change-id:",
-];
+const TRAILERS: [&str; 3] = ["change-id:", "cc:", "link:"];
 
-/// A trailer the model made up; real ones are added by git and by people, not guessed.
+/// A trailer the model made up; real ones are added by git and by people, not guessed:
+/// `Signed-off-by:`, `Co-authored-by:` and every other `<Word>-by:`, `Change-Id:`, `Cc:`,
+/// `Link:`.
 pub(super) fn is_trailer(line: &str) -> bool {
     let lower = line.trim_start().to_ascii_lowercase();
-    TRAILERS.iter().any(|t| lower.starts_with(t))
+    if TRAILERS.iter().any(|t| lower.starts_with(t)) {
+        return true;
+    }
+    lower.split_once(':').is_some_and(|(token, _)| {
+        token.ends_with("-by")
+            && token.len() > 3
+            && token.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+    })
 }
 
 const BODY_LABELS: [&str; 8] = [

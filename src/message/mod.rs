@@ -552,6 +552,14 @@ mod tests {
             ok("Fix x\n\nBody.\n\nco-authored-by: A <a@x>\nChange-Id: I123"),
             "Fix x\n\nBody."
         );
+        assert_eq!(
+            ok("Fix x\n\nBody.\n\nSuggested-by: A <a@x>\nCc: b@x\nCo-developed-by: C"),
+            "Fix x\n\nBody."
+        );
+        assert_eq!(
+            ok("Fix x\n\nUsed by: the build step."),
+            "Fix x\n\nUsed by: the build step."
+        );
     }
 
     #[test]
