@@ -42,20 +42,52 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Run as git's prepare-commit-msg hook (git calls this through the shim).
     Hook(HookArgs),
-    /// Install the hook into this repository's hooks directory.
-    Install {
-        /// Set aside a prepare-commit-msg hook that is not ai-commit's (uninstall restores it).
+    /// Install the hook into this repository, or with --global for every repository.
+    Install(InstallArgs),
+    /// Remove the hook from this repository, or with --global from every repository.
+    Uninstall {
+        /// Undo `install --global` (and `--config-hook`): restore the global core.hooksPath.
         #[arg(long)]
-        force: bool,
+        global: bool,
     },
-    /// Remove the hook from this repository.
-    Uninstall,
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `ai-commit man > ai-commit.1`.
+    Man,
+    /// Check why messages might not come: config, server, model, hook. Exits 1 on a problem.
+    Doctor,
     /// Show the effective configuration and where each value came from.
     Config {
         /// Print the instructions sent to the model instead.
         #[arg(long)]
         prompt: bool,
     },
+}
+
+/// Options of `install`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct InstallArgs {
+    /// Replace what is in the way: a prepare-commit-msg hook that is not ai-commit's (it is
+    /// kept aside), or with --global a core.hooksPath set to another directory (its hooks keep
+    /// running). Uninstall restores either.
+    #[arg(long)]
+    pub force: bool,
+    /// For every repository: point the global core.hooksPath at ai-commit's hooks directory,
+    /// which also runs each repository's own hooks.
+    #[arg(long, conflicts_with = "hooks_dir")]
+    pub global: bool,
+    /// For every repository, with git 2.54 or newer: register a config-defined hook
+    /// (hook.ai-commit.*) instead of setting core.hooksPath.
+    #[arg(long, conflicts_with_all = ["global", "hooks_dir", "force"])]
+    pub config_hook: bool,
+    /// Write the global hook set into DIR and change no git config (for system-wide setups
+    /// such as NixOS, which point core.hooksPath at it).
+    #[arg(long, value_name = "DIR")]
+    pub hooks_dir: Option<PathBuf>,
 }
 
 /// Options of `generate`.

@@ -15,8 +15,13 @@ pub struct Environment {
     pub ai_commit_config: Option<PathBuf>,
     /// `XDG_CONFIG_HOME`.
     pub xdg_config_home: Option<PathBuf>,
+    /// `XDG_DATA_HOME`: where `install --global` keeps its hooks directory.
+    pub xdg_data_home: Option<PathBuf>,
     /// `HOME`.
     pub home: Option<PathBuf>,
+    /// `PRE_COMMIT_COMMIT_MSG_SOURCE`: the commit source, when the pre-commit framework runs
+    /// the hook with the message file as its only argument.
+    pub pre_commit_source: Option<String>,
     /// `GIT_EDITOR`: git sets it to `:` when no editor will run (`--no-edit`, `-m`).
     pub git_editor: Option<OsString>,
     /// `GIT_WORK_TREE`, which git re-exports as a relative `.` to hooks.
@@ -41,7 +46,9 @@ impl Environment {
             ai_commit_model: var("AI_COMMIT_MODEL"),
             ai_commit_config: path("AI_COMMIT_CONFIG"),
             xdg_config_home: path("XDG_CONFIG_HOME"),
+            xdg_data_home: path("XDG_DATA_HOME"),
             home: path("HOME"),
+            pre_commit_source: var("PRE_COMMIT_COMMIT_MSG_SOURCE"),
             git_editor: std::env::var_os("GIT_EDITOR"),
             git_work_tree: path("GIT_WORK_TREE"),
             cwd: std::env::current_dir().ok(),

@@ -325,9 +325,94 @@ pub fn hooks_dir(env: &Environment) -> Result<PathBuf, CliError> {
     Ok(PathBuf::from(out.trim_end_matches('\n')))
 }
 
+/// Which git configuration file a setting is read from or written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `--global`: the user's own file.
+    Global,
+    /// `--local`: this repository's `.git/config`.
+    Local,
+    /// Every file, as git resolves the value.
+    Effective,
+}
+
+impl Scope {
+    fn flag(self) -> Option<&'static str> {
+        match self {
+            Scope::Global => Some("--global"),
+            Scope::Local => Some("--local"),
+            Scope::Effective => None,
+        }
+    }
+}
+
+/// A configuration value as written (no path expansion), `None` when it is not set.
+pub fn config_get(env: &Environment, scope: Scope, key: &str) -> Result<Option<String>, CliError> {
+    let mut args = vec!["config"];
+    args.extend(scope.flag());
+    args.extend(["--get", key]);
+    match git_cli(env, &args) {
+        Ok(out) => Ok(Some(out.trim_end_matches('\n').to_string())),
+        // `git config --get` exits 1 with empty stderr when the key is not set.
+        Err(CliError::Failed { stderr, .. }) if stderr.is_empty() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets (`Some`) or removes (`None`) a configuration value.
+pub fn config_set(
+    env: &Environment,
+    scope: Scope,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), CliError> {
+    let mut args = vec!["config"];
+    args.extend(scope.flag());
+    match value {
+        Some(v) => args.extend([key, v]),
+        None => args.extend(["--unset-all", key]),
+    }
+    match git_cli(env, &args) {
+        Ok(_) => Ok(()),
+        // Removing a key that is not there (exit 5) leaves what we wanted.
+        Err(CliError::Failed { stderr, .. }) if value.is_none() && stderr.is_empty() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The repository's common git directory (shared by its worktrees), absolute.
+pub fn common_dir(env: &Environment) -> Result<PathBuf, CliError> {
+    let out = git_cli(
+        env,
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    )?;
+    Ok(PathBuf::from(out.trim_end_matches('\n')))
+}
+
+/// git's version as (major, minor), when `git version` can be read.
+pub fn version(env: &Environment) -> Option<(u32, u32)> {
+    let out = git_cli(env, &["version"]).ok()?;
+    parse_version(&out)
+}
+
+fn parse_version(out: &str) -> Option<(u32, u32)> {
+    let number = out.split_whitespace().nth(2)?;
+    let mut parts = number.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn git_versions_are_read() {
+        assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47)));
+        assert_eq!(parse_version("git version 2.54.0.windows.1"), Some((2, 54)));
+        assert_eq!(parse_version("nonsense"), None);
+    }
 
     #[test]
     fn last_comment_setting_wins() {

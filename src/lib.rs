@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod generate;

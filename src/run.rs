@@ -1,15 +1,17 @@
 //! Carries out a parsed command line and says how it went as an exit code.
 
 use std::io::Write;
+
+use clap::CommandFactory;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, GenerateArgs, HookArgs, Overrides};
+use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs, Overrides};
 use crate::config::{self, Fallback, Flags};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
 use crate::generate::generate;
 use crate::git::{self, Base};
-use crate::{hook, install};
+use crate::{doctor, hook, install};
 
 /// Runs the command; the hook always succeeds.
 pub fn run(cli: Cli, env: &Environment) -> ExitCode {
@@ -18,15 +20,62 @@ pub fn run(cli: Cli, env: &Environment) -> ExitCode {
         None => run_generate(env, &flags, &cli.generate),
         Some(Command::Generate(args)) => run_generate(env, &flags, &args),
         Some(Command::Hook(args)) => run_hook(env, &flags, args),
-        Some(Command::Install { force }) => match install::install(env, force) {
-            Ok((path, done)) => say(&format!("ai-commit: {done} {}\n", path.display())),
-            Err(e) => fail(&e, e.hint()),
-        },
-        Some(Command::Uninstall) => match install::uninstall(env) {
-            Ok((path, done)) => say(&format!("ai-commit: {} {done}\n", path.display())),
-            Err(e) => fail(&e, e.hint()),
-        },
+        Some(Command::Install(args)) => run_install(env, &args),
+        Some(Command::Uninstall { global }) => {
+            let result = if global {
+                install::global::uninstall(env)
+            } else {
+                install::uninstall(env).map(|(path, done)| format!("{} {done}", path.display()))
+            };
+            match result {
+                Ok(said) => say(&format!("ai-commit: {said}\n")),
+                Err(e) => fail(&e, e.hint()),
+            }
+        }
         Some(Command::Config { prompt }) => run_config(env, &flags, prompt),
+        Some(Command::Completions { shell }) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ai-commit", &mut buf);
+            say(&String::from_utf8_lossy(&buf))
+        }
+        Some(Command::Man) => {
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
+                Ok(()) => say(&String::from_utf8_lossy(&buf)),
+                Err(e) => fail(&e, None),
+            }
+        }
+        Some(Command::Doctor) => {
+            let findings = doctor::check(env, &flags);
+            let printed = say(&doctor::render(&findings));
+            if findings.iter().any(|f| f.level == doctor::Level::Problem) {
+                ExitCode::FAILURE
+            } else {
+                printed
+            }
+        }
+    }
+}
+
+fn run_install(env: &Environment, args: &InstallArgs) -> ExitCode {
+    let result = if let Some(dir) = &args.hooks_dir {
+        install::global::write_hooks(env, dir, None).map(|skipped| {
+            let mut said = format!("wrote the hook set into {}", dir.display());
+            if !skipped.is_empty() {
+                said.push_str(&format!(" (left alone, not ours: {})", skipped.join(", ")));
+            }
+            said
+        })
+    } else if args.config_hook {
+        install::global::install_config_hook(env)
+    } else if args.global {
+        install::global::install(env, args.force)
+    } else {
+        install::install(env, args.force).map(|(path, done)| format!("{done} {}", path.display()))
+    };
+    match result {
+        Ok(said) => say(&format!("ai-commit: {said}\n")),
+        Err(e) => fail(&e, e.hint()),
     }
 }
 
@@ -45,9 +94,12 @@ fn fail(err: &dyn std::error::Error, hint: Option<&str>) -> ExitCode {
 
 /// The hook: whatever happens, one line on stderr at most and exit 0.
 fn run_hook(env: &Environment, flags: &Flags, args: HookArgs) -> ExitCode {
+    // The pre-commit framework passes only the message file, and the source in its
+    // environment.
+    let source = args.source.or_else(|| env.pre_commit_source.clone());
     let args = hook::HookArgs {
         msgfile: args.msgfile,
-        source: args.source,
+        source,
         rev: args.rev,
     };
     if let Some(line) = hook::run(env, &args, flags).line() {

@@ -1,0 +1,503 @@
+//! `ai-commit doctor`: why a person is not getting messages. Each check says what it found
+//! and, for a problem, the command that fixes it. Read-only: it changes nothing.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::config::{self, Config, Flags};
+use crate::env::Environment;
+use crate::git::{self, Scope};
+use crate::install::{self, global};
+use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
+use crate::llm::{self, Request};
+
+/// How a finding reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// All is well.
+    Ok,
+    /// Worth knowing; nothing to fix.
+    Note,
+    /// Stops messages from coming, or hides something: exit status 1.
+    Problem,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// How it reads.
+    pub level: Level,
+    /// What was found.
+    pub what: String,
+    /// The command or edit that fixes it.
+    pub fix: Option<String>,
+}
+
+fn ok(what: impl Into<String>) -> Finding {
+    Finding {
+        level: Level::Ok,
+        what: what.into(),
+        fix: None,
+    }
+}
+
+fn note(what: impl Into<String>) -> Finding {
+    Finding {
+        level: Level::Note,
+        what: what.into(),
+        fix: None,
+    }
+}
+
+fn problem(what: impl Into<String>, fix: impl Into<String>) -> Finding {
+    Finding {
+        level: Level::Problem,
+        what: what.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+/// Seconds allowed for each of the small API calls.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Runs every check, in the order a person would fix things.
+pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
+    let work_tree = git::work_tree(env);
+    let loaded = config::load(env, work_tree.as_deref(), flags);
+    let mut out = Vec::new();
+    check_config(env, work_tree.as_deref(), &loaded, &mut out);
+    check_server(&loaded.config, &mut out);
+    if work_tree.is_some() {
+        check_hook(env, &mut out);
+    } else {
+        out.push(note(
+            "not inside a git repository: the hook checks were skipped",
+        ));
+    }
+    out
+}
+
+/// The report as text, one finding per line with its fix under it.
+pub fn render(findings: &[Finding]) -> String {
+    let mut text = String::new();
+    for f in findings {
+        let tag = match f.level {
+            Level::Ok => "ok     ",
+            Level::Note => "note   ",
+            Level::Problem => "PROBLEM",
+        };
+        text.push_str(&format!("{tag} {}\n", f.what));
+        if let Some(fix) = &f.fix {
+            text.push_str(&format!("        fix: {fix}\n"));
+        }
+    }
+    let problems = findings
+        .iter()
+        .filter(|f| f.level == Level::Problem)
+        .count();
+    match problems {
+        0 => text.push_str("No problems found.\n"),
+        1 => text.push_str("1 problem found.\n"),
+        n => text.push_str(&format!("{n} problems found.\n")),
+    }
+    text
+}
+
+fn check_config(
+    env: &Environment,
+    work_tree: Option<&Path>,
+    loaded: &config::Loaded,
+    out: &mut Vec<Finding>,
+) {
+    match config::user_file(env) {
+        Some(path) if loaded.files.contains(&path) => {
+            out.push(ok(format!("config file {} parsed", path.display())))
+        }
+        Some(path) if !path.exists() => out.push(note(format!(
+            "no config file at {} (the defaults apply; see config.example.toml)",
+            path.display()
+        ))),
+        Some(_) | None => {}
+    }
+    if let Some(top) = work_tree {
+        let repo_file = top.join(config::REPO_FILE);
+        if loaded.files.contains(&repo_file) {
+            out.push(ok(format!(
+                "repository file {} parsed",
+                repo_file.display()
+            )));
+        }
+    }
+    for e in &loaded.errors {
+        out.push(problem(
+            format!("config file skipped: {e}"),
+            "correct that line; `ai-commit config` shows the values in effect",
+        ));
+    }
+}
+
+fn check_server(config: &Config, out: &mut Vec<Finding>) {
+    let base = match normalize_host(&config.host.value) {
+        Ok(b) => b,
+        Err(e) => {
+            out.push(problem(
+                e.to_string(),
+                format!("set `host` in your config file ({})", config.host.origin),
+            ));
+            return;
+        }
+    };
+    if let Err(e) = llm::check_destination(&base, config.allow_remote_http.value) {
+        out.push(problem(
+            e.to_string(),
+            "point `host` at this machine, or set `allow_remote_http = true` in your own config",
+        ));
+        return;
+    }
+    if !llm::is_loopback(&base) {
+        out.push(note(format!(
+            "diffs go over plain http to {base}, which is not this machine \
+             (allow_remote_http = true): anyone on the network path can read them"
+        )));
+    }
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(PROBE_TIMEOUT))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .new_agent();
+    let start = Instant::now();
+    let version = match get_json(&agent, &format!("{base}/api/version")) {
+        Ok(v) => v,
+        Err(why) => {
+            out.push(problem(
+                format!("Ollama is not reachable at {base}: {why}"),
+                "start it with `ollama serve` (or `systemctl start ollama`), or set `host`",
+            ));
+            return;
+        }
+    };
+    out.push(ok(format!(
+        "Ollama {} answers at {base} in {} ms",
+        version["version"].as_str().unwrap_or("(unknown version)"),
+        start.elapsed().as_millis()
+    )));
+    let model = &config.model.value;
+    match get_json(&agent, &format!("{base}/api/tags")) {
+        Ok(tags) if has_model(&tags, model) => out.push(ok(format!("model {model} is pulled"))),
+        Ok(_) => {
+            out.push(problem(
+                format!("model {model} is not pulled at {base}"),
+                format!("ollama pull {model}"),
+            ));
+            return;
+        }
+        Err(why) => out.push(problem(
+            format!("cannot list the models at {base}: {why}"),
+            "check the server's log",
+        )),
+    }
+    match post_json(
+        &agent,
+        &format!("{base}/api/show"),
+        &json!({"model": model}),
+    ) {
+        Ok(show) => match context_length(&show) {
+            Some(len) if u64::from(config.num_ctx.value) > len => out.push(problem(
+                format!(
+                    "num_ctx = {} is over {model}'s context length of {len}: the model would \
+                     see less than the prompt is fitted for",
+                    config.num_ctx.value
+                ),
+                format!("set `num_ctx = {len}` in your config file"),
+            )),
+            Some(len) => out.push(ok(format!(
+                "num_ctx = {} fits {model}'s context length of {len}",
+                config.num_ctx.value
+            ))),
+            None => out.push(note(format!("{model}'s context length is not reported"))),
+        },
+        Err(why) => out.push(note(format!("cannot read {model}'s details: {why}"))),
+    }
+    timed_request(config, &base, out);
+}
+
+/// A tiny real request through the same client the hook uses, against the configured timeout.
+fn timed_request(config: &Config, base: &str, out: &mut Vec<Finding>) {
+    let model = Arc::new(Ollama::new(OllamaSettings {
+        base_url: base.to_string(),
+        model: config.model.value.clone(),
+        num_ctx: config.num_ctx.value,
+        num_predict: 8,
+        temperature: config.temperature.value,
+        keep_alive: config.keep_alive.value.clone(),
+    }));
+    let request = Request {
+        system: "Reply with the single word: ok".into(),
+        user: "Say ok.".into(),
+    };
+    let timeout = Duration::from_secs_f64(config.timeout.value);
+    let start = Instant::now();
+    match llm::ask(model, request, timeout, |_| {}) {
+        Ok(_) => out.push(ok(format!(
+            "a tiny request to {} took {:.1}s (timeout {}s)",
+            config.model.value,
+            start.elapsed().as_secs_f64(),
+            config.timeout.value
+        ))),
+        Err(e) => out.push(problem(
+            format!("a tiny request failed: {e}"),
+            "see the reason above; `ollama ps` shows what is loaded",
+        )),
+    }
+}
+
+fn get_json(agent: &ureq::Agent, url: &str) -> Result<Value, String> {
+    let response = agent.get(url).call().map_err(|e| e.to_string())?;
+    read_json(response)
+}
+
+fn post_json(agent: &ureq::Agent, url: &str, body: &Value) -> Result<Value, String> {
+    let response = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .map_err(|e| e.to_string())?;
+    read_json(response)
+}
+
+fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, String> {
+    let status = response.status().as_u16();
+    let mut text = String::new();
+    response
+        .body_mut()
+        .with_config()
+        .limit(4 * 1024 * 1024)
+        .reader()
+        .take(4 * 1024 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if status != 200 {
+        let first = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(160)
+            .collect::<String>();
+        return Err(format!("status {status}: {first}"));
+    }
+    serde_json::from_str(&text).map_err(|_| "the answer is not JSON".to_string())
+}
+
+/// Whether `/api/tags` lists `model` (`gemma3` means `gemma3:latest`).
+fn has_model(tags: &Value, model: &str) -> bool {
+    let full = |name: &str| {
+        if name.contains(':') {
+            name.to_string()
+        } else {
+            format!("{name}:latest")
+        }
+    };
+    let wanted = full(model);
+    tags["models"].as_array().is_some_and(|models| {
+        models.iter().any(|m| {
+            ["name", "model"]
+                .iter()
+                .filter_map(|k| m[k].as_str())
+                .any(|n| full(n) == wanted)
+        })
+    })
+}
+
+/// `<arch>.context_length` from `/api/show`'s `model_info`.
+fn context_length(show: &Value) -> Option<u64> {
+    show["model_info"]
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.ends_with(".context_length"))
+        .and_then(|(_, v)| v.as_u64())
+}
+
+fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
+    let Ok(effective) = git::hooks_dir(env) else {
+        out.push(problem(
+            "git cannot say where this repository's hooks are",
+            "run `git rev-parse --git-path hooks` to see why",
+        ));
+        return;
+    };
+    let Ok(common) = git::common_dir(env) else {
+        return;
+    };
+    let own_dir = common.join("hooks");
+    let hooks_path = git::config_get(env, Scope::Effective, "core.hooksPath")
+        .ok()
+        .flatten();
+    let local_path = git::config_get(env, Scope::Local, "core.hooksPath")
+        .ok()
+        .flatten();
+    let global_dir = global::hooks_dir(env);
+    let ours_global = global_dir.as_deref().is_some_and(|d| {
+        hooks_path
+            .as_deref()
+            .is_some_and(|p| global::is_our_dir(env, p, d))
+    });
+    let config_hook = git::config_get(env, Scope::Effective, "hook.ai-commit.command")
+        .ok()
+        .flatten();
+
+    let hook = effective.join("prepare-commit-msg");
+    let shadowed_local = own_dir.join("prepare-commit-msg");
+    if let Some(command) = &config_hook {
+        out.push(ok(format!(
+            "config-defined hook hook.ai-commit runs {command}"
+        )));
+    } else if !hook.exists() {
+        let mut fix =
+            "ai-commit install (this repository) or ai-commit install --global".to_string();
+        if let Some(p) = &local_path {
+            fix = format!(
+                "this repository's core.hooksPath is {p}: run `ai-commit install` here \
+                 (with husky, add `ai-commit hook \"$@\"` to .husky/prepare-commit-msg)"
+            );
+        }
+        out.push(problem(
+            format!("no prepare-commit-msg hook in {}", effective.display()),
+            fix,
+        ));
+    } else if !install::is_ours(&hook) {
+        out.push(problem(
+            format!("{} is not ai-commit's hook", hook.display()),
+            "ai-commit install --force (keeps it aside), or add `ai-commit hook \"$@\"` to it",
+        ));
+    } else if !is_executable(&hook) {
+        out.push(problem(
+            format!("{} is not executable, so git skips it", hook.display()),
+            format!("chmod +x {}", hook.display()),
+        ));
+    } else {
+        out.push(ok(format!("hook installed and active: {}", hook.display())));
+        check_binary(&hook, out);
+    }
+
+    // A shim in .git/hooks that git does not run because a hooksPath points elsewhere.
+    if effective != own_dir
+        && shadowed_local.exists()
+        && install::is_ours(&shadowed_local)
+        && !ours_global
+    {
+        out.push(problem(
+            format!(
+                "{} is ai-commit's, but git does not run it: core.hooksPath is {}",
+                shadowed_local.display(),
+                hooks_path.as_deref().unwrap_or("set")
+            ),
+            "ai-commit install (writes the hook where core.hooksPath points), or \
+             ai-commit install --global --force",
+        ));
+    }
+
+    // The repository's own hooks that git silently skips because of a hooksPath.
+    if effective != own_dir {
+        let skipped = runnable_hooks(&own_dir);
+        if ours_global {
+            if !skipped.is_empty() {
+                out.push(ok(format!(
+                    "this repository's own hooks run through ai-commit's global hooks: {}",
+                    skipped.join(", ")
+                )));
+            }
+        } else if !skipped.is_empty() {
+            out.push(problem(
+                format!(
+                    "git skips this repository's own hooks ({}) because core.hooksPath is {}",
+                    skipped.join(", "),
+                    hooks_path.as_deref().unwrap_or("set")
+                ),
+                "ai-commit install --global --force runs them again through pass-throughs \
+                 (or unset core.hooksPath)",
+            ));
+        }
+    }
+}
+
+/// The binary the shim recorded at install time still exists.
+fn check_binary(hook: &Path, out: &mut Vec<Finding>) {
+    let Ok(text) = std::fs::read_to_string(hook) else {
+        return;
+    };
+    let recorded = text
+        .lines()
+        .find_map(|l| l.strip_prefix("AI_COMMIT_INSTALLED_BIN="))
+        .map(|v| v.trim_matches('\'').replace(r"'\''", "'"))
+        .filter(|v| !v.is_empty());
+    match recorded {
+        Some(bin) if !Path::new(&bin).exists() => out.push(problem(
+            format!("the hook runs {bin}, which no longer exists (it falls back to PATH)"),
+            "ai-commit install again with the binary you use now",
+        )),
+        _ => {}
+    }
+}
+
+/// Executable hook files in `dir` that are not git's `.sample` files.
+fn runnable_hooks(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| is_executable(p) && !install::is_ours(p))
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| global::HOOK_NAMES.contains(&n.as_str()))
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_match_with_and_without_the_latest_tag() {
+        let tags = json!({"models": [{"name": "gemma3:latest"}, {"name": "qwen3:0.6b"}]});
+        assert!(has_model(&tags, "gemma3"));
+        assert!(has_model(&tags, "gemma3:latest"));
+        assert!(has_model(&tags, "qwen3:0.6b"));
+        assert!(!has_model(&tags, "qwen3"));
+        assert!(!has_model(&json!({}), "gemma3"));
+    }
+
+    #[test]
+    fn context_length_is_read_from_model_info() {
+        let show = json!({"model_info": {"general.architecture": "gemma3", "gemma3.context_length": 131072}});
+        assert_eq!(context_length(&show), Some(131_072));
+        assert_eq!(context_length(&json!({})), None);
+    }
+
+    #[test]
+    fn report_counts_problems() {
+        let text = render(&[ok("a"), problem("b", "do c")]);
+        assert!(text.contains("ok      a\n"));
+        assert!(text.contains("PROBLEM b\n        fix: do c\n"));
+        assert!(text.ends_with("1 problem found.\n"));
+    }
+}

@@ -1,0 +1,296 @@
+//! One install for every repository: a hooks directory of ours under the XDG data directory,
+//! named by the global `core.hooksPath`. A global hooksPath hides every repository's own
+//! `.git/hooks`, so the directory holds one script under every hook name git knows, which
+//! runs the repository's own hook of that name (see `hooks/global-hook`). With git 2.54 or
+//! newer, a config-defined hook is the alternative that needs no hooksPath at all.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{io, is_ours, make_executable, with_binary, InstallError, SHIM};
+use crate::env::Environment;
+use crate::git::{self, Scope};
+
+/// The script installed under every hook name.
+pub const GLOBAL_HOOK: &str = include_str!("../../hooks/global-hook");
+/// The line of [`GLOBAL_HOOK`] that records the hooks directory set before ours.
+const PREVIOUS_LINE: &str = "AI_COMMIT_PREVIOUS_HOOKS=''";
+/// The file in our directory that remembers the global `core.hooksPath` we replaced.
+const PREVIOUS_FILE: &str = ".previous-hooks-path";
+/// The key of the global hooks directory.
+const HOOKS_PATH: &str = "core.hooksPath";
+/// Name of our config-defined hook (`hook.<name>.command`, git 2.54+).
+const CONFIG_HOOK: &str = "ai-commit";
+
+/// Every hook name git runs from a hooks directory (githooks(5)).
+pub const HOOK_NAMES: &[&str] = &[
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-commit",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "pre-receive",
+    "update",
+    "proc-receive",
+    "post-receive",
+    "post-update",
+    "reference-transaction",
+    "push-to-checkout",
+    "pre-auto-gc",
+    "post-rewrite",
+    "sendemail-validate",
+    "fsmonitor-watchman",
+    "p4-changelist",
+    "p4-prepare-changelist",
+    "p4-post-changelist",
+    "p4-pre-submit",
+    "post-index-change",
+];
+
+/// `$XDG_DATA_HOME/ai-commit`, else `~/.local/share/ai-commit`.
+pub fn data_dir(env: &Environment) -> Option<PathBuf> {
+    match (&env.xdg_data_home, &env.home) {
+        (Some(xdg), _) if xdg.is_absolute() => Some(xdg.join("ai-commit")),
+        (_, Some(home)) => Some(home.join(".local/share/ai-commit")),
+        _ => None,
+    }
+}
+
+/// The directory `install --global` points `core.hooksPath` at.
+pub fn hooks_dir(env: &Environment) -> Option<PathBuf> {
+    data_dir(env).map(|d| d.join("hooks"))
+}
+
+/// Whether the hooksPath value `value` names our directory `dir`.
+pub fn is_our_dir(env: &Environment, value: &str, dir: &Path) -> bool {
+    let expanded = expand_home(env, value);
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    same(Path::new(&expanded), dir)
+}
+
+/// `~/x` as git expands it for path settings; anything else as it is.
+fn expand_home(env: &Environment, value: &str) -> String {
+    match (value.strip_prefix("~/"), &env.home) {
+        (Some(rest), Some(home)) => home.join(rest).to_string_lossy().into_owned(),
+        _ => value.to_string(),
+    }
+}
+
+/// Writes our script under every hook name into `dir`, chaining to `previous` (a hooks
+/// directory, as configured) when given. A file there that is not ours is left alone.
+pub fn write_hooks(
+    env: &Environment,
+    dir: &Path,
+    previous: Option<&str>,
+) -> Result<Vec<String>, InstallError> {
+    fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let binary = std::env::current_exe().ok();
+    let mut script = with_binary(GLOBAL_HOOK, binary.as_deref());
+    if let Some(prev) = previous {
+        let expanded = expand_home(env, prev);
+        script = script.replace(
+            PREVIOUS_LINE,
+            &format!("AI_COMMIT_PREVIOUS_HOOKS={}", super::sh_quote(&expanded)),
+        );
+    }
+    let mut skipped = Vec::new();
+    for name in HOOK_NAMES {
+        let path = dir.join(name);
+        if path.exists() && !is_ours(&path) {
+            skipped.push(name.to_string());
+            continue;
+        }
+        fs::write(&path, &script).map_err(io("write", &path))?;
+        make_executable(&path)?;
+    }
+    Ok(skipped)
+}
+
+/// `install --global`: writes our hooks directory and points the global `core.hooksPath` at
+/// it. A hooksPath that is already set to another directory is kept unless `force`, and then
+/// its hooks keep running through ours; `uninstall --global` sets it back.
+pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
+    let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
+    let current = git::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
+    let recorded = fs::read_to_string(dir.join(PREVIOUS_FILE)).ok();
+    let (previous, verb) = match current {
+        None => (None, "installed"),
+        Some(c) if is_our_dir(env, &c, &dir) => (recorded, "updated"),
+        Some(c) if !force => return Err(InstallError::ForeignHooksPath { current: c }),
+        Some(c) => (Some(c), "installed"),
+    };
+    write_hooks(env, &dir, previous.as_deref())?;
+    let state = dir.join(PREVIOUS_FILE);
+    match &previous {
+        Some(p) => fs::write(&state, p).map_err(io("write", &state))?,
+        None if state.exists() => fs::remove_file(&state).map_err(io("remove", &state))?,
+        None => {}
+    }
+    let dir_text = dir.to_string_lossy();
+    git::config_set(env, Scope::Global, HOOKS_PATH, Some(&dir_text))
+        .map_err(InstallError::Config)?;
+    let mut said = format!(
+        "{verb} {dir_text} as the global core.hooksPath; each repository's own hooks still run"
+    );
+    if let Some(p) = &previous {
+        said.push_str(&format!(", and so do those of {p}"));
+    }
+    if let Some(note) = local_hooks_path_note(env) {
+        said.push_str(&format!("\nai-commit: {note}"));
+    }
+    Ok(said)
+}
+
+/// A note when the repository in the current directory sets its own `core.hooksPath`, which
+/// wins over the global one, so the global hook does not run there.
+pub fn local_hooks_path_note(env: &Environment) -> Option<String> {
+    let local = git::config_get(env, Scope::Local, HOOKS_PATH).ok()??;
+    Some(format!(
+        "this repository sets its own core.hooksPath ({local}), which wins over the global \
+         one, so the global hooks do not run here; run `ai-commit install` in it (or, with \
+         husky, add `ai-commit hook \"$@\"` to .husky/prepare-commit-msg)"
+    ))
+}
+
+/// `uninstall --global`: sets the global `core.hooksPath` back to what it was before (or
+/// unsets it), removes our config-defined hook, and deletes our directory.
+pub fn uninstall(env: &Environment) -> Result<String, InstallError> {
+    let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
+    let current = git::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
+    let previous = fs::read_to_string(dir.join(PREVIOUS_FILE)).ok();
+    let mut said = match &current {
+        Some(c) if is_our_dir(env, c, &dir) => {
+            git::config_set(env, Scope::Global, HOOKS_PATH, previous.as_deref())
+                .map_err(InstallError::Config)?;
+            match &previous {
+                Some(p) => format!("the global core.hooksPath is {p} again"),
+                None => "the global core.hooksPath is unset again".to_string(),
+            }
+        }
+        Some(c) => format!("the global core.hooksPath is {c}, not ai-commit's; left it alone"),
+        None => "the global core.hooksPath was not set".to_string(),
+    };
+    if remove_config_hook(env)? {
+        said.push_str("; removed the config-defined hook");
+    }
+    for name in HOOK_NAMES {
+        let path = dir.join(name);
+        if is_ours(&path) {
+            fs::remove_file(&path).map_err(io("remove", &path))?;
+        }
+    }
+    let _ = fs::remove_file(dir.join(PREVIOUS_FILE));
+    let _ = fs::remove_file(config_hook_shim(&dir));
+    // Only when empty: a file we did not write stays, and so does its directory.
+    let _ = fs::remove_dir(&dir);
+    Ok(said)
+}
+
+fn config_hook_shim(dir: &Path) -> PathBuf {
+    dir.with_file_name("prepare-commit-msg")
+}
+
+/// `install --config-hook`: registers our shim as a config-defined `prepare-commit-msg` hook in
+/// the global config (git 2.54+), which runs before each repository's own hook and disables
+/// nothing.
+pub fn install_config_hook(env: &Environment) -> Result<String, InstallError> {
+    match git::version(env) {
+        Some(v) if v >= (2, 54) => {}
+        found => {
+            return Err(InstallError::GitTooOld {
+                found: found.map_or("unknown".into(), |(a, b)| format!("{a}.{b}")),
+            })
+        }
+    }
+    let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
+    let shim = config_hook_shim(&dir);
+    if let Some(parent) = shim.parent() {
+        fs::create_dir_all(parent).map_err(io("create", parent))?;
+    }
+    let binary = std::env::current_exe().ok();
+    fs::write(&shim, with_binary(SHIM, binary.as_deref())).map_err(io("write", &shim))?;
+    make_executable(&shim)?;
+    let command = super::sh_quote(&shim.to_string_lossy());
+    let set = |key: &str, value: &str| {
+        git::config_set(
+            env,
+            Scope::Global,
+            &format!("hook.{CONFIG_HOOK}.{key}"),
+            Some(value),
+        )
+        .map_err(InstallError::Config)
+    };
+    set("event", "prepare-commit-msg")?;
+    set("command", &command)?;
+    Ok(format!(
+        "registered {} as the config-defined hook hook.{CONFIG_HOOK} for prepare-commit-msg",
+        shim.display()
+    ))
+}
+
+/// Removes our config-defined hook; true when there was one.
+fn remove_config_hook(env: &Environment) -> Result<bool, InstallError> {
+    let key = |k: &str| format!("hook.{CONFIG_HOOK}.{k}");
+    let had = git::config_get(env, Scope::Global, &key("command"))
+        .map_err(InstallError::Config)?
+        .is_some();
+    if had {
+        for k in ["command", "event"] {
+            git::config_set(env, Scope::Global, &key(k), None).map_err(InstallError::Config)?;
+        }
+    }
+    Ok(had)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_hook_has_the_lines_install_rewrites() {
+        assert!(GLOBAL_HOOK.contains(super::super::BIN_LINE));
+        assert!(GLOBAL_HOOK.contains(PREVIOUS_LINE));
+        assert!(GLOBAL_HOOK.contains(super::super::MARKER));
+        assert!(GLOBAL_HOOK.starts_with("#!/bin/sh\n"));
+    }
+
+    #[test]
+    fn data_dir_follows_xdg_then_home() {
+        let mut env = Environment {
+            home: Some("/home/me".into()),
+            ..Environment::default()
+        };
+        assert_eq!(
+            hooks_dir(&env),
+            Some(PathBuf::from("/home/me/.local/share/ai-commit/hooks"))
+        );
+        env.xdg_data_home = Some("/data".into());
+        assert_eq!(
+            hooks_dir(&env),
+            Some(PathBuf::from("/data/ai-commit/hooks"))
+        );
+        env.xdg_data_home = Some("relative".into());
+        assert_eq!(
+            hooks_dir(&env),
+            Some(PathBuf::from("/home/me/.local/share/ai-commit/hooks"))
+        );
+    }
+
+    #[test]
+    fn hook_names_are_unique() {
+        let mut names = HOOK_NAMES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), HOOK_NAMES.len());
+    }
+}
