@@ -66,9 +66,28 @@ pub(super) fn wrap_body(body: &[String]) -> Vec<String> {
         for word in line[prefix..].split(' ').filter(|w| !w.is_empty()) {
             let len = word.chars().count();
             if !empty && cur_len + 1 + len > WIDTH {
+                // git takes a line starting with `#` for a comment: carry the word before
+                // the `#123` down with it.
+                let carried = if word.starts_with('#') && prefix == 0 {
+                    match cur.rfind(' ') {
+                        Some(at) if at > 0 => {
+                            let tail = cur[at + 1..].to_owned();
+                            cur.truncate(at);
+                            Some(tail)
+                        }
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
                 out.push(std::mem::replace(&mut cur, hang.clone()));
                 cur_len = prefix;
                 empty = true;
+                if let Some(tail) = carried {
+                    cur_len += tail.chars().count();
+                    cur.push_str(&tail);
+                    empty = false;
+                }
             }
             if !empty {
                 cur.push(' ');

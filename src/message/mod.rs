@@ -140,11 +140,13 @@ pub fn clean(raw: &str, opts: &CleanOptions) -> Result<String, Rejection> {
     for _ in 0..MAX_PASSES {
         let next = clean_once(&out, opts.max_subject, false)?;
         if next == out {
-            break;
+            return Ok(out);
         }
         out = next;
     }
-    Ok(out)
+    // Still changing after every pass: dozens of acknowledgements or announcements in a row,
+    // a model stuck in a loop. What is left is not trustworthy.
+    Err(Rejection::Repetitive)
 }
 
 fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, Rejection> {
@@ -215,7 +217,11 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
             drop_cut_tail(&mut body);
         }
     }
-    let body = bound_body(wrap_body(&body));
+    let subject = uncomment_subject(&subject);
+    if !subject.chars().any(char::is_alphanumeric) {
+        return Err(Rejection::Empty);
+    }
+    let body = bound_body(wrap_body(&join_hash_lines(body)));
 
     let mut out = subject;
     if !body.is_empty() {
@@ -223,6 +229,37 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
         out.push_str(&body.join("\n"));
     }
     Ok(out)
+}
+
+/// A subject starting with `#` would be deleted by git as a comment line: an issue reference
+/// there (`#123 Fix x`) goes, other hashes are trimmed.
+fn uncomment_subject(subject: &str) -> String {
+    if !subject.starts_with('#') {
+        return subject.to_string();
+    }
+    let rest = subject.trim_start_matches('#');
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    rest.trim_start_matches([' ', ':', '-']).to_string()
+}
+
+/// Body lines starting with `#` would be deleted by git as comment lines: one that continues
+/// a sentence joins the line before it; one that stands alone (`#include`) goes.
+fn join_hash_lines(body: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(body.len());
+    for line in body {
+        if !line.starts_with('#') {
+            out.push(line);
+            continue;
+        }
+        match out.last_mut() {
+            Some(prev) if !prev.trim().is_empty() => {
+                prev.push(' ');
+                prev.push_str(&line);
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Largest char boundary of `s` at or below `i`.
