@@ -239,6 +239,7 @@ fn timed_request(config: &Config, base: &str, out: &mut Vec<Finding>) {
     let request = Request {
         system: "Reply with the single word: ok".into(),
         user: "Say ok.".into(),
+        ..Request::default()
     };
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let start = Instant::now();
@@ -406,6 +407,21 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
     if effective != own_dir {
         let skipped = runnable_hooks(&own_dir);
         if ours_global {
+            let (passed, not_passed): (Vec<String>, Vec<String>) = skipped
+                .into_iter()
+                .partition(|n| !global::NOT_PASSED_THROUGH.contains(&n.as_str()));
+            if !not_passed.is_empty() {
+                out.push(problem(
+                    format!(
+                        "ai-commit's global hooks do not run this repository's own {} (git runs it \
+                         for every ref update; passing it through would slow every commit)",
+                        not_passed.join(", ")
+                    ),
+                    "git config core.hooksPath \"$(git rev-parse --git-common-dir)/hooks\" \
+                     && ai-commit install  (this repository then uses its own hooks)",
+                ));
+            }
+            let skipped = passed;
             if !skipped.is_empty() {
                 out.push(ok(format!(
                     "this repository's own hooks run through ai-commit's global hooks: {}",
@@ -455,7 +471,10 @@ fn runnable_hooks(dir: &Path) -> Vec<String> {
         .map(|e| e.path())
         .filter(|p| is_executable(p) && !install::is_ours(p))
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .filter(|n| global::HOOK_NAMES.contains(&n.as_str()))
+        .filter(|n| {
+            global::HOOK_NAMES.contains(&n.as_str())
+                || global::NOT_PASSED_THROUGH.contains(&n.as_str())
+        })
         .collect();
     names.sort();
     names

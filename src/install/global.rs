@@ -22,7 +22,10 @@ const HOOKS_PATH: &str = "core.hooksPath";
 /// Name of our config-defined hook (`hook.<name>.command`, git 2.54+).
 const CONFIG_HOOK: &str = "ai-commit";
 
-/// Every hook name git runs from a hooks directory (githooks(5)).
+/// Every hook name git runs from a hooks directory (githooks(5)) but one:
+/// `reference-transaction`, which git runs about sixteen times per commit (every ref update,
+/// twice or thrice). A pass-through there cost 40 ms per rebase pick, ten times a pick
+/// without hooks; a repository that has one is named by `doctor` with the way to keep it.
 pub const HOOK_NAMES: &[&str] = &[
     "applypatch-msg",
     "pre-applypatch",
@@ -41,7 +44,6 @@ pub const HOOK_NAMES: &[&str] = &[
     "proc-receive",
     "post-receive",
     "post-update",
-    "reference-transaction",
     "push-to-checkout",
     "pre-auto-gc",
     "post-rewrite",
@@ -53,6 +55,9 @@ pub const HOOK_NAMES: &[&str] = &[
     "p4-pre-submit",
     "post-index-change",
 ];
+
+/// The hook names git knows that the global directory does not pass through.
+pub const NOT_PASSED_THROUGH: &[&str] = &["reference-transaction"];
 
 /// `$XDG_DATA_HOME/ai-commit`, else `~/.local/share/ai-commit`.
 pub fn data_dir(env: &Environment) -> Option<PathBuf> {
@@ -102,6 +107,13 @@ pub fn write_hooks(
             PREVIOUS_LINE,
             &format!("AI_COMMIT_PREVIOUS_HOOKS={}", super::sh_quote(&expanded)),
         );
+    }
+    // A script an older install wrote under a name no longer passed through.
+    for name in NOT_PASSED_THROUGH {
+        let path = dir.join(name);
+        if is_ours(&path) {
+            fs::remove_file(&path).map_err(io("remove", &path))?;
+        }
     }
     let mut skipped = Vec::new();
     for name in HOOK_NAMES {
@@ -183,7 +195,7 @@ pub fn uninstall(env: &Environment) -> Result<String, InstallError> {
     if remove_config_hook(env)? {
         said.push_str("; removed the config-defined hook");
     }
-    for name in HOOK_NAMES {
+    for name in HOOK_NAMES.iter().chain(NOT_PASSED_THROUGH) {
         let path = dir.join(name);
         if is_ours(&path) {
             fs::remove_file(&path).map_err(io("remove", &path))?;

@@ -27,6 +27,14 @@ pub fn install(env: &Environment, force: bool) -> Result<(PathBuf, String), Inst
         return Err(InstallError::Husky { hooks_path: local });
     }
     let hook = dir.join("prepare-commit-msg");
+    // git already runs ai-commit's global hooks here: writing the one-repository shim into
+    // that shared directory would replace the pass-through of every repository.
+    if is_global_dir(env, &dir) {
+        return Ok((
+            hook,
+            "is already active here: core.hooksPath points at ai-commit's global hooks".into(),
+        ));
+    }
     let mut done = "installed".to_string();
     if hook.exists() || hook.is_symlink() {
         if is_ours(&hook) {
@@ -52,6 +60,9 @@ pub fn install(env: &Environment, force: bool) -> Result<(PathBuf, String), Inst
 /// Removes our shim and puts back a hook that `install --force` set aside.
 pub fn uninstall(env: &Environment) -> Result<(PathBuf, String), InstallError> {
     let dir = git::hooks_dir(env).map_err(InstallError::HooksDir)?;
+    if is_global_dir(env, &dir) {
+        return Err(InstallError::GlobalHere { dir });
+    }
     let hook = dir.join("prepare-commit-msg");
     if !hook.exists() {
         return Ok((hook, "was not installed".to_string()));
@@ -72,6 +83,12 @@ fn backup_path(hook: &Path) -> PathBuf {
     let mut name = hook.as_os_str().to_os_string();
     name.push(BACKUP_SUFFIX);
     PathBuf::from(name)
+}
+
+/// Whether git's hooks directory here is ai-commit's global one.
+fn is_global_dir(env: &Environment, dir: &Path) -> bool {
+    super::global::hooks_dir(env)
+        .is_some_and(|ours| super::global::is_our_dir(env, &dir.to_string_lossy(), &ours))
 }
 
 /// The repository's own `core.hooksPath` when husky manages it (`.husky/_` or `.husky`):

@@ -41,6 +41,12 @@ pub enum InstallError {
         /// Its value.
         current: String,
     },
+    /// This repository uses ai-commit's global hooks directory.
+    #[error("this repository runs ai-commit's global hooks from {dir}; left them alone")]
+    GlobalHere {
+        /// The global hooks directory.
+        dir: PathBuf,
+    },
     /// Neither `XDG_DATA_HOME` nor `HOME` is set.
     #[error("cannot find a data directory for the global hooks (set HOME or XDG_DATA_HOME)")]
     NoDataDir,
@@ -84,6 +90,10 @@ impl InstallError {
                  `ai-commit uninstall --global` sets it back",
             ),
             InstallError::HooksDir(_) => Some("run this inside a git repository"),
+            InstallError::GlobalHere { .. } => Some(
+                "`ai-commit uninstall --global` removes them for every repository; for this one \
+                 only, set `sources = []` in its .ai-commit.toml",
+            ),
             InstallError::GitTooOld { .. } => {
                 Some("use `ai-commit install --global` instead, which works with any git")
             }
