@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::env::Environment;
+pub use crate::style::StyleSetting;
 
 /// Built-in defaults, one per key.
 pub mod defaults {
@@ -18,6 +19,8 @@ pub mod defaults {
     pub const MODEL: &str = "gemma3:4b";
     /// Where Ollama listens by default (127.0.0.1, not localhost: ::1 is refused by IPv4 servers).
     pub const HOST: &str = "http://127.0.0.1:11434";
+    /// Where llama.cpp's `llama-server` serves its OpenAI-compatible API by default.
+    pub const BASE_URL: &str = "http://127.0.0.1:8080/v1";
     /// Seconds for the whole model exchange, connect included.
     pub const TIMEOUT: f64 = 30.0;
     /// Context window; constant because a changing value makes Ollama reload the model.
@@ -30,6 +33,8 @@ pub mod defaults {
     pub const KEEP_ALIVE: &str = "30m";
     /// Longest subject line accepted from the model.
     pub const MAX_SUBJECT: usize = 72;
+    /// Free-form replies: see the README's measurement of text against json.
+    pub const FORMAT: super::ReplyFormat = super::ReplyFormat::Text;
 }
 
 /// The instructions sent as the system message unless `prompt` replaces them.
@@ -96,6 +101,27 @@ pub enum Fallback {
     None,
 }
 
+/// Which protocol the model server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// Ollama's native `POST /api/chat` at `host`.
+    Ollama,
+    /// The OpenAI-compatible `POST /chat/completions` at `base_url` (llama.cpp's server,
+    /// LM Studio, vLLM, a team server).
+    OpenAi,
+}
+
+impl Api {
+    /// The value as written in a config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Ollama => "ollama",
+            Api::OpenAi => "openai",
+        }
+    }
+}
+
 /// Ollama's `keep_alive`: a duration string such as `"30m"` or a number of seconds.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -119,10 +145,17 @@ impl fmt::Display for KeepAlive {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
-    /// Ollama model name, e.g. `gemma3:4b`.
+    /// Which protocol the model server speaks. Not allowed in a repository file.
+    pub api: Option<Api>,
+    /// Model name, e.g. `gemma3:4b` (for either API).
     pub model: Option<String>,
     /// Ollama's address, `[scheme://]host[:port]`. Not allowed in a repository file.
     pub host: Option<String>,
+    /// The OpenAI-compatible server's base URL, `/v1` included. Not allowed in a repository file.
+    pub base_url: Option<String>,
+    /// The name of the environment variable holding the OpenAI-compatible server's API key
+    /// (never the key itself); `""` for none. Not allowed in a repository file.
+    pub api_key_env: Option<String>,
     /// System instructions replacing the built-in prompt; `{max_subject}` is substituted.
     pub prompt: Option<String>,
     /// Seconds for the whole model exchange, connect included.
@@ -146,6 +179,34 @@ pub struct Layer {
     /// Allow sending the diff over plain http to a host that is not this machine. Only the
     /// user's own file may set it.
     pub allow_remote_http: Option<bool>,
+    /// `auto` (learned from the history), `conventional` or `plain`.
+    pub style: Option<StyleSetting>,
+    /// The language to write in (`auto`: the history's, else English).
+    pub language: Option<String>,
+    /// Whether the message may have a body under the subject.
+    pub body: Option<bool>,
+    /// `text` (free-form reply) or `json` (Ollama structured output `{subject, body}`).
+    pub format: Option<ReplyFormat>,
+}
+
+/// How the model is asked to shape its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyFormat {
+    /// Free text, cleaned afterwards.
+    Text,
+    /// A JSON object `{"subject", "body"}` constrained by a schema (Ollama `format`).
+    Json,
+}
+
+impl ReplyFormat {
+    /// The config spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyFormat::Text => "text",
+            ReplyFormat::Json => "json",
+        }
+    }
 }
 
 /// Where a layer came from.
@@ -221,6 +282,9 @@ pub fn parse_layer(path: &Path, text: &str, repo_file: bool) -> Result<Layer, Co
         let user_only = [
             ("host", layer.host.is_some()),
             ("allow_remote_http", layer.allow_remote_http.is_some()),
+            ("api", layer.api.is_some()),
+            ("base_url", layer.base_url.is_some()),
+            ("api_key_env", layer.api_key_env.is_some()),
         ];
         if let Some((key, _)) = user_only.iter().find(|(_, set)| *set) {
             return Err(ConfigError::Parse {
@@ -272,6 +336,18 @@ fn validate(path: &Path, text: &str, layer: &Layer) -> Result<(), ConfigError> {
             return Err(bad("model", "must not be empty"));
         }
     }
+    if layer.base_url.as_ref().is_some_and(|u| u.trim().is_empty()) {
+        return Err(bad("base_url", "must not be empty"));
+    }
+    if let Some(name) = &layer.api_key_env {
+        // The value is not repeated: a key pasted here by mistake must not reach the terminal.
+        if !name.is_empty() && !is_env_var_name(name) {
+            return Err(bad(
+                "api_key_env",
+                "must be the NAME of an environment variable (letters, digits, `_`), not the key",
+            ));
+        }
+    }
     if let Some(globs) = &layer.exclude {
         for g in globs {
             if let Err(e) = globset::Glob::new(g) {
@@ -280,6 +356,15 @@ fn validate(path: &Path, text: &str, layer: &Layer) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`, the portable shell variable name.
+fn is_env_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -382,10 +467,16 @@ impl<T> Setting<T> {
 /// The effective configuration, every value with its origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// Ollama model name.
+    /// Which protocol the model server speaks.
+    pub api: Setting<Api>,
+    /// Model name.
     pub model: Setting<String>,
     /// Ollama base URL as configured (normalised by the client).
     pub host: Setting<String>,
+    /// The OpenAI-compatible server's base URL as configured.
+    pub base_url: Setting<String>,
+    /// The name of the variable holding the API key (`None`: no Authorization header).
+    pub api_key_env: Setting<Option<String>>,
     /// System instructions (`None` = built-in).
     pub prompt: Setting<Option<String>>,
     /// Seconds for the whole exchange.
@@ -408,13 +499,24 @@ pub struct Config {
     pub max_subject: Setting<usize>,
     /// Plain http to a host that is not this machine is allowed.
     pub allow_remote_http: Setting<bool>,
+    /// Which commit style to write.
+    pub style: Setting<StyleSetting>,
+    /// The language to write in; `auto` follows the history.
+    pub language: Setting<String>,
+    /// Whether a body may follow the subject.
+    pub body: Setting<bool>,
+    /// Free text or structured JSON replies.
+    pub format: Setting<ReplyFormat>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
+            api: Setting::default(Api::Ollama),
             model: Setting::default(defaults::MODEL.to_string()),
             host: Setting::default(defaults::HOST.to_string()),
+            base_url: Setting::default(defaults::BASE_URL.to_string()),
+            api_key_env: Setting::default(None),
             prompt: Setting::default(None),
             timeout: Setting::default(defaults::TIMEOUT),
             num_ctx: Setting::default(defaults::NUM_CTX),
@@ -426,6 +528,10 @@ impl Default for Config {
             fallback: Setting::default(Fallback::Summary),
             max_subject: Setting::default(defaults::MAX_SUBJECT),
             allow_remote_http: Setting::default(false),
+            style: Setting::default(StyleSetting::Auto),
+            language: Setting::default("auto".to_string()),
+            body: Setting::default(true),
+            format: Setting::default(defaults::FORMAT),
         }
     }
 }
@@ -433,8 +539,14 @@ impl Default for Config {
 impl Config {
     /// Applies one layer on top of what is there.
     pub fn apply(&mut self, layer: Layer, origin: &Origin) {
+        self.api.set(layer.api, origin);
         self.model.set(layer.model, origin);
         self.host.set(layer.host, origin);
+        self.base_url.set(layer.base_url, origin);
+        let key_env = layer
+            .api_key_env
+            .map(|name| Some(name).filter(|n| !n.is_empty()));
+        self.api_key_env.set(key_env, origin);
         self.prompt.set(layer.prompt.map(Some), origin);
         self.timeout.set(layer.timeout, origin);
         self.num_ctx.set(layer.num_ctx, origin);
@@ -446,6 +558,10 @@ impl Config {
         self.fallback.set(layer.fallback, origin);
         self.max_subject.set(layer.max_subject, origin);
         self.allow_remote_http.set(layer.allow_remote_http, origin);
+        self.style.set(layer.style, origin);
+        self.language.set(layer.language, origin);
+        self.body.set(layer.body, origin);
+        self.format.set(layer.format, origin);
     }
 
     /// The system instructions with `{max_subject}` filled in.
@@ -467,11 +583,25 @@ impl Config {
         let mut out = String::new();
         line(
             &mut out,
+            "api",
+            quote(self.api.value.name()),
+            &self.api.origin,
+        );
+        line(
+            &mut out,
             "model",
             quote(&self.model.value),
             &self.model.origin,
         );
         line(&mut out, "host", quote(&self.host.value), &self.host.origin);
+        let base = quote(&self.base_url.value);
+        line(&mut out, "base_url", base, &self.base_url.origin);
+        // The variable's name only: its value, the key, is never read here nor printed.
+        let key_env = match &self.api_key_env.value {
+            Some(name) => quote(name),
+            None => "(unset: no Authorization header)".to_string(),
+        };
+        line(&mut out, "api_key_env", key_env, &self.api_key_env.origin);
         let prompt = match &self.prompt.value {
             Some(p) => quote(p),
             None => "(built-in, see `ai-commit config --prompt`)".to_string(),
@@ -513,6 +643,18 @@ impl Config {
             remote,
             &self.allow_remote_http.origin,
         );
+        let style = quote(self.style.value.name());
+        line(&mut out, "style", style, &self.style.origin);
+        let language = quote(&self.language.value);
+        line(&mut out, "language", language, &self.language.origin);
+        line(
+            &mut out,
+            "body",
+            self.body.value.to_string(),
+            &self.body.origin,
+        );
+        let format = quote(self.format.value.name());
+        line(&mut out, "format", format, &self.format.origin);
         out
     }
 }
@@ -633,6 +775,66 @@ mod tests {
     }
 
     #[test]
+    fn repository_file_may_not_choose_the_api_server_or_key() {
+        let path = Path::new("/r/.ai-commit.toml");
+        for (text, key) in [
+            ("api = \"openai\"\n", "api"),
+            ("base_url = \"http://127.0.0.1:9/v1\"\n", "base_url"),
+            ("api_key_env = \"OTHER_KEY\"\n", "api_key_env"),
+        ] {
+            let err = parse_layer(path, &format!("model = \"m\"\n{text}"), true)
+                .unwrap_err()
+                .to_string();
+            let head = format!("/r/.ai-commit.toml:2: key `{key}` is not allowed");
+            assert!(err.starts_with(&head), "{err}");
+            assert!(parse_layer(Path::new("/u/config.toml"), text, false).is_ok());
+        }
+    }
+
+    #[test]
+    fn api_key_env_must_be_a_variable_name_and_is_never_echoed() {
+        assert!(parse("api_key_env = \"OPENAI_API_KEY\"").is_ok());
+        assert!(parse("api_key_env = \"_k2\"").is_ok());
+        assert_eq!(
+            parse("api_key_env = \"\"").unwrap().api_key_env,
+            Some("".into())
+        );
+        for bad in ["sk-proj-abc123", "2KEY", "MY KEY", "A=B"] {
+            let err = parse(&format!("api_key_env = \"{bad}\""))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("api_key_env"), "{err}");
+            assert!(!err.contains(bad), "{err}");
+        }
+        let err = parse("api = \"anthropic\"").unwrap_err().to_string();
+        assert!(err.contains("api"), "{err}");
+        assert_eq!(parse("api = \"openai\"").unwrap().api, Some(Api::OpenAi));
+    }
+
+    #[test]
+    fn rendered_config_names_the_key_variable_not_its_value() {
+        let mut c = Config::default();
+        assert!(c
+            .render()
+            .contains("api_key_env = (unset: no Authorization header)  # default\n"));
+        let user = Origin::UserFile("/u".into());
+        c.apply(
+            parse("api = \"openai\"\napi_key_env = \"TEAM_KEY\"").unwrap(),
+            &user,
+        );
+        let text = c.render();
+        assert!(text.contains("api = \"openai\"  # /u\n"), "{text}");
+        assert!(
+            text.contains("api_key_env = \"TEAM_KEY\"  # /u\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("base_url = \"http://127.0.0.1:8080/v1\"  # default\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn keep_alive_takes_a_string_or_seconds() {
         let a = parse("keep_alive = \"1h\"").unwrap();
         assert_eq!(a.keep_alive, Some(KeepAlive::Duration("1h".into())));
@@ -679,8 +881,11 @@ mod tests {
         let layer = parse_layer(Path::new("config.example.toml"), text, false).unwrap();
         // Destructured without `..`, so a new key fails to compile here until it is listed.
         let Layer {
+            api,
             model,
             host,
+            base_url,
+            api_key_env,
             prompt,
             timeout,
             num_ctx,
@@ -692,10 +897,19 @@ mod tests {
             fallback,
             max_subject,
             allow_remote_http,
+            style,
+            language,
+            body,
+            format,
         } = layer;
         let d = Config::default();
+        assert_eq!(api, Some(d.api.value));
         assert_eq!(model, Some(d.model.value));
         assert_eq!(host, Some(d.host.value));
+        assert_eq!(base_url, Some(d.base_url.value));
+        // `""`: no key, the default.
+        assert_eq!(api_key_env.as_deref(), Some(""));
+        assert_eq!(d.api_key_env.value, None);
         assert_eq!(prompt.as_deref(), Some(DEFAULT_PROMPT));
         assert_eq!(timeout, Some(d.timeout.value));
         assert_eq!(num_ctx, Some(d.num_ctx.value));
@@ -707,6 +921,10 @@ mod tests {
         assert_eq!(fallback, Some(d.fallback.value));
         assert_eq!(max_subject, Some(d.max_subject.value));
         assert_eq!(allow_remote_http, Some(d.allow_remote_http.value));
+        assert_eq!(style, Some(d.style.value));
+        assert_eq!(language, Some(d.language.value));
+        assert_eq!(body, Some(d.body.value));
+        assert_eq!(format, Some(d.format.value));
     }
 
     #[test]

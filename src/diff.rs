@@ -46,6 +46,8 @@ pub struct FileChange {
     pub submodule: Option<(String, String)>,
     /// File mode before and after, when it changed (e.g. 100644 -> 100755).
     pub mode_change: Option<(u32, u32)>,
+    /// Marked `linguist-generated` in `.gitattributes`: written by a tool, not a person.
+    pub generated: bool,
     /// The text hunks.
     pub hunks: Vec<Hunk>,
 }
@@ -62,6 +64,7 @@ impl FileChange {
             binary: false,
             submodule: None,
             mode_change: None,
+            generated: false,
             hunks: Vec::new(),
         }
     }

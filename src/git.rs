@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Patch, Repository};
+use git2::{
+    AttrCheckFlags, AttrValue, Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Patch,
+    Repository, Sort,
+};
 
 use crate::diff::{parse_patch, FileChange, Hunk, Status};
 use crate::env::Environment;
@@ -14,6 +17,8 @@ use crate::env::Environment;
 const MAX_DIFFED_FILE: i64 = 16 << 20;
 /// Beyond this many candidates, rename detection is skipped: it is quadratic.
 const RENAME_LIMIT: usize = 1000;
+/// How many recent subjects are read for the repository's style.
+const RECENT_SUBJECTS: usize = 30;
 
 /// A repository operation that failed.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +73,8 @@ pub struct Staged {
     pub work_tree: Option<PathBuf>,
     /// Set when libgit2 could not read the repository and `git diff --cached` was used.
     pub via_cli: Option<String>,
+    /// Subjects of the most recent non-merge commits on the first-parent line, newest first.
+    pub recent_subjects: Vec<String>,
 }
 
 /// Reads the staged changes of the repository the environment points at, exactly as git will
@@ -82,6 +89,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
                     files,
                     work_tree: repo.workdir().map(Path::to_path_buf),
                     via_cli: None,
+                    recent_subjects: subjects_with_libgit2(&repo).unwrap_or_default(),
                 })
             }
             Err(e) => e,
@@ -102,6 +110,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
             files,
             work_tree,
             via_cli,
+            recent_subjects: subjects_with_cli(env),
         }),
         Err(cli) => Err(GitError::Diff {
             libgit2: libgit2_error,
@@ -139,6 +148,85 @@ fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, gi
     }
 }
 
+fn subjects_with_libgit2(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    if walk.push_head().is_err() {
+        return Ok(Vec::new()); // unborn branch
+    }
+    walk.simplify_first_parent()?;
+    walk.set_sorting(Sort::NONE)?;
+    let mut out = Vec::new();
+    for id in walk.take(RECENT_SUBJECTS * 2) {
+        let commit = repo.find_commit(id?)?;
+        if commit.parent_count() > 1 {
+            continue;
+        }
+        if let Ok(Some(s)) = commit.summary() {
+            out.push(s.to_string());
+        }
+        if out.len() == RECENT_SUBJECTS {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn subjects_with_cli(env: &Environment) -> Vec<String> {
+    let n = format!("-{RECENT_SUBJECTS}");
+    git_cli(
+        env,
+        &["log", &n, "--no-merges", "--first-parent", "--format=%s"],
+    )
+    .map(|out| out.lines().map(str::to_string).collect())
+    .unwrap_or_default()
+}
+
+/// Whether any attributes file could apply to `paths`: a `.gitattributes` in one of their
+/// directories (or the top), `info/attributes`, or `core.attributesFile`. An attribute lookup
+/// costs libgit2 a dozen system calls per path, so a repository without any (most of them)
+/// skips them all.
+fn has_attributes(repo: &Repository, paths: &[String]) -> bool {
+    if repo.path().join("info/attributes").exists() {
+        return true;
+    }
+    if repo
+        .config()
+        .and_then(|c| c.get_string("core.attributesFile"))
+        .is_ok()
+    {
+        return true;
+    }
+    let Some(top) = repo.workdir() else {
+        return false;
+    };
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        let mut dir = Path::new(path.as_str()).parent();
+        while let Some(d) = dir {
+            if !seen.insert(d.to_path_buf()) {
+                break;
+            }
+            if top.join(d).join(".gitattributes").exists() {
+                return true;
+            }
+            dir = d.parent();
+        }
+    }
+    false
+}
+
+/// Whether `.gitattributes` marks the path `linguist-generated`.
+fn is_generated(repo: &Repository, path: &str) -> bool {
+    let flags = AttrCheckFlags::FILE_THEN_INDEX;
+    match repo.get_attr(Path::new(path), "linguist-generated", flags) {
+        Ok(value) => matches!(
+            AttrValue::from_string(value),
+            AttrValue::True | AttrValue::String("true" | "1")
+        ),
+        Err(_) => false,
+    }
+}
+
 fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, git2::Error> {
     let index = repo.index()?;
     let tree = base_tree(repo, base)?;
@@ -151,6 +239,15 @@ fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, g
     find.renames(true).rename_limit(RENAME_LIMIT);
     diff.find_similar(Some(&mut find))?;
 
+    let paths: Vec<String> = diff
+        .deltas()
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect();
+    let attributes = has_attributes(repo, &paths);
     let mut files = Vec::with_capacity(diff.deltas().len());
     for (i, delta) in diff.deltas().enumerate() {
         let status = match delta.status() {
@@ -178,6 +275,7 @@ fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, g
         if matches!(status, Status::Renamed | Status::Copied) && old_path != new_path {
             change.old_path = Some(old_path);
         }
+        change.generated = attributes && is_generated(repo, &change.path);
         let (old_mode, new_mode) = (delta.old_file().mode(), delta.new_file().mode());
         if old_mode == FileMode::Commit || new_mode == FileMode::Commit {
             change.submodule = Some((

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Flags, Source};
 use crate::env::Environment;
-use crate::generate::{generate, Outcome};
+use crate::generate::{generate, Change, Outcome};
 use crate::git::{self, Base};
 use crate::msgfile::{comment_prefix, compose, write_atomically};
 
@@ -81,7 +81,11 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     if staged.files.is_empty() {
         return HookReport::Untouched(format!("nothing staged{config_note}"));
     }
-    let outcome = generate(env, &loaded.config, &staged.files);
+    let change = Change {
+        files: &staged.files,
+        recent_subjects: &staged.recent_subjects,
+    };
+    let outcome = generate(env, &loaded.config, change);
     let note = note_line(env, &existing, &outcome);
     let new = compose(&existing, outcome.message.as_deref(), note.as_deref());
     if new != existing {

@@ -22,4 +22,5 @@ pub mod prompt;
 pub mod redact;
 pub mod run;
 pub mod spinner;
+pub mod style;
 pub mod summary;

@@ -84,24 +84,30 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
     let mut user = list;
     let mut used = estimate_tokens(&user);
 
-    let sections: Vec<String> = files
-        .iter()
-        .filter(|f| shows_diff(f, &excluded))
-        .map(render_file)
-        .collect();
+    let shown: Vec<&FileChange> = files.iter().filter(|f| shows_diff(f, &excluded)).collect();
+    let sections: Vec<String> = shown.iter().map(|f| render_file(f)).collect();
     let mut diff_cut = false;
     if !sections.is_empty() {
+        let prose = shown.iter().all(|f| is_prose(&f.path));
+        let hint = "\nThese are prose files: say what the new text is about, not only that a \
+                    file changed.\n";
+        if prose {
+            used += estimate_tokens(hint);
+        }
         let header = "\nDiff:\n";
         used += estimate_tokens(header);
         let budget = room.saturating_sub(used);
         let sizes: Vec<usize> = sections.iter().map(|s| estimate_tokens(s)).collect();
         let shares = share_out(&sizes, budget);
         user.push_str(header);
-        for (section, share) in sections.iter().zip(shares) {
-            let (text, cut) = take_tokens(section, share);
+        for ((file, section), share) in shown.iter().zip(&sections).zip(shares) {
+            let (text, cut) = fit_file(file, section, share);
             diff_cut |= cut;
             // After fitting: a marker is never longer than what it replaces.
             user.push_str(&redact(&text));
+        }
+        if prose {
+            user.push_str(hint);
         }
     }
     let estimated_tokens = estimate_tokens(&system) + estimate_tokens(&user);
@@ -131,10 +137,66 @@ fn is_lockfile(f: &FileChange) -> bool {
 fn shows_diff(f: &FileChange, excluded: &GlobSet) -> bool {
     !f.hunks.is_empty()
         && !f.binary
+        && !is_generated(f)
+        && !is_whitespace_only(f)
         && !is_lockfile(f)
         && !excluded.is_match(&f.path)
         && !is_secret_path(&f.path)
         && lfs_pointer(f).is_none()
+}
+
+/// Written by a tool: `linguist-generated` in `.gitattributes`, or a name tools use.
+fn is_generated(f: &FileChange) -> bool {
+    let name = f.file_name();
+    f.generated
+        || [
+            ".min.js",
+            ".min.css",
+            ".pb.go",
+            "_pb2.py",
+            ".g.dart",
+            ".designer.cs",
+            ".map",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
+        || name.contains(".generated.")
+        || name.contains("_generated.")
+}
+
+/// Every removed and added line is the same text but for whitespace.
+fn is_whitespace_only(f: &FileChange) -> bool {
+    if f.added == 0 || f.removed == 0 {
+        return false;
+    }
+    let squeeze = |origin: char| -> String {
+        f.hunks
+            .iter()
+            .flat_map(|h| h.body.lines())
+            .filter(|l| l.starts_with(origin))
+            .flat_map(|l| l[1..].chars().filter(|c| !c.is_whitespace()))
+            .collect()
+    };
+    squeeze('-') == squeeze('+')
+}
+
+/// Prose rather than code: what was written matters more than which file.
+fn is_prose(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    [
+        ".md",
+        ".markdown",
+        ".txt",
+        ".org",
+        ".rst",
+        ".adoc",
+        ".tex",
+        ".rtf",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
+        || !name.contains('.') && (lower.contains("journal") || lower.contains("notes"))
 }
 
 /// A Git LFS pointer's object size, when the staged text is a pointer rather than content:
@@ -164,9 +226,9 @@ fn file_list(files: &[FileChange], excluded: &GlobSet, budget: usize) -> (String
     for (i, f) in files.iter().enumerate() {
         let line = list_line(f, excluded);
         let cost = estimate_tokens(&line);
-        if used + cost > budget {
-            let rest = files.len() - i;
-            out.push_str(&format!("... and {rest} more files\n"));
+        // Room is kept for the summary of the rest, which is a few dozen tokens at most.
+        if used + cost + 48 > budget {
+            out.push_str(&summarise_rest(&files[i..]));
             return (out, true);
         }
         used += cost;
@@ -206,7 +268,11 @@ fn list_line(f: &FileChange, excluded: &GlobSet) -> String {
             line.push_str(&format!(" (mode {old:o} -> {new:o})"));
         }
         if !f.hunks.is_empty() {
-            if is_secret_path(&f.path) {
+            if is_whitespace_only(f) {
+                line.push_str(" (whitespace only)");
+            } else if is_generated(f) {
+                line.push_str(" (generated, diff not shown)");
+            } else if is_secret_path(&f.path) {
                 line.push_str(" (secret file, content not sent)");
             } else if is_lockfile(f) {
                 line.push_str(" (lockfile, diff not shown)");
@@ -217,6 +283,57 @@ fn list_line(f: &FileChange, excluded: &GlobSet) -> String {
     }
     line.push('\n');
     line
+}
+
+/// "... and 1,980 more files: 1,980 renamed under src/": the files left out of the list,
+/// counted by how they changed and where (their first directory in common).
+fn summarise_rest(rest: &[FileChange]) -> String {
+    let mut groups: Vec<(&str, String, usize)> = Vec::new();
+    for f in rest {
+        let how = match f.status {
+            Status::Added => "added",
+            Status::Deleted => "deleted",
+            Status::Modified | Status::TypeChanged => "modified",
+            Status::Renamed => "renamed",
+            Status::Copied => "copied",
+        };
+        let top = match f.path.split_once('/') {
+            Some((dir, _)) => format!("under {dir}/"),
+            None => "at the top".to_string(),
+        };
+        match groups.iter_mut().find(|(h, t, _)| *h == how && *t == top) {
+            Some((_, _, n)) => *n += 1,
+            None => groups.push((how, top, 1)),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2));
+    let mut parts: Vec<String> = groups
+        .iter()
+        .take(4)
+        .map(|(how, top, n)| format!("{} {how} {top}", thousands(*n)))
+        .collect();
+    let others: usize = groups.iter().skip(4).map(|g| g.2).sum();
+    if others > 0 {
+        parts.push(format!("{} elsewhere", thousands(others)));
+    }
+    format!(
+        "... and {} more files: {}\n",
+        thousands(rest.len()),
+        parts.join(", ")
+    )
+}
+
+/// 1980 -> "1,980".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn short(id: &str) -> &str {
@@ -247,34 +364,120 @@ fn share_out(sizes: &[usize], budget: usize) -> Vec<usize> {
     let mut left = budget;
     for (n, &i) in order.iter().enumerate() {
         let fair = left / (sizes.len() - n);
+        // A share too small to show anything is worth more as whole small files: with
+        // thousands of files, show as many complete ones as fit rather than none at all.
+        if fair < MIN_SHARE && sizes[i] > fair {
+            for &j in &order[n..] {
+                if sizes[j] <= left {
+                    shares[j] = sizes[j];
+                    left -= sizes[j];
+                }
+            }
+            break;
+        }
         shares[i] = sizes[i].min(fair);
         left -= shares[i];
     }
     shares
 }
 
-/// The first lines of `section` within `tokens`, with a note of what was left out.
-fn take_tokens(section: &str, tokens: usize) -> (String, bool) {
+/// The smallest share of the window a partly shown file is given.
+const MIN_SHARE: usize = 96;
+
+/// A file's diff within `tokens`: whole when it fits; otherwise its small hunks whole, the
+/// rest named by count, and one large hunk by its head and tail (the start and end of a long
+/// insertion say most about it). The header line and each hunk's `@@` line (with the
+/// function it is in) are always kept for what is shown.
+fn fit_file(f: &FileChange, section: &str, tokens: usize) -> (String, bool) {
     if estimate_tokens(section) <= tokens {
         return (section.to_string(), false);
     }
-    let note_room = 16;
-    let mut out = String::new();
-    let mut used = 0;
-    let mut lines = section.split_inclusive('\n');
-    for line in lines.by_ref() {
-        let cost = estimate_tokens(line);
-        if used + cost + note_room > tokens {
-            let rest = 1 + lines.count();
-            if !out.is_empty() {
-                out.push_str(&format!("[... {rest} more lines of this file not shown]\n"));
-            }
-            return (out, true);
+    let header = section.lines().next().unwrap_or("");
+    let mut out = format!("{header}\n");
+    let note_room = 24;
+    if tokens < estimate_tokens(&out) + note_room + 16 {
+        // Not even room to say what is missing: the file list names it.
+        return (String::new(), true);
+    }
+    let mut left = tokens.saturating_sub(estimate_tokens(&out) + note_room);
+    let cost = |h: &crate::diff::Hunk| estimate_tokens(&h.header) + 1 + estimate_tokens(&h.body);
+    // Smallest first, as long as they fit whole.
+    let mut order: Vec<usize> = (0..f.hunks.len()).collect();
+    order.sort_by_key(|&i| cost(&f.hunks[i]));
+    let mut whole = vec![false; f.hunks.len()];
+    for &i in &order {
+        let c = cost(&f.hunks[i]);
+        if c > left {
+            break;
         }
-        used += cost;
-        out.push_str(line);
+        whole[i] = true;
+        left -= c;
+    }
+    // What is left goes to the first hunk that did not fit, as head and tail.
+    let partial = (0..f.hunks.len())
+        .find(|&i| !whole[i])
+        .filter(|_| left >= 48);
+    let mut skipped = 0;
+    for (i, h) in f.hunks.iter().enumerate() {
+        if whole[i] {
+            out.push_str(&h.header);
+            out.push('\n');
+            out.push_str(&h.body);
+        } else if Some(i) == partial {
+            out.push_str(&h.header);
+            out.push('\n');
+            out.push_str(&head_and_tail(
+                &h.body,
+                left.saturating_sub(estimate_tokens(&h.header) + 1),
+            ));
+        } else {
+            skipped += 1;
+        }
+    }
+    if skipped > 0 {
+        let noun = if skipped == 1 { "hunk" } else { "hunks" };
+        out.push_str(&format!(
+            "[... {skipped} more {noun} of this file not shown]\n"
+        ));
     }
     (out, true)
+}
+
+/// The first and last lines of `body` within `tokens` (about 60% head, 40% tail), with the
+/// number of lines left out between them.
+fn head_and_tail(body: &str, tokens: usize) -> String {
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let note_room = 16;
+    let budget = tokens.saturating_sub(note_room);
+    let mut head_end = 0;
+    let mut used = 0;
+    while head_end < lines.len() {
+        let c = estimate_tokens(lines[head_end]);
+        if used + c > budget * 3 / 5 {
+            break;
+        }
+        used += c;
+        head_end += 1;
+    }
+    let mut tail_start = lines.len();
+    while tail_start > head_end {
+        let c = estimate_tokens(lines[tail_start - 1]);
+        if used + c > budget {
+            break;
+        }
+        used += c;
+        tail_start -= 1;
+    }
+    let mut out: String = lines[..head_end].concat();
+    let missing = tail_start - head_end;
+    if missing > 0 {
+        out.push_str(&format!(
+            "[... {} lines not shown ...]\n",
+            thousands(missing)
+        ));
+    }
+    out.push_str(&lines[tail_start..].concat());
+    out
 }
 
 #[cfg(test)]
@@ -326,7 +529,13 @@ mod tests {
         assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
         // The small file is whole even though the big one came first.
         assert!(p.user.contains("+line 4 of src/b.rs\n"));
-        assert!(p.user.contains("more lines of this file not shown]"));
+        assert!(p.user.contains("lines not shown ...]"));
+        // The end of the long insertion is shown too.
+        assert!(
+            p.user.contains("+line 46504 of journal.txt\n"),
+            "{}",
+            p.user
+        );
     }
 
     #[test]
@@ -337,7 +546,8 @@ mod tests {
         let s = settings(8192);
         let p = build(&files, &s);
         assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
-        assert!(p.user.contains("more files\n"));
+        assert!(p.user.contains("more files: "), "{}", p.user);
+        assert!(p.user.contains(" modified under src/\n"), "{}", p.user);
         assert!(p.user.contains("\nDiff:\n"));
     }
 
@@ -391,5 +601,7 @@ mod tests {
     fn shares_favour_small_sections() {
         assert_eq!(share_out(&[100, 10, 1000], 300), vec![100, 10, 190]);
         assert_eq!(share_out(&[5, 5], 100), vec![5, 5]);
+        // Too many files for a useful share each: whole ones, smallest first, while they fit.
+        assert_eq!(share_out(&[30; 5], 100), vec![30, 30, 30, 0, 0]);
     }
 }

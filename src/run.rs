@@ -9,7 +9,7 @@ use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs, Overrides};
 use crate::config::{self, Fallback, Flags};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
-use crate::generate::generate;
+use crate::generate::{generate, Change};
 use crate::git::{self, Base};
 use crate::{doctor, hook, install};
 
@@ -124,7 +124,11 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
     if args.no_fallback {
         loaded.config.fallback.value = Fallback::None;
     }
-    let outcome = generate(env, &loaded.config, &staged.files);
+    let change = Change {
+        files: &staged.files,
+        recent_subjects: &staged.recent_subjects,
+    };
+    let outcome = generate(env, &loaded.config, change);
     match &outcome.message {
         Some(message) => {
             let mut out = std::io::stdout().lock();

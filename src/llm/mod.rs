@@ -2,18 +2,79 @@
 //! deadline that bounds the whole exchange whatever the server does.
 
 pub mod ollama;
+pub mod openai;
 
+use std::io::Read;
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The two messages of a commit-message request.
-#[derive(Debug, Clone)]
+pub use crate::config::Api;
+
+/// A commit-message request: the instructions and the change, and for a second try the
+/// first reply with what was wrong with it.
+#[derive(Debug, Clone, Default)]
 pub struct Request {
     /// The instructions.
     pub system: String,
     /// The change.
     pub user: String,
+    /// A corrective second try.
+    pub retry: Option<Retry>,
+    /// Ask for a JSON object `{"subject", "body"}` (structured output) instead of free text.
+    pub json: bool,
+}
+
+/// The unusable first reply and the correction asked for.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// What the model answered the first time.
+    pub reply: String,
+    /// What to do differently.
+    pub correction: String,
+}
+
+impl Request {
+    /// The chat turns as (role, content): system, user, and for a retry assistant and user.
+    pub fn messages(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![
+            ("system", self.system.as_str()),
+            ("user", self.user.as_str()),
+        ];
+        if let Some(r) = &self.retry {
+            out.push(("assistant", r.reply.as_str()));
+            out.push(("user", r.correction.as_str()));
+        }
+        out
+    }
+}
+
+/// The JSON schema of a structured reply.
+pub fn reply_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "subject": {"type": "string"},
+            "body": {"type": "string"}
+        },
+        "required": ["subject", "body"]
+    })
+}
+
+/// A structured reply as message text: the subject, then the body after a blank line. Text
+/// that is not such an object is returned as it is, for the cleaner to judge.
+pub fn from_structured(content: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Structured {
+        subject: String,
+        #[serde(default)]
+        body: String,
+    }
+    match serde_json::from_str::<Structured>(content.trim()) {
+        Ok(s) if s.body.trim().is_empty() => s.subject,
+        Ok(s) => format!("{}\n\n{}", s.subject, s.body),
+        Err(_) => content.to_string(),
+    }
 }
 
 /// What the model answered.
@@ -27,24 +88,32 @@ pub struct Reply {
     pub prompt_tokens: Option<u64>,
 }
 
-/// Why there is no reply. Each renders as one line that tells the person what to do.
+/// Why there is no reply. Each renders as one line that tells the person what to do. Errors
+/// about the server carry its [`Api`]: Ollama is named with its commands, an OpenAI-compatible
+/// server as "the model server" with its base URL.
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
     /// Nothing listens at the address.
-    #[error("could not connect to Ollama at {url}; is `ollama serve` running?")]
+    #[error("could not connect to {} at {url}; {}", server(.api), start_hint(.api))]
     Connect {
+        /// Which protocol the server speaks.
+        api: Api,
         /// The server's base URL.
         url: String,
     },
     /// The address does not resolve.
-    #[error("cannot resolve Ollama's host in {url}; check `host` or OLLAMA_HOST")]
+    #[error("cannot resolve {}'s host in {url}; check {}", server(.api), address_keys(.api))]
     HostNotFound {
+        /// Which protocol the server speaks.
+        api: Api,
         /// The server's base URL.
         url: String,
     },
     /// The address is not usable.
-    #[error("Ollama's address {url:?} is not valid: {why}")]
+    #[error("{}'s address {url:?} is not valid: {why}", server(.api))]
     BadAddress {
+        /// Which protocol the server speaks.
+        api: Api,
         /// As configured.
         url: String,
         /// What is wrong with it.
@@ -59,22 +128,30 @@ pub enum LlmError {
         url: String,
     },
     /// The server answered with an error status.
-    #[error("Ollama answered {status}: {message}")]
+    #[error("{} answered {status}: {message}", answerer(.api, .url))]
     Server {
+        /// Which protocol the server speaks.
+        api: Api,
+        /// The server's base URL.
+        url: String,
         /// HTTP status.
         status: u16,
         /// Its error text, shortened to one line.
         message: String,
     },
     /// The server reported an error in the middle of its reply.
-    #[error("Ollama failed while answering: {message}")]
+    #[error("{} failed while answering: {message}", server(.api))]
     Stream {
+        /// Which protocol the server speaks.
+        api: Api,
         /// Its error text, shortened to one line.
         message: String,
     },
     /// The reply was not what the API promises.
-    #[error("Ollama's reply could not be read: {why}")]
+    #[error("{}'s reply could not be read: {why}", server(.api))]
     BadReply {
+        /// Which protocol the server speaks.
+        api: Api,
         /// What was wrong.
         why: String,
     },
@@ -97,14 +174,62 @@ pub enum LlmError {
         /// The server's base URL.
         url: String,
     },
+    /// The variable `api_key_env` names holds no usable key.
+    #[error("no API key: {var}, the variable `api_key_env` names, {why}")]
+    KeyVariable {
+        /// The variable's name (never its value).
+        var: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The request could not be sent for another reason.
-    #[error("could not talk to Ollama at {url}: {why}")]
+    #[error("could not talk to {} at {url}: {why}", server(.api))]
     Transport {
+        /// Which protocol the server speaks.
+        api: Api,
         /// The server's base URL.
         url: String,
         /// What failed.
         why: String,
     },
+    /// The request thread could not be started, or ended without an answer.
+    #[error("the request to the model could not be made: {why}")]
+    Worker {
+        /// What failed.
+        why: String,
+    },
+}
+
+/// How messages name the server.
+fn server(api: &Api) -> &'static str {
+    match api {
+        Api::Ollama => "Ollama",
+        Api::OpenAi => "the model server",
+    }
+}
+
+/// What to check when nothing listens.
+fn start_hint(api: &Api) -> &'static str {
+    match api {
+        Api::Ollama => "is `ollama serve` running?",
+        Api::OpenAi => "is it running?",
+    }
+}
+
+/// The settings that hold the address.
+fn address_keys(api: &Api) -> &'static str {
+    match api {
+        Api::Ollama => "`host` or OLLAMA_HOST",
+        Api::OpenAi => "`base_url`",
+    }
+}
+
+/// Who answered an error status: Ollama, or the model server at its URL.
+fn answerer(api: &Api, url: &str) -> String {
+    match api {
+        Api::Ollama => "Ollama".to_string(),
+        Api::OpenAi => format!("the model server at {url}"),
+    }
 }
 
 /// Refuses a base URL that leaves this machine unless `allow_remote` says the user chose it:
@@ -169,8 +294,7 @@ pub fn ask(
         seconds: timeout.as_secs_f64(),
     };
     if let Err(e) = spawned {
-        return Err(LlmError::Transport {
-            url: String::new(),
+        return Err(LlmError::Worker {
             why: format!("cannot start a thread: {e}"),
         });
     }
@@ -184,7 +308,7 @@ pub fn ask(
             Ok(result) => return result,
             Err(mpsc::RecvTimeoutError::Timeout) => tick(start.elapsed()),
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(LlmError::BadReply {
+                return Err(LlmError::Worker {
                     why: "the request thread stopped without an answer".into(),
                 })
             }
@@ -207,9 +331,261 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
     }
 }
 
+/// Content beyond this is not a commit message: stop reading and mark the reply truncated.
+pub(crate) const MAX_CONTENT: usize = 64 * 1024;
+/// Bytes read from a server at most, whatever it sends.
+pub(crate) const MAX_BODY: u64 = 8 * 1024 * 1024;
+/// A single line of a streamed reply longer than this is not one of a model server's.
+pub(crate) const MAX_LINE: usize = 1024 * 1024;
+
+/// A failure while reading a reply body: of the connection, or of what came through it.
+pub(crate) enum StreamError {
+    /// The connection failed (or the deadline passed).
+    Io(std::io::Error),
+    /// The server sent something the API does not allow.
+    Api(LlmError),
+}
+
+/// How a line-by-line reply stopped.
+pub(crate) enum Ended {
+    /// The handler saw the last line, or the content reached [`MAX_CONTENT`].
+    Done,
+    /// The body ended first.
+    Closed,
+}
+
+/// Reads a line-oriented reply (Ollama's NDJSON, server-sent events), bounded in line length
+/// and content size, passing each non-blank line, trimmed, to `handle`, which returns true for
+/// the last one.
+pub(crate) fn read_lines(
+    mut reader: impl Read,
+    api: Api,
+    reply: &mut Reply,
+    mut handle: impl FnMut(&str, &mut Reply) -> Result<bool, LlmError>,
+) -> Result<Ended, StreamError> {
+    let mut line = |bytes: &[u8], reply: &mut Reply| -> Result<bool, StreamError> {
+        // Servers send UTF-8. Anything else is a broken server, and decoding it lossily would
+        // put replacement characters into a commit message.
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| {
+                StreamError::Api(LlmError::BadReply {
+                    api,
+                    why: "the reply is not valid UTF-8".into(),
+                })
+            })?
+            .trim();
+        if text.is_empty() {
+            return Ok(false);
+        }
+        handle(text, reply).map_err(StreamError::Api)
+    };
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(StreamError::Io(e)),
+        };
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(pos) = pending.iter().position(|&b| b == b'\n') {
+            let bytes: Vec<u8> = pending.drain(..=pos).collect();
+            if line(&bytes, reply)? {
+                return Ok(Ended::Done);
+            }
+        }
+        if pending.len() > MAX_LINE {
+            return Err(StreamError::Api(LlmError::BadReply {
+                api,
+                why: "a line of the reply is over 1 MiB".into(),
+            }));
+        }
+        if reply.content.len() > MAX_CONTENT {
+            reply.truncated = true;
+            return Ok(Ended::Done);
+        }
+    }
+    if !pending.is_empty() && line(&pending, reply)? {
+        return Ok(Ended::Done);
+    }
+    Ok(Ended::Closed)
+}
+
+/// The server of one exchange, for turning transport failures into [`LlmError`]s.
+pub(crate) struct Peer<'a> {
+    /// Which protocol it speaks.
+    pub api: Api,
+    /// Its base URL.
+    pub url: &'a str,
+    /// The model asked for.
+    pub model: &'a str,
+    /// The time the exchange had, for the timeout message.
+    pub seconds: f64,
+}
+
+impl Peer<'_> {
+    fn timeout(&self) -> LlmError {
+        LlmError::Timeout {
+            model: self.model.to_string(),
+            seconds: self.seconds,
+        }
+    }
+
+    /// A failure to send the request or to read the response head.
+    pub(crate) fn transport_error(&self, e: ureq::Error) -> LlmError {
+        let (api, url) = (self.api, self.url.to_string());
+        match e {
+            ureq::Error::Timeout(_) => self.timeout(),
+            ureq::Error::HostNotFound => LlmError::HostNotFound { api, url },
+            ureq::Error::ConnectionFailed => LlmError::Connect { api, url },
+            ureq::Error::Io(io) => self.io_error(io),
+            ureq::Error::BadUri(why) => LlmError::BadAddress { api, url, why },
+            other => LlmError::Transport {
+                api,
+                url,
+                why: one_line(&other.to_string(), 200),
+            },
+        }
+    }
+
+    /// A failure of the connection, while sending or reading the body.
+    pub(crate) fn io_error(&self, io: std::io::Error) -> LlmError {
+        use std::io::ErrorKind;
+        match io.kind() {
+            ErrorKind::ConnectionRefused => LlmError::Connect {
+                api: self.api,
+                url: self.url.to_string(),
+            },
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => self.timeout(),
+            _ => match io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            {
+                Some(ureq::Error::Timeout(_)) => self.timeout(),
+                _ => LlmError::BadReply {
+                    api: self.api,
+                    why: one_line(&io.to_string(), 200),
+                },
+            },
+        }
+    }
+
+    /// A failure while reading the body.
+    pub(crate) fn stream_error(&self, e: StreamError) -> LlmError {
+        match e {
+            StreamError::Io(io) => self.io_error(io),
+            StreamError::Api(e) => e,
+        }
+    }
+}
+
+/// Turns an address of the form `[scheme://]host[:port][/path]` into a base URL. No scheme
+/// means http; no port means `default_port`, or none (port 80) when that is `None`; the
+/// bind-all addresses `0.0.0.0` and `::` mean this machine.
+pub(crate) fn normalize_url(
+    address: &str,
+    default_port: Option<u16>,
+    api: Api,
+) -> Result<String, LlmError> {
+    let bad = |why: &str| LlmError::BadAddress {
+        api,
+        url: address.to_string(),
+        why: why.to_string(),
+    };
+    let trimmed = address.trim().trim_end_matches('/');
+    let (scheme, rest) = match trimmed.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        None => ("http".to_string(), trimmed),
+    };
+    if scheme == "https" {
+        return Err(bad(
+            "https is not supported by this build; use http on loopback",
+        ));
+    }
+    if scheme != "http" {
+        return Err(bad("the scheme must be http"));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (hostname, port) =
+        split_host_port(authority).ok_or_else(|| bad("cannot read host:port"))?;
+    let hostname = match hostname {
+        "" | "0.0.0.0" => "127.0.0.1",
+        "::" | "[::]" => "[::1]",
+        h => h,
+    };
+    let port = match port {
+        Some(p) => Some(
+            p.parse::<u16>()
+                .map_err(|_| bad("the port is not a number"))?,
+        ),
+        None => default_port,
+    };
+    Ok(match port {
+        Some(port) => format!("http://{hostname}:{port}{path}"),
+        None => format!("http://{hostname}{path}"),
+    })
+}
+
+fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let host = &authority[..=end];
+        let rest = &authority[end + 1..];
+        return match rest.strip_prefix(':') {
+            Some(p) => Some((host, Some(p))),
+            None if rest.is_empty() => Some((host, None)),
+            None => None,
+        };
+    }
+    if authority.matches(':').count() > 1 {
+        // A bare IPv6 address such as `::`.
+        return Some((authority, None));
+    }
+    match authority.split_once(':') {
+        Some((h, p)) => Some((h, Some(p))),
+        None => Some((authority, None)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn structured_replies_become_message_text() {
+        assert_eq!(
+            from_structured(r#"{"subject": "Add x", "body": "Because y."}"#),
+            "Add x\n\nBecause y."
+        );
+        assert_eq!(
+            from_structured(r#" {"subject": "Add x", "body": ""} "#),
+            "Add x"
+        );
+        assert_eq!(from_structured("Add x"), "Add x");
+        assert_eq!(
+            from_structured(r#"{"subject": "Add x""#),
+            r#"{"subject": "Add x""#
+        );
+    }
+
+    #[test]
+    fn retry_adds_the_reply_and_the_correction() {
+        let r = Request {
+            system: "s".into(),
+            user: "u".into(),
+            retry: Some(Retry {
+                reply: "a".into(),
+                correction: "c".into(),
+            }),
+            json: false,
+        };
+        let roles: Vec<&str> = r.messages().iter().map(|m| m.0).collect();
+        assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    }
 
     #[test]
     fn loopback_hosts_are_told_apart_from_remote_ones() {
@@ -265,6 +641,7 @@ mod tests {
         Request {
             system: "s".into(),
             user: "u".into(),
+            ..Request::default()
         }
     }
 

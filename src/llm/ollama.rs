@@ -7,17 +7,14 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{one_line, LlmError, Model, Reply, Request};
+use super::{
+    normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
+    StreamError, MAX_BODY,
+};
 use crate::config::KeepAlive;
 
 /// Ollama's port when the address names none.
 const DEFAULT_PORT: u16 = 11434;
-/// Content beyond this is not a commit message: stop reading and mark the reply truncated.
-const MAX_CONTENT: usize = 64 * 1024;
-/// Bytes read from the server at most, whatever it sends.
-const MAX_BODY: u64 = 8 * 1024 * 1024;
-/// A single NDJSON line longer than this is not one of Ollama's.
-const MAX_LINE: usize = 1024 * 1024;
 
 /// Settings for one chat request.
 #[derive(Debug, Clone)]
@@ -53,12 +50,14 @@ impl Ollama {
             KeepAlive::Duration(d) => json!(d),
             KeepAlive::Seconds(n) => json!(n),
         };
-        json!({
+        let messages: Vec<serde_json::Value> = request
+            .messages()
+            .into_iter()
+            .map(|(role, content)| json!({"role": role, "content": content}))
+            .collect();
+        let mut body = json!({
             "model": s.model,
-            "messages": [
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": request.user},
-            ],
+            "messages": messages,
             "stream": true,
             "think": false,
             "keep_alive": keep_alive,
@@ -67,49 +66,11 @@ impl Ollama {
                 "num_predict": s.num_predict,
                 "temperature": s.temperature,
             },
-        })
-    }
-
-    fn transport_error(&self, e: ureq::Error, seconds: f64) -> LlmError {
-        let url = self.settings.base_url.clone();
-        match e {
-            ureq::Error::Timeout(_) => LlmError::Timeout {
-                model: self.settings.model.clone(),
-                seconds,
-            },
-            ureq::Error::HostNotFound => LlmError::HostNotFound { url },
-            ureq::Error::ConnectionFailed => LlmError::Connect { url },
-            ureq::Error::Io(io) => self.io_error(io, seconds),
-            ureq::Error::BadUri(why) => LlmError::BadAddress { url, why },
-            other => LlmError::Transport {
-                url,
-                why: one_line(&other.to_string(), 200),
-            },
+        });
+        if request.json {
+            body["format"] = crate::llm::reply_schema();
         }
-    }
-
-    fn io_error(&self, io: std::io::Error, seconds: f64) -> LlmError {
-        use std::io::ErrorKind;
-        let url = self.settings.base_url.clone();
-        match io.kind() {
-            ErrorKind::ConnectionRefused => LlmError::Connect { url },
-            ErrorKind::TimedOut | ErrorKind::WouldBlock => LlmError::Timeout {
-                model: self.settings.model.clone(),
-                seconds,
-            },
-            _ => match io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
-            {
-                Some(ureq::Error::Timeout(_)) => LlmError::Timeout {
-                    model: self.settings.model.clone(),
-                    seconds,
-                },
-                _ => LlmError::BadReply {
-                    why: one_line(&io.to_string(), 200),
-                },
-            },
-        }
+        body
     }
 }
 
@@ -120,7 +81,12 @@ impl Model for Ollama {
 
     fn chat(&self, request: &Request, deadline: Instant) -> Result<Reply, LlmError> {
         let timeout = deadline.saturating_duration_since(Instant::now());
-        let seconds = timeout.as_secs_f64();
+        let peer = Peer {
+            api: Api::Ollama,
+            url: &self.settings.base_url,
+            model: &self.settings.model,
+            seconds: timeout.as_secs_f64(),
+        };
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout.max(Duration::from_millis(1))))
             .http_status_as_error(false)
@@ -134,7 +100,7 @@ impl Model for Ollama {
             .post(&url)
             .header("Content-Type", "application/json")
             .send(self.body(request).to_string())
-            .map_err(|e| self.transport_error(e, seconds))?;
+            .map_err(|e| peer.transport_error(e))?;
         let status = response.status().as_u16();
         let reader = response.body_mut().with_config().limit(MAX_BODY).reader();
         if status != 200 {
@@ -143,16 +109,8 @@ impl Model for Ollama {
             let _ = reader.take(64 * 1024).read_to_string(&mut text);
             return Err(status_error(&self.settings, status, &text));
         }
-        read_stream(reader).map_err(|e| match e {
-            StreamError::Io(io) => self.io_error(io, seconds),
-            StreamError::Api(e) => e,
-        })
+        read_stream(reader).map_err(|e| peer.stream_error(e))
     }
-}
-
-enum StreamError {
-    Io(std::io::Error),
-    Api(LlmError),
 }
 
 /// One NDJSON object of a chat reply.
@@ -177,65 +135,28 @@ struct ChunkMessage {
 }
 
 /// Reads a streamed (or single-object) chat reply to its `done` line.
-fn read_stream(mut reader: impl Read) -> Result<Reply, StreamError> {
+fn read_stream(reader: impl Read) -> Result<Reply, StreamError> {
     let mut reply = Reply::default();
-    let mut pending: Vec<u8> = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(StreamError::Io(e)),
-        };
-        pending.extend_from_slice(&buf[..n]);
-        while let Some(pos) = pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=pos).collect();
-            if handle_line(&line, &mut reply)? {
-                return Ok(reply);
-            }
-        }
-        if pending.len() > MAX_LINE {
-            return Err(StreamError::Api(LlmError::BadReply {
-                why: "a line of the reply is over 1 MiB".into(),
-            }));
-        }
-        if reply.content.len() > MAX_CONTENT {
-            reply.truncated = true;
-            return Ok(reply);
-        }
+    match read_lines(reader, Api::Ollama, &mut reply, handle_line)? {
+        Ended::Done => Ok(reply),
+        Ended::Closed => Err(StreamError::Api(LlmError::BadReply {
+            api: Api::Ollama,
+            why: "the connection closed before the reply was complete".into(),
+        })),
     }
-    if !pending.is_empty() && handle_line(&pending, &mut reply)? {
-        return Ok(reply);
-    }
-    Err(StreamError::Api(LlmError::BadReply {
-        why: "the connection closed before the reply was complete".into(),
-    }))
 }
 
 /// Applies one line; true when it was the last.
-fn handle_line(line: &[u8], reply: &mut Reply) -> Result<bool, StreamError> {
-    // Ollama sends UTF-8 JSON. Anything else is a broken server, and decoding it lossily
-    // would put replacement characters into a commit message.
-    let text = std::str::from_utf8(line)
-        .map_err(|_| {
-            StreamError::Api(LlmError::BadReply {
-                why: "the reply is not valid UTF-8".into(),
-            })
-        })?
-        .trim();
-    if text.is_empty() {
-        return Ok(false);
-    }
-    let chunk: Chunk = serde_json::from_str(text).map_err(|_| {
-        StreamError::Api(LlmError::BadReply {
-            why: format!("expected JSON lines, got {:?}", one_line(text, 60)),
-        })
+fn handle_line(text: &str, reply: &mut Reply) -> Result<bool, LlmError> {
+    let chunk: Chunk = serde_json::from_str(text).map_err(|_| LlmError::BadReply {
+        api: Api::Ollama,
+        why: format!("expected JSON lines, got {:?}", one_line(text, 60)),
     })?;
     if let Some(message) = chunk.error {
-        return Err(StreamError::Api(LlmError::Stream {
+        return Err(LlmError::Stream {
+            api: Api::Ollama,
             message: one_line(&message, 160),
-        }));
+        });
     }
     if let Some(m) = chunk.message {
         reply.content.push_str(&m.content);
@@ -264,69 +185,19 @@ fn status_error(settings: &OllamaSettings, status: u16, body: &str) -> LlmError 
     } else {
         one_line(&message, 160)
     };
-    LlmError::Server { status, message }
+    LlmError::Server {
+        api: Api::Ollama,
+        url: settings.base_url.clone(),
+        status,
+        message,
+    }
 }
 
 /// Turns an `OLLAMA_HOST`-style address (`[scheme://]host[:port][/path]`) into a base URL.
-/// No scheme means http; no port means 11434 (443 for https); the bind-all addresses
-/// `0.0.0.0` and `::` mean this machine.
+/// No scheme means http; no port means 11434; the bind-all addresses `0.0.0.0` and `::` mean
+/// this machine.
 pub fn normalize_host(host: &str) -> Result<String, LlmError> {
-    let bad = |why: &str| LlmError::BadAddress {
-        url: host.to_string(),
-        why: why.to_string(),
-    };
-    let trimmed = host.trim().trim_end_matches('/');
-    let (scheme, rest) = match trimmed.split_once("://") {
-        Some((s, r)) => (s.to_ascii_lowercase(), r),
-        None => ("http".to_string(), trimmed),
-    };
-    if scheme == "https" {
-        return Err(bad(
-            "https is not supported by this build; use http on loopback",
-        ));
-    }
-    if scheme != "http" {
-        return Err(bad("the scheme must be http"));
-    }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let (hostname, port) =
-        split_host_port(authority).ok_or_else(|| bad("cannot read host:port"))?;
-    let hostname = match hostname {
-        "" | "0.0.0.0" => "127.0.0.1",
-        "::" | "[::]" => "[::1]",
-        h => h,
-    };
-    let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .map_err(|_| bad("the port is not a number"))?,
-        None => DEFAULT_PORT,
-    };
-    Ok(format!("http://{hostname}:{port}{path}"))
-}
-
-fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
-    if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let host = &authority[..=end];
-        let rest = &authority[end + 1..];
-        return match rest.strip_prefix(':') {
-            Some(p) => Some((host, Some(p))),
-            None if rest.is_empty() => Some((host, None)),
-            None => None,
-        };
-    }
-    if authority.matches(':').count() > 1 {
-        // A bare IPv6 address such as `::`.
-        return Some((authority, None));
-    }
-    match authority.split_once(':') {
-        Some((h, p)) => Some((h, Some(p))),
-        None => Some((authority, None)),
-    }
+    normalize_url(host, Some(DEFAULT_PORT), Api::Ollama)
 }
 
 #[cfg(test)]
@@ -367,7 +238,7 @@ mod tests {
         let body =
             "{\"message\":{\"content\":\"Fi\"},\"done\":false}\n{\"error\":\"runner died\"}\n";
         match read_stream(body.as_bytes()) {
-            Err(StreamError::Api(LlmError::Stream { message })) => {
+            Err(StreamError::Api(LlmError::Stream { message, .. })) => {
                 assert_eq!(message, "runner died")
             }
             _ => panic!("expected a stream error"),

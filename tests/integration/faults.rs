@@ -669,7 +669,7 @@ fn prompt_is_fitted_into_a_smaller_context_window() {
         system.len()
     );
     assert!(
-        user.contains("more lines of this file not shown"),
+        user.contains("lines not shown ...]"),
         "no sign of the cut in the user message:\n{}",
         &user[..user.len().min(2000)]
     );

@@ -409,8 +409,13 @@ fn huge_file_is_cut_to_the_window_and_says_so() {
     );
     assert_listed(&user, "A journal.txt +46505");
     assert!(
-        user.contains("more lines of this file not shown"),
+        user.contains("lines not shown ...]"),
         "no note that the file was cut:\n{user}"
+    );
+    // The head and the tail of the insertion, with the count of what is between.
+    assert!(
+        user.contains("+Day 46505: wrote about the garden\n"),
+        "the tail of the file is missing:\n{user}"
     );
     assert!(
         user.contains("+Day 1: wrote about the garden\n"),

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod ollama;
+pub mod openai;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::OsStr;

@@ -89,6 +89,8 @@ pub enum Behavior {
         /// How many bytes of chunked body to send before the final line.
         bytes: usize,
     },
+    /// The n-th chat request gets the n-th behaviour; the last one repeats.
+    Sequence(Vec<Behavior>),
     /// Wait (model loading), then behave as `then`.
     Delayed {
         /// The wait before anything is written.
@@ -621,6 +623,17 @@ fn chat(shared: &Shared, request: &Request, w: &mut TcpStream) -> io::Result<Aft
         stream: body.get("stream").and_then(Value::as_bool).unwrap_or(true),
         prompt_tokens: (prompt_chars as u64 / 4).max(1),
     };
+    let behavior = match behavior {
+        Behavior::Sequence(list) if !list.is_empty() => {
+            // This request is already recorded: the count of chat requests numbers it.
+            let n = lock(&shared.requests)
+                .iter()
+                .filter(|r| r.method == "POST" && r.route() == "/api/chat")
+                .count();
+            list[n.saturating_sub(1).min(list.len() - 1)].clone()
+        }
+        other => other,
+    };
     answer_chat(shared, &ask, behavior, w)
 }
 
@@ -701,6 +714,11 @@ fn answer_chat(
             Ok(After::Close)
         }
         Behavior::Huge { bytes } => huge(shared, ask, bytes, w),
+        // Resolved in `chat`; an empty list answers like an empty reply.
+        Behavior::Sequence(list) => {
+            let last = list.into_iter().last();
+            answer_chat(shared, ask, last.unwrap_or(Behavior::Reply(String::new())), w)
+        }
         Behavior::Delayed { delay_ms, then } => {
             if shared.wait_stop(Duration::from_millis(delay_ms)) {
                 return Ok(After::Close);

@@ -1,0 +1,740 @@
+//! The repository's own style, learned offline from its recent subjects: Conventional Commits
+//! (with the types and scopes actually used), `area: summary` prefixes, capitalisation,
+//! language and typical length. It shapes the instructions, checks the model's subject
+//! against the changed paths, and gives the fallback summary its prefix. Pure: subjects and
+//! paths in, text out.
+
+use crate::diff::FileChange;
+
+/// The Conventional Commits types every such repository may use.
+pub const STANDARD_TYPES: &[&str] = &[
+    "feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore", "revert",
+];
+
+/// How many recent subjects are shown to the model as examples.
+const EXAMPLES: usize = 5;
+/// Below this many usable subjects, no style is inferred.
+const MIN_SUBJECTS: usize = 3;
+
+/// Which style to write in (`style` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StyleSetting {
+    /// Learn it from the repository's history.
+    Auto,
+    /// Always Conventional Commits.
+    Conventional,
+    /// A plain imperative subject, no prefix.
+    Plain,
+}
+
+impl StyleSetting {
+    /// The config spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            StyleSetting::Auto => "auto",
+            StyleSetting::Conventional => "conventional",
+            StyleSetting::Plain => "plain",
+        }
+    }
+}
+
+/// What the history shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Learned {
+    /// Most recent subjects follow Conventional Commits.
+    pub conventional: bool,
+    /// Types used, most frequent first.
+    pub types: Vec<String>,
+    /// Scopes used, most frequent first.
+    pub scopes: Vec<String>,
+    /// Most recent subjects start with a non-conventional `area: ` prefix.
+    pub area_prefix: bool,
+    /// Areas used, most frequent first.
+    pub areas: Vec<String>,
+    /// The summary (after any prefix) usually starts with a lowercase letter.
+    pub lowercase: bool,
+    /// Median subject length in characters, when known.
+    pub typical_len: Option<usize>,
+    /// The language most subjects are written in, when it is not English.
+    pub language: Option<&'static str>,
+    /// A few recent subjects, newest first.
+    pub examples: Vec<String>,
+}
+
+/// The style to write in: the setting, what was learned, and the configured language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Style {
+    /// Write Conventional Commits subjects.
+    pub conventional: bool,
+    /// Allowed types.
+    pub types: Vec<String>,
+    /// What the history shows (empty for `plain`).
+    pub learned: Learned,
+    /// Language to write in, if not English.
+    pub language: Option<String>,
+    /// Whether a body may follow the subject.
+    pub body: bool,
+}
+
+impl Style {
+    /// Combines the setting with what the history shows.
+    pub fn new(
+        setting: StyleSetting,
+        learned: Learned,
+        language: Option<&str>,
+        body: bool,
+    ) -> Self {
+        let conventional = match setting {
+            StyleSetting::Auto => learned.conventional,
+            StyleSetting::Conventional => true,
+            StyleSetting::Plain => false,
+        };
+        let learned = if setting == StyleSetting::Plain {
+            Learned::default()
+        } else {
+            learned
+        };
+        let mut types: Vec<String> = learned.types.clone();
+        for t in STANDARD_TYPES {
+            if !types.iter().any(|x| x == t) {
+                types.push((*t).to_string());
+            }
+        }
+        let language = language
+            .map(str::to_string)
+            .or_else(|| learned.language.map(str::to_string))
+            .filter(|l| !l.eq_ignore_ascii_case("english") && !l.is_empty());
+        Style {
+            conventional,
+            types,
+            learned,
+            language,
+            body,
+        }
+    }
+
+    /// Sentences appended to the instructions; empty when there is nothing to say.
+    pub fn instructions(&self) -> String {
+        let mut out = Vec::new();
+        let l = &self.learned;
+        if self.conventional {
+            let mut s = String::from(
+                "This repository uses Conventional Commits: the subject is \
+                 `type(scope): summary` or `type: summary`.",
+            );
+            let types: Vec<&str> = if l.types.is_empty() {
+                STANDARD_TYPES.to_vec()
+            } else {
+                l.types.iter().map(String::as_str).collect()
+            };
+            s.push_str(&format!(" Types used here: {}.", types.join(", ")));
+            if !l.scopes.is_empty() {
+                let scopes: Vec<&str> = l.scopes.iter().take(12).map(String::as_str).collect();
+                s.push_str(&format!(
+                    " Scopes used here: {}; use one only if it names what changed.",
+                    scopes.join(", ")
+                ));
+            }
+            out.push(s);
+        } else if l.area_prefix && !l.areas.is_empty() {
+            let areas: Vec<&str> = l.areas.iter().take(12).map(String::as_str).collect();
+            out.push(format!(
+                "Subjects here start with the area they touch, like `{}: summary`.",
+                areas[0]
+            ));
+        }
+        if l.lowercase {
+            out.push("Start the summary with a lowercase letter.".to_string());
+        }
+        if let Some(n) = l.typical_len {
+            out.push(format!(
+                "Subjects here are usually about {n} characters long."
+            ));
+        }
+        if let Some(lang) = &self.language {
+            out.push(format!("Write the message in {lang}."));
+        }
+        if !self.body {
+            out.push("Write only the subject line, no body.".to_string());
+        }
+        if !l.examples.is_empty() {
+            let mut s =
+                String::from("Recent subjects in this repository, as examples of the style:");
+            for e in &l.examples {
+                s.push_str(&format!("\n- {e}"));
+            }
+            out.push(s);
+        }
+        out.join("\n")
+    }
+
+    /// Checks a cleaned message against the style and the changed paths: with Conventional
+    /// Commits the subject must carry a known type consistent with the paths; a scope that
+    /// names nothing changed is dropped. Without a body setting, the body is dropped.
+    pub fn apply(&self, message: &str, files: &[FileChange]) -> Result<String, String> {
+        let (subject, body) = match message.split_once("\n\n") {
+            Some((s, b)) => (s.to_string(), Some(b)),
+            None => (message.to_string(), None),
+        };
+        let subject = if self.conventional {
+            self.check_conventional(&subject, files)?
+        } else {
+            subject
+        };
+        match body {
+            Some(b) if self.body => Ok(format!("{subject}\n\n{b}")),
+            _ => Ok(subject),
+        }
+    }
+
+    fn check_conventional(&self, subject: &str, files: &[FileChange]) -> Result<String, String> {
+        let Some(parts) = parse_conventional(subject) else {
+            return Err("the subject has no Conventional Commits `type: ` prefix".into());
+        };
+        let ty = parts.ty.to_ascii_lowercase();
+        if !self.types.contains(&ty) {
+            return Err(format!("`{}` is not a commit type used here", parts.ty));
+        }
+        if let Some(kind) = PathKind::of_type(&ty) {
+            if !files.iter().all(|f| kind.matches(&f.path)) {
+                return Err(format!(
+                    "type `{ty}` does not fit the change: not every changed file is {}",
+                    kind.describe()
+                ));
+            }
+        }
+        let scope = parts.scope.filter(|s| scope_fits(s, files));
+        let bang = if parts.breaking { "!" } else { "" };
+        Ok(match scope {
+            Some(s) => format!("{ty}({s}){bang}: {}", parts.summary),
+            None => format!("{ty}{bang}: {}", parts.summary),
+        })
+    }
+
+    /// The prefix for the fallback summary: a type that the paths alone justify (`docs`,
+    /// `test`, `ci`, `build`), else `chore`; empty without Conventional Commits.
+    pub fn fallback_prefix(&self, files: &[FileChange]) -> String {
+        if !self.conventional || files.is_empty() {
+            return String::new();
+        }
+        let ty = [
+            PathKind::Docs,
+            PathKind::Tests,
+            PathKind::Ci,
+            PathKind::Build,
+        ]
+        .into_iter()
+        .find(|k| files.iter().all(|f| k.matches(&f.path)))
+        .map_or("chore", PathKind::type_name);
+        format!("{ty}: ")
+    }
+
+    /// Whether the summary after the prefix should start lowercase.
+    pub fn lowercase(&self) -> bool {
+        self.conventional || self.learned.lowercase
+    }
+}
+
+/// The parts of `type(scope)!: summary`.
+#[derive(Debug, PartialEq, Eq)]
+struct Conventional<'a> {
+    ty: &'a str,
+    scope: Option<&'a str>,
+    breaking: bool,
+    summary: &'a str,
+}
+
+fn parse_conventional(subject: &str) -> Option<Conventional<'_>> {
+    let (head, summary) = subject.split_once(": ")?;
+    let summary = summary.trim();
+    if summary.is_empty() {
+        return None;
+    }
+    let (head, breaking) = match head.strip_suffix('!') {
+        Some(h) => (h, true),
+        None => (head, false),
+    };
+    let (ty, scope) = match head.split_once('(') {
+        Some((ty, rest)) => {
+            let scope = rest.strip_suffix(')')?;
+            if scope.is_empty() || scope.contains(['(', ')']) {
+                return None;
+            }
+            (ty, Some(scope))
+        }
+        None => (head, None),
+    };
+    if ty.is_empty() || ty.len() > 12 || !ty.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    Some(Conventional {
+        ty,
+        scope,
+        breaking,
+        summary,
+    })
+}
+
+/// A scope fits when some changed path names it (a directory, a file stem or part of one).
+fn scope_fits(scope: &str, files: &[FileChange]) -> bool {
+    let scope = scope.to_ascii_lowercase();
+    files.iter().any(|f| {
+        let path = f.path.to_ascii_lowercase();
+        path.split(['/', '.', '_', '-']).any(|part| part == scope)
+            || path.contains(&scope)
+            || f.old_path
+                .as_deref()
+                .is_some_and(|o| o.to_ascii_lowercase().contains(&scope))
+    })
+}
+
+/// Kinds of path that some commit types promise.
+#[derive(Debug, Clone, Copy)]
+enum PathKind {
+    Docs,
+    Tests,
+    Ci,
+    Build,
+}
+
+impl PathKind {
+    fn of_type(ty: &str) -> Option<PathKind> {
+        match ty {
+            "docs" => Some(PathKind::Docs),
+            "test" => Some(PathKind::Tests),
+            "ci" => Some(PathKind::Ci),
+            _ => None,
+        }
+    }
+
+    fn type_name(self) -> &'static str {
+        match self {
+            PathKind::Docs => "docs",
+            PathKind::Tests => "test",
+            PathKind::Ci => "ci",
+            PathKind::Build => "build",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            PathKind::Docs => "documentation",
+            PathKind::Tests => "a test",
+            PathKind::Ci => "CI configuration",
+            PathKind::Build => "build configuration",
+        }
+    }
+
+    fn matches(self, path: &str) -> bool {
+        let lower = path.to_ascii_lowercase();
+        let name = lower.rsplit('/').next().unwrap_or(&lower);
+        let in_dir =
+            |d: &str| lower.starts_with(&format!("{d}/")) || lower.contains(&format!("/{d}/"));
+        match self {
+            PathKind::Docs => {
+                [".md", ".rst", ".adoc", ".txt", ".org"]
+                    .iter()
+                    .any(|e| name.ends_with(e))
+                    || in_dir("docs")
+                    || in_dir("doc")
+                    || ["readme", "changelog", "license", "contributing", "authors"]
+                        .iter()
+                        .any(|p| name.starts_with(p))
+            }
+            PathKind::Tests => {
+                in_dir("tests")
+                    || in_dir("test")
+                    || in_dir("spec")
+                    || in_dir("__tests__")
+                    || name.contains("_test.")
+                    || name.contains(".test.")
+                    || name.contains(".spec.")
+                    || name.starts_with("test_")
+            }
+            PathKind::Ci => {
+                in_dir(".github")
+                    || in_dir(".circleci")
+                    || in_dir(".ci")
+                    || in_dir(".buildkite")
+                    || name == ".gitlab-ci.yml"
+                    || name == ".travis.yml"
+                    || name == "jenkinsfile"
+            }
+            PathKind::Build => [
+                "cargo.toml",
+                "cargo.lock",
+                "package.json",
+                "package-lock.json",
+                "makefile",
+                "cmakelists.txt",
+                "build.gradle",
+                "pom.xml",
+                "go.mod",
+                "go.sum",
+                "pyproject.toml",
+                "default.nix",
+                "flake.nix",
+                "flake.lock",
+                "dockerfile",
+            ]
+            .contains(&name),
+        }
+    }
+}
+
+/// Learns the style from recent subjects, newest first. Merges, reverts and fixups say
+/// nothing about how people write and are skipped.
+pub fn learn(subjects: &[String]) -> Learned {
+    let usable: Vec<&str> = subjects
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .filter(|s| {
+            ![
+                "Merge ",
+                "Revert \"",
+                "fixup! ",
+                "squash! ",
+                "amend! ",
+                "Initial commit",
+            ]
+            .iter()
+            .any(|p| s.starts_with(p))
+        })
+        .collect();
+    if usable.len() < MIN_SUBJECTS {
+        return Learned::default();
+    }
+    let n = usable.len();
+    let parsed: Vec<Option<Conventional<'_>>> =
+        usable.iter().map(|s| parse_conventional(s)).collect();
+    let conventional_count = parsed
+        .iter()
+        .flatten()
+        .filter(|c| STANDARD_TYPES.contains(&c.ty.to_ascii_lowercase().as_str()))
+        .count();
+    let conventional = conventional_count * 10 >= n * 6;
+    let mut types = Counter::default();
+    let mut scopes = Counter::default();
+    for c in parsed.iter().flatten() {
+        if conventional || STANDARD_TYPES.contains(&c.ty) {
+            types.add(&c.ty.to_ascii_lowercase());
+            if let Some(s) = c.scope {
+                scopes.add(s);
+            }
+        }
+    }
+    let mut areas = Counter::default();
+    let mut area_count = 0;
+    if !conventional {
+        for s in &usable {
+            if let Some((area, rest)) = s.split_once(": ") {
+                let is_area = !area.is_empty()
+                    && area.len() <= 30
+                    && !rest.trim().is_empty()
+                    && area
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "_./-, ".contains(c))
+                    && area.split_whitespace().count() <= 2;
+                if is_area {
+                    area_count += 1;
+                    areas.add(area);
+                }
+            }
+        }
+    }
+    let area_prefix = area_count * 2 >= n;
+    let summaries: Vec<&str> = usable
+        .iter()
+        .zip(&parsed)
+        .map(|(s, c)| match c {
+            Some(c) if conventional => c.summary,
+            _ if area_prefix => s.split_once(": ").map_or(*s, |(_, r)| r),
+            _ => s,
+        })
+        .collect();
+    let lower = summaries
+        .iter()
+        .filter(|s| s.chars().next().is_some_and(char::is_lowercase))
+        .count();
+    let mut lengths: Vec<usize> = usable.iter().map(|s| s.chars().count()).collect();
+    lengths.sort_unstable();
+    Learned {
+        conventional,
+        types: if conventional {
+            types.ranked()
+        } else {
+            Vec::new()
+        },
+        scopes: if conventional {
+            scopes.ranked()
+        } else {
+            Vec::new()
+        },
+        area_prefix,
+        areas: if area_prefix {
+            areas.ranked()
+        } else {
+            Vec::new()
+        },
+        lowercase: lower * 10 >= n * 6,
+        typical_len: Some(lengths[n / 2]),
+        language: detect_language(&usable),
+        examples: usable
+            .iter()
+            .take(EXAMPLES)
+            .map(|s| s.to_string())
+            .collect(),
+    }
+}
+
+#[derive(Default)]
+struct Counter(Vec<(String, usize)>);
+
+impl Counter {
+    fn add(&mut self, key: &str) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((key.to_string(), 1)),
+        }
+    }
+
+    /// Keys by descending count, first seen first among equals.
+    fn ranked(mut self) -> Vec<String> {
+        self.0.sort_by_key(|e| std::cmp::Reverse(e.1));
+        self.0.into_iter().map(|(k, _)| k).collect()
+    }
+}
+
+/// The language of most subjects, when it is one of a few common ones other than English,
+/// judged by frequent short words.
+fn detect_language(subjects: &[&str]) -> Option<&'static str> {
+    const WORDS: &[(&str, &[&str])] = &[
+        (
+            "English",
+            &[
+                "the", "and", "for", "to", "of", "in", "with", "add", "fix", "update", "remove",
+                "use",
+            ],
+        ),
+        (
+            "German",
+            &[
+                "der",
+                "die",
+                "das",
+                "und",
+                "für",
+                "mit",
+                "nicht",
+                "von",
+                "zu",
+                "ein",
+                "eine",
+                "hinzugefügt",
+                "behoben",
+            ],
+        ),
+        (
+            "French",
+            &[
+                "le",
+                "la",
+                "les",
+                "et",
+                "pour",
+                "des",
+                "du",
+                "avec",
+                "une",
+                "ajout",
+                "correction",
+            ],
+        ),
+        (
+            "Spanish",
+            &[
+                "el", "los", "las", "y", "para", "con", "del", "una", "agregar", "corregir",
+                "añadir",
+            ],
+        ),
+        (
+            "Portuguese",
+            &[
+                "o", "os", "e", "para", "com", "do", "da", "uma", "adiciona", "corrige",
+            ],
+        ),
+        (
+            "Dutch",
+            &[
+                "de",
+                "het",
+                "en",
+                "voor",
+                "met",
+                "van",
+                "een",
+                "toegevoegd",
+                "opgelost",
+            ],
+        ),
+        (
+            "Italian",
+            &[
+                "il", "gli", "e", "per", "con", "della", "una", "aggiunto", "corretto",
+            ],
+        ),
+    ];
+    let mut scores = vec![0usize; WORDS.len()];
+    for s in subjects {
+        for word in s
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+        {
+            let w = word.to_lowercase();
+            for (i, (_, list)) in WORDS.iter().enumerate() {
+                if list.contains(&w.as_str()) {
+                    scores[i] += 1;
+                }
+            }
+        }
+    }
+    let (best, &score) = scores.iter().enumerate().max_by_key(|(_, s)| **s)?;
+    (best != 0 && score >= 3 && score > scores[0] * 2).then_some(WORDS[best].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Status;
+
+    fn subjects(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn files(paths: &[&str]) -> Vec<FileChange> {
+        paths
+            .iter()
+            .map(|p| FileChange::new(*p, Status::Modified))
+            .collect()
+    }
+
+    #[test]
+    fn conventional_history_is_learned_with_its_vocabulary() {
+        let l = learn(&subjects(&[
+            "feat(cli): add --json output",
+            "fix(hook): keep the scissors line",
+            "Merge branch 'x'",
+            "fix(cli): exit 0 on bad flags",
+            "docs: explain the config layers",
+            "chore: bump deps",
+        ]));
+        assert!(l.conventional);
+        assert_eq!(l.types, vec!["fix", "feat", "docs", "chore"]);
+        assert_eq!(l.scopes, vec!["cli", "hook"]);
+        assert!(l.lowercase);
+        assert_eq!(l.examples.len(), 5);
+        assert_eq!(l.examples[0], "feat(cli): add --json output");
+        assert_eq!(l.language, None);
+    }
+
+    #[test]
+    fn area_prefixes_and_capitals_are_learned() {
+        let l = learn(&subjects(&[
+            "net: Fix the timeout on slow links",
+            "mm: Drop the unused arena",
+            "net: Add a retry to connect",
+            "docs: Describe the flags",
+        ]));
+        assert!(!l.conventional);
+        assert!(l.area_prefix);
+        assert_eq!(l.areas[0], "net");
+        assert!(!l.lowercase);
+    }
+
+    #[test]
+    fn plain_history_and_too_little_history() {
+        let l = learn(&subjects(&[
+            "Add the parser",
+            "Fix a crash in the lexer",
+            "Update README",
+        ]));
+        assert!(!l.conventional && !l.area_prefix);
+        assert_eq!(learn(&subjects(&["Initial commit"])), Learned::default());
+    }
+
+    #[test]
+    fn language_is_detected_from_frequent_words() {
+        let l = learn(&subjects(&[
+            "Fehler in der Anmeldung behoben",
+            "Neue Seite für die Hilfe",
+            "Tests für das Modul und die Doku",
+        ]));
+        assert_eq!(l.language, Some("German"));
+        let s = Style::new(StyleSetting::Auto, l, None, true);
+        assert!(s.instructions().contains("Write the message in German."));
+        let s = Style::new(StyleSetting::Auto, Learned::default(), Some("French"), true);
+        assert!(s.instructions().contains("in French"));
+    }
+
+    #[test]
+    fn conventional_subjects_are_checked_against_the_paths() {
+        let style = Style::new(StyleSetting::Conventional, Learned::default(), None, true);
+        let code = files(&["src/cli.rs"]);
+        assert_eq!(
+            style.apply("feat(cli): add a flag\n\nWhy.", &code).unwrap(),
+            "feat(cli): add a flag\n\nWhy."
+        );
+        // A scope naming nothing that changed is dropped.
+        assert_eq!(
+            style.apply("fix(parser): handle eof", &code).unwrap(),
+            "fix: handle eof"
+        );
+        assert!(style.apply("Add a flag", &code).is_err());
+        assert!(style.apply("feature: add a flag", &code).is_err());
+        assert!(style.apply("docs: describe the flag", &code).is_err());
+        assert!(style
+            .apply("docs: describe it", &files(&["README.md", "docs/x.md"]))
+            .is_ok());
+        assert!(style
+            .apply("test: cover eof", &files(&["tests/lexer.rs"]))
+            .is_ok());
+        assert_eq!(
+            style.apply("feat!: drop v1", &code).unwrap(),
+            "feat!: drop v1"
+        );
+    }
+
+    #[test]
+    fn body_setting_drops_the_body() {
+        let style = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        assert_eq!(style.apply("Add x\n\nBecause.", &[]).unwrap(), "Add x");
+        assert!(style.instructions().contains("only the subject line"));
+    }
+
+    #[test]
+    fn fallback_prefix_follows_the_paths() {
+        let style = Style::new(StyleSetting::Conventional, Learned::default(), None, true);
+        assert_eq!(style.fallback_prefix(&files(&["README.md"])), "docs: ");
+        assert_eq!(style.fallback_prefix(&files(&["Cargo.toml"])), "build: ");
+        assert_eq!(
+            style.fallback_prefix(&files(&[".github/workflows/ci.yml"])),
+            "ci: "
+        );
+        assert_eq!(
+            style.fallback_prefix(&files(&["src/a.rs", "README.md"])),
+            "chore: "
+        );
+        let plain = Style::new(StyleSetting::Plain, Learned::default(), None, true);
+        assert_eq!(plain.fallback_prefix(&files(&["README.md"])), "");
+    }
+
+    #[test]
+    fn plain_setting_ignores_the_history() {
+        let l = learn(&subjects(&["feat: a", "fix: b", "feat: c"]));
+        let s = Style::new(StyleSetting::Plain, l, None, true);
+        assert!(!s.conventional);
+        assert_eq!(s.instructions(), "");
+    }
+}

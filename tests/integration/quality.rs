@@ -1,0 +1,284 @@
+//! Getting the best message a small model can give: the repository's own style learned from its
+//! history, one corrective retry, structured output, `.gitattributes`, and a prompt that spends
+//! the window where the meaning is.
+
+use serde_json::Value;
+
+use crate::support::ollama::{Behavior, StandIn};
+use crate::support::{assert_ok, describe, stderr, world, Repo, TestEnv};
+
+/// A repository whose history is Conventional Commits with the scopes `cli` and `hook`.
+fn conventional_repo<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
+    let repo = env.repo(name);
+    for (i, subject) in [
+        "chore: start the project",
+        "feat(cli): add the --json flag",
+        "fix(hook): keep the scissors line",
+        "docs: explain the layers",
+        "fix(cli): exit 0 on bad flags",
+        "feat(hook): read the template",
+    ]
+    .iter()
+    .enumerate()
+    {
+        repo.stage(&format!("src/f{i}.rs"), format!("pub fn f{i}() {{}}\n"));
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+    repo.stage("src/cli.rs", "pub fn verbose() -> bool { true }\n");
+    repo
+}
+
+fn chat_turns(standin: &StandIn) -> Vec<Vec<(String, String)>> {
+    standin
+        .chat_requests()
+        .iter()
+        .map(|chat| {
+            chat["messages"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .map(|m| {
+                    (
+                        m["role"].as_str().unwrap_or("").to_owned(),
+                        m["content"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn only_request(standin: &StandIn) -> Vec<(String, String)> {
+    let turns = chat_turns(standin);
+    assert_eq!(turns.len(), 1, "expected one chat request: {turns:#?}");
+    turns.into_iter().next().unwrap()
+}
+
+#[test]
+fn conventional_history_shapes_the_instructions_and_the_subject_is_kept() {
+    let (standin, env) = world("feat(cli): add a verbose flag");
+    let repo = conventional_repo(&env, "conv");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "feat(cli): add a verbose flag");
+    let system = &only_request(&standin)[0].1;
+    assert!(system.contains("Conventional Commits"), "{system}");
+    assert!(system.contains("Types used here: feat, fix, docs, chore."), "{system}");
+    assert!(system.contains("Scopes used here: hook, cli;"), "{system}");
+    assert!(system.contains("\n- feat(hook): read the template\n"), "{system}");
+    assert!(system.contains("Start the summary with a lowercase letter."), "{system}");
+}
+
+#[test]
+fn unusable_first_reply_gets_one_corrective_retry() {
+    let standin = StandIn::start(Behavior::Sequence(vec![
+        // A code change is not documentation.
+        Behavior::Reply("docs: add a verbose flag".into()),
+        Behavior::Reply("feat(cli): add a verbose flag".into()),
+    ]));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = conventional_repo(&env, "retry");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "feat(cli): add a verbose flag");
+    let turns = chat_turns(&standin);
+    assert_eq!(turns.len(), 2, "{}", describe(&out));
+    let retry = &turns[1];
+    let roles: Vec<&str> = retry.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    assert_eq!(retry[2].1, "docs: add a verbose flag");
+    assert!(
+        retry[3].1.contains("cannot be used as a commit message")
+            && retry[3].1.contains("type `docs` does not fit the change"),
+        "{}",
+        retry[3].1
+    );
+    assert!(stderr(&out).contains("ai-commit: message from gemma3:4b"), "{}", describe(&out));
+}
+
+#[test]
+fn two_unusable_replies_fall_back_to_a_summary_in_the_repositorys_style() {
+    let (standin, env) = world("Add a verbose flag");
+    let repo = conventional_repo(&env, "twice");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "chore: add cli.rs");
+    assert_eq!(standin.chat_requests().len(), 2);
+    let err = stderr(&out);
+    assert!(err.contains("has no Conventional Commits `type: ` prefix, twice"), "{err}");
+}
+
+#[test]
+fn scope_naming_nothing_that_changed_is_dropped() {
+    let (_standin, env) = world("fix(parser): make verbose return true");
+    let repo = conventional_repo(&env, "scope");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "fix: make verbose return true");
+}
+
+#[test]
+fn plain_style_body_and_language_settings_are_followed() {
+    let (standin, env) = world("Add a verbose flag\n\nIt prints each step.");
+    env.write_config("style = \"plain\"\nbody = false\nlanguage = \"German\"\n");
+    let repo = conventional_repo(&env, "plain");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add a verbose flag");
+    let system = &only_request(&standin)[0].1;
+    assert!(!system.contains("Conventional"), "{system}");
+    assert!(!system.contains("feat(cli)"), "plain shows no examples: {system}");
+    assert!(system.contains("Write the message in German."), "{system}");
+    assert!(system.contains("Write only the subject line, no body."), "{system}");
+}
+
+#[test]
+fn language_is_learned_from_a_history_in_another_language() {
+    let (standin, env) = world("Neue Hilfe für die Flags");
+    let repo = env.repo("deutsch");
+    for (i, subject) in [
+        "Fehler in der Anmeldung behoben",
+        "Neue Seite für die Hilfe",
+        "Tests für das Modul und die Doku",
+    ]
+    .iter()
+    .enumerate()
+    {
+        repo.stage(&format!("f{i}.txt"), "x\n");
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+    repo.stage("hilfe.txt", "Die Flags und die Hilfe\n");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    let system = &only_request(&standin)[0].1;
+    assert!(system.contains("Write the message in German."), "{system}");
+}
+
+#[test]
+fn structured_output_sends_the_schema_and_reads_the_object() {
+    let (standin, env) = world(r#"{"subject": "Add a greeting", "body": "Say hello to the reader."}"#);
+    env.write_config("format = \"json\"\n");
+    let repo = env.repo("json");
+    repo.install_hook();
+    repo.stage("hello.txt", "Hello, reader!\n");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Add a greeting\n\nSay hello to the reader."
+    );
+    let chat = &standin.chat_requests()[0];
+    let format = &chat["format"];
+    assert_eq!(format["type"], "object", "{chat:#}");
+    assert_eq!(format["properties"]["subject"]["type"], "string");
+    assert_eq!(format["properties"]["body"]["type"], "string");
+
+    // Free text stays the default: no format is sent.
+    env.write_config("");
+    repo.stage("hello.txt", "Hello again, reader!\n");
+    let out = repo.git(&["commit"]);
+    assert_ok(&out, "git commit");
+    let chats = standin.chat_requests();
+    assert_eq!(chats.last().unwrap().get("format"), None::<&Value>);
+}
+
+fn user_message_of(standin: &StandIn) -> String {
+    only_request(standin)[1].1.clone()
+}
+
+#[test]
+fn gitattributes_generated_and_no_diff_files_are_names_only() {
+    let (standin, env) = world("Add the API and its data");
+    let repo = env.repo("attrs");
+    repo.stage(".gitattributes", "gen/*.rs linguist-generated\n*.dat -diff\n");
+    repo.git_ok(&["commit", "-q", "-m", "Add attributes"]);
+    repo.install_hook();
+    repo.stage("gen/api.rs", "pub fn generated_marker_one() {}\n");
+    repo.stage("table.dat", "DATA-MARKER-TWO\n");
+    repo.stage("src/main.rs", "fn main() { hand_written(); }\n");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    let user = user_message_of(&standin);
+    assert!(user.contains("A gen/api.rs +1 (generated, diff not shown)\n"), "{user}");
+    assert!(user.contains("A table.dat (binary)\n"), "{user}");
+    assert!(!user.contains("generated_marker_one"), "{user}");
+    assert!(!user.contains("DATA-MARKER-TWO"), "{user}");
+    assert!(user.contains("+fn main() { hand_written(); }"), "{user}");
+}
+
+#[test]
+fn whitespace_only_change_is_named_and_not_shown() {
+    let (standin, env) = world("Reindent the parser");
+    let repo = env.repo("ws");
+    repo.stage("parser.rs", "fn parse() {\n  let x = 1;\n  x\n}\n");
+    repo.stage("lexer.rs", "fn lex() {}\n");
+    repo.git_ok(&["commit", "-q", "-m", "Start"]);
+    repo.install_hook();
+    repo.stage("parser.rs", "fn parse() {\n    let x = 1;\n    x\n}\n");
+    repo.stage("lexer.rs", "fn lex() { todo!() }\n");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    let user = user_message_of(&standin);
+    assert!(user.contains("M parser.rs +2 -2 (whitespace only)\n"), "{user}");
+    assert!(!user.contains("--- parser.rs"), "{user}");
+    assert!(user.contains("--- lexer.rs"), "{user}");
+}
+
+#[test]
+fn thousands_of_files_are_summarised_and_whole_small_diffs_still_shown() {
+    let (standin, env) = world("Add the f functions under src");
+    let repo = env.repo("many");
+    repo.install_hook();
+    for i in 0..2_000 {
+        repo.write(&format!("src/m{}/f{i}.rs", i / 100), format!("pub fn f{i}() {{}}\n"));
+    }
+    repo.git_ok(&["add", "-A"]);
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    let user = user_message_of(&standin);
+    let summary = user
+        .lines()
+        .find(|l| l.starts_with("... and "))
+        .unwrap_or_else(|| panic!("no summary of the files left out:\n{user}"));
+    assert!(summary.contains(" more files: ") && summary.contains(" added under src/"), "{summary}");
+    let shown = user.lines().filter(|l| l.starts_with("@@ ")).count();
+    assert!(shown >= 20, "only {shown} whole small diffs shown:\n{user}");
+    assert!(user.len() < 8192 * 5 / 2, "the prompt is {} bytes", user.len());
+}
+
+#[test]
+fn prose_changes_ask_for_what_was_written_about() {
+    let (standin, env) = world("Write about the garden and the rain");
+    let repo = env.repo("prose");
+    repo.install_hook();
+    repo.stage("journal.md", "Today the garden flooded after the rain.\n");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    let user = user_message_of(&standin);
+    assert!(user.contains("These are prose files: say what the new text is about"), "{user}");
+}
