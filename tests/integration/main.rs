@@ -3,9 +3,16 @@
 
 mod cli_config;
 mod commit_sources;
+mod doctor;
+mod ecosystems;
 mod faults;
+mod global_install;
+mod openai;
+mod quality;
 mod repo_shapes;
+mod repo_states;
 mod smoke;
 mod standin_selftest;
 mod support;
 mod terminal;
+mod trust;

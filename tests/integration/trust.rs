@@ -1,0 +1,253 @@
+//! The trust boundary: what a repository's own `.ai-commit.toml` may not do, what never leaves
+//! the process (secret files, private keys, tokens), where the diff may be sent, and what the
+//! model's output can never put into a message.
+
+use crate::support::ollama::{Behavior, StandIn};
+use crate::support::{assert_ok, describe, stderr, user_message, world, TestEnv};
+
+const REPLY: &str = "Add the settings";
+
+/// A repository file that tries everything a committer could want: send the diff to another
+/// server, turn on remote http, swap the prompt. Only the prompt (a style key) is taken; the
+/// second server never sees a connection.
+#[test]
+fn hostile_repository_file_cannot_redirect_the_diff_or_allow_remote_http() {
+    let ours = StandIn::start(Behavior::Reply(REPLY.into()));
+    let theirs = StandIn::start(Behavior::Reply("Exfiltrated".into()));
+    let env = TestEnv::new();
+    env.set_ollama(&ours.url());
+    let repo = env.repo("hostile");
+    repo.install_hook();
+
+    // Each forbidden key alone, so that one refusal cannot hide the other.
+    for hostile in [
+        format!("host = \"{}\"\n", theirs.url()),
+        "allow_remote_http = true\n".to_string(),
+    ] {
+        repo.write(".ai-commit.toml", &hostile);
+        repo.stage("settings.txt", format!("{hostile}\n"));
+        let out = repo.git(&["commit"]);
+        assert_ok(&out, "git commit with a hostile repository file");
+        let key = hostile.split(' ').next().unwrap();
+        assert!(
+            stderr(&out).contains(&format!("key `{key}` is not allowed in a repository file")),
+            "{}",
+            describe(&out)
+        );
+        assert_eq!(theirs.connections(), 0, "{}", describe(&out));
+    }
+
+    // A style key is taken from the same file.
+    repo.write(
+        ".ai-commit.toml",
+        "prompt = \"Write a haiku-free commit message.\"\n",
+    );
+    repo.stage("settings.txt", "style only\n");
+    let out = repo.git(&["commit"]);
+    assert_ok(&out, "git commit with a style-only repository file");
+    let chats = ours.chat_requests();
+    let last = chats.last().expect("a chat request");
+    assert_eq!(
+        last["messages"][0]["content"],
+        "Write a haiku-free commit message.",
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
+    assert_eq!(theirs.connections(), 0);
+    assert!(theirs.requests().is_empty());
+}
+
+/// A host that is not this machine is refused before any connection unless the user's own
+/// file says `allow_remote_http = true`; the commit goes on with the fallback. (No test may
+/// reach beyond loopback, so the allowed case is covered by the unit tests of the check.)
+#[test]
+fn remote_plain_http_host_is_refused_without_the_users_consent() {
+    let env = TestEnv::new();
+    // TEST-NET-1: never routed; nothing is sent because the check comes first.
+    env.set_ollama("http://192.0.2.1:11434");
+    let repo = env.repo("remote");
+    repo.install_hook();
+    repo.stage("notes.txt", "notes\n");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit with a remote host");
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add notes.txt");
+    let err = stderr(&out);
+    assert!(err.contains("http://192.0.2.1:11434"), "{err}");
+    assert!(err.contains("allow_remote_http = true"), "{err}");
+
+    // The user's own file may not be overridden by the repository's, but may say yes itself:
+    // then the refusal is gone (the connection then fails or times out; we stop at the check).
+    let out = repo.ai_commit(&["config"]);
+    assert!(
+        crate::support::stdout(&out).contains("allow_remote_http = false  # default"),
+        "{}",
+        describe(&out)
+    );
+    env.write_config("allow_remote_http = true\n");
+    let out = repo.ai_commit(&["config"]);
+    let user = env.config_path().display().to_string();
+    assert!(
+        crate::support::stdout(&out).contains(&format!("allow_remote_http = true  # {user}")),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// Files whose names mark secrets are sent by name only.
+#[test]
+fn secret_files_are_sent_by_name_only() {
+    let (standin, env) = world(REPLY);
+    let repo = env.repo("secret-files");
+    repo.install_hook();
+    let files = [
+        (
+            ".env",
+            "DATABASE_URL=postgres://admin:CONTENT-OF-DOTENV@db/prod\n",
+        ),
+        (".env.production", "STRIPE=CONTENT-OF-DOTENV-PRODUCTION\n"),
+        ("certs/server.pem", "CONTENT-OF-PEM\n"),
+        ("certs/server.key", "CONTENT-OF-KEY\n"),
+        ("deploy/id_rsa", "CONTENT-OF-ID-RSA\n"),
+        ("deploy/id_ed25519.pub", "CONTENT-OF-ID-ED25519-PUB\n"),
+        (".aws/credentials", "CONTENT-OF-AWS-CREDENTIALS\n"),
+        (".git-credentials", "CONTENT-OF-GIT-CREDENTIALS\n"),
+        ("src/settings.rs", "pub const PORT: u16 = 8080;\n"),
+    ];
+    for (path, content) in files {
+        repo.stage(path, content);
+    }
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit with secret files");
+    let user = user_message(&standin, &out);
+    for (path, _) in &files[..files.len() - 1] {
+        assert!(
+            user.contains(&format!("A {path} +1 (secret file, content not sent)\n")),
+            "{path} should be listed by name only:\n{user}"
+        );
+    }
+    assert!(
+        !user.contains("CONTENT-OF"),
+        "a secret file's content was sent:\n{user}"
+    );
+    assert!(user.contains("+pub const PORT: u16 = 8080;"), "{user}");
+}
+
+/// Private-key blocks and well-known token formats in ordinary files are replaced by a marker
+/// before the request is built; the rest of each line still reaches the model.
+#[test]
+fn private_keys_and_tokens_in_the_diff_are_redacted() {
+    let (standin, env) = world(REPLY);
+    let repo = env.repo("secret-lines");
+    repo.install_hook();
+    let secrets = [
+        ("aws", "AKIAIOSFODNN7EXAMPLE"),
+        ("github", "ghp_R4nd0mT0kenV4lue0123456789abcdefABCD"),
+        ("github_fine", "github_pat_11AAAAAAA0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"),
+        ("gitlab", "glpat-xYz0123456789AbCdEfGh"),
+        ("slack", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+        ("slack_hook", "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"),
+        ("jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"),
+        ("google", "AIzaSyD-0123456789abcdefghijklmnopqrstu"),
+    ];
+    let mut config = String::from("# deploy settings\n");
+    for (name, value) in secrets {
+        config.push_str(&format!("{name}_credential_value = \"{value}\"\n"));
+    }
+    config.push_str("password = \"correct-horse-battery\"\n");
+    repo.stage("deploy/settings.toml", &config);
+    repo.stage(
+        "deploy/notes.txt",
+        "Key for the staging box:\n\
+         -----BEGIN OPENSSH PRIVATE KEY-----\n\
+         b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n\
+         QyNTUxOQAAACBZSECRETKEYMATERIALaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\
+         -----END OPENSSH PRIVATE KEY-----\n\
+         Rotate it monthly.\n",
+    );
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit with secrets in the diff");
+    let user = user_message(&standin, &out);
+    for (name, value) in secrets {
+        assert!(!user.contains(value), "the {name} token was sent:\n{user}");
+        let line = user
+            .lines()
+            .find(|l| l.starts_with(&format!("+{name}_credential_value = \"")))
+            .unwrap_or_else(|| panic!("the {name} line is missing:\n{user}"));
+        assert!(
+            line.ends_with("[REDACTED]\""),
+            "the {name} line should keep its name with a marker:\n{user}"
+        );
+    }
+    assert!(!user.contains("correct-horse-battery"), "{user}");
+    assert!(user.contains("+password = \"[REDACTED]\"\n"), "{user}");
+    assert!(!user.contains("SECRETKEYMATERIAL"), "{user}");
+    assert!(!user.contains("b3BlbnNzaC1rZXkt"), "{user}");
+    assert!(
+        user.contains("+Key for the staging box:\n+[REDACTED private key]\n+Rotate it monthly.\n"),
+        "{user}"
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
+}
+
+/// The model's output is data: trailers it invents are dropped (a sign-off the person asked
+/// for with `-s` stays), escapes cannot reach the file, and a reply without end cannot make
+/// the message file grow past a few kilobytes.
+#[test]
+fn model_output_cannot_add_trailers_escapes_or_unbounded_text() {
+    let reply = "Add the settings\n\nRead the port from the settings file.\n\n\
+                 Signed-off-by: Model <model@example.com>\n\
+                 Co-authored-by: Someone Else <someone@example.com>\n\
+                 Reviewed-by: Nobody <n@example.com>";
+    let (standin, env) = world(reply);
+    let repo = env.repo("trailers");
+    repo.install_hook();
+    repo.stage("settings.txt", "port = 8080\n");
+
+    let out = repo.git(&["commit", "-s"]);
+
+    assert_ok(&out, "git commit -s");
+    let message = repo.commit_msg_of("HEAD");
+    assert_eq!(
+        message,
+        "Add the settings\n\nRead the port from the settings file.\n\n\
+         Signed-off-by: Test User <test@example.com>",
+        "{}",
+        describe(&out)
+    );
+    drop(standin);
+
+    // Escapes and a reply of five thousand distinct lines (300 KB, over the 64 KiB bound).
+    let mut long = String::from("Add \u{1b}[31mthe\u{1b}[0m settings\u{7}\n\n");
+    for i in 0..5_000 {
+        long.push_str(&format!("Line {i} says the settings file sets port {i}.\n"));
+    }
+    let standin = StandIn::start(Behavior::Reply(long));
+    env.set_ollama(&standin.url());
+    env.write_config("timeout = 10\n");
+    repo.stage("settings.txt", "port = 8081\n");
+    let (editor, captured) = env.editor_capture();
+    let out = repo.git_with(&["commit"], &[("GIT_EDITOR", editor.as_str())]);
+    assert_ok(&out, "git commit with an endless reply");
+    let seen = std::fs::read(&captured).expect("the editor saw the file");
+    assert!(
+        seen.len() < 8 * 1024,
+        "the message file grew to {} bytes",
+        seen.len()
+    );
+    assert!(
+        !seen.iter().any(|&b| b == 0x1b || b == 0x07),
+        "escapes reached the file"
+    );
+    let message = repo.commit_msg_of("HEAD");
+    assert!(
+        message.starts_with("Add the settings\n\n") || message == "Update settings.txt",
+        "{message}"
+    );
+}
