@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::config::{self, Config, Flags};
+use crate::config::{self, Api, Config, Flags};
 use crate::env::Environment;
 use crate::git::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
+use crate::llm::openai::normalize_base_url;
 use crate::llm::{self, Request};
 
 /// How a finding reads.
@@ -141,6 +142,10 @@ fn check_config(
 }
 
 fn check_server(config: &Config, out: &mut Vec<Finding>) {
+    if config.api.value == Api::OpenAi {
+        check_openai_server(config, out);
+        return;
+    }
     let base = match normalize_host(&config.host.value) {
         Ok(b) => b,
         Err(e) => {
@@ -223,11 +228,6 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
         },
         Err(why) => out.push(note(format!("cannot read {model}'s details: {why}"))),
     }
-    timed_request(config, &base, out);
-}
-
-/// A tiny real request through the same client the hook uses, against the configured timeout.
-fn timed_request(config: &Config, base: &str, out: &mut Vec<Finding>) {
     let model = Arc::new(Ollama::new(OllamaSettings {
         base_url: base.to_string(),
         model: config.model.value.clone(),
@@ -236,6 +236,95 @@ fn timed_request(config: &Config, base: &str, out: &mut Vec<Finding>) {
         temperature: config.temperature.value,
         keep_alive: config.keep_alive.value.clone(),
     }));
+    timed_request(config, model, out);
+}
+
+/// An OpenAI-compatible server: the address, the key's variable, `/models`, a tiny request.
+fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
+    let base = match normalize_base_url(&config.base_url.value) {
+        Ok(b) => b,
+        Err(e) => {
+            out.push(problem(e.to_string(), "set `base_url` in your config file"));
+            return;
+        }
+    };
+    if let Err(e) = llm::check_destination(&base, config.allow_remote_http.value) {
+        out.push(problem(
+            e.to_string(),
+            "point `base_url` at this machine, or set `allow_remote_http = true` in your own config",
+        ));
+        return;
+    }
+    if !llm::is_loopback(&base) {
+        out.push(note(format!(
+            "diffs go over plain http to {base}, which is not this machine \
+             (allow_remote_http = true): anyone on the network path can read them"
+        )));
+    }
+    let mut key = None;
+    if let Some(var) = &config.api_key_env.value {
+        match std::env::var(var) {
+            Ok(v) if !v.is_empty() => {
+                out.push(ok(format!("the API key is set in {var}")));
+                key = Some(v);
+            }
+            _ => {
+                out.push(problem(
+                    format!("api_key_env names {var}, which is not set in this environment"),
+                    format!("export {var}=<your key> where git runs (shell profile, GUI client)"),
+                ));
+                return;
+            }
+        }
+    }
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(PROBE_TIMEOUT))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .new_agent();
+    let start = Instant::now();
+    let mut request = agent.get(format!("{base}/models"));
+    if let Some(k) = &key {
+        request = request.header("Authorization", format!("Bearer {k}"));
+    }
+    match request
+        .call()
+        .map_err(|e| e.to_string())
+        .and_then(read_json)
+    {
+        Ok(models) => {
+            out.push(ok(format!(
+                "the model server answers at {base} in {} ms",
+                start.elapsed().as_millis()
+            )));
+            let listed = models["data"].as_array().is_some_and(|list| {
+                list.iter()
+                    .any(|m| m["id"].as_str() == Some(config.model.value.as_str()))
+            });
+            if !listed {
+                out.push(note(format!(
+                    "{} is not in {base}/models (servers that load one model answer with it anyway)",
+                    config.model.value
+                )));
+            }
+        }
+        Err(why) => {
+            out.push(problem(
+                format!("the model server is not reachable at {base}: {why}"),
+                "start it (llama-server, LM Studio, vLLM), or set `base_url`",
+            ));
+            return;
+        }
+    }
+    match crate::generate::client(config) {
+        Ok(model) => timed_request(config, model, out),
+        Err(e) => out.push(problem(e.to_string(), "see the reason above")),
+    }
+}
+
+/// A tiny real request through the same client the hook uses, against the configured timeout.
+fn timed_request(config: &Config, model: Arc<dyn llm::Model>, out: &mut Vec<Finding>) {
     let request = Request {
         system: "Reply with the single word: ok".into(),
         user: "Say ok.".into(),

@@ -216,7 +216,8 @@ enum Failure {
 
 /// The client for the configured API, once its address passed the destination check and, for
 /// an OpenAI-compatible server, its key variable (if one is named) holds a key.
-fn client(config: &Config) -> Result<Arc<dyn Model>, LlmError> {
+/// The client for the configured API, after the destination check.
+pub fn client(config: &Config) -> Result<Arc<dyn Model>, LlmError> {
     let allow_remote = config.allow_remote_http.value;
     let model = config.model.value.clone();
     Ok(match config.api.value {

@@ -78,6 +78,12 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
         Ok(staged) => staged,
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
+    if staged.work_tree.is_none() {
+        // A bare repository has no index of its own to commit: every file would look deleted.
+        return HookReport::Untouched(format!(
+            "a bare repository has nothing staged to describe{config_note}"
+        ));
+    }
     if staged.files.is_empty() {
         return HookReport::Untouched(format!("nothing staged{config_note}"));
     }

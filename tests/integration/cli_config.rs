@@ -495,6 +495,42 @@ fn example_config_is_valid_and_every_key_comes_from_it() {
     );
 }
 
+/// The README's configuration table lists exactly the keys `ai-commit config` prints, so the
+/// reference cannot fall out of step with the code.
+#[test]
+fn readme_config_table_lists_every_key_and_no_other() {
+    let env = TestEnv::new();
+    let out = env.ai_commit(&outside_dir(&env), &["config"]);
+    let printed: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(" = ").next())
+        .map(str::to_owned)
+        .collect();
+    assert!(printed.len() >= 20, "{}", describe(&out));
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("read README.md");
+    let table: Vec<String> = readme
+        .split("## Configuration")
+        .nth(1)
+        .expect("a Configuration section")
+        .lines()
+        .skip_while(|l| !l.starts_with("| key |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .filter_map(|l| l.split('`').nth(1))
+        .map(str::to_owned)
+        .collect();
+    let mut a = printed.clone();
+    let mut b = table.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(
+        a, b,
+        "keys printed by `ai-commit config` vs the README table"
+    );
+}
+
 #[test]
 fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     let env = TestEnv::new();

@@ -7,8 +7,8 @@
 
 use crate::support::ollama::StandIn;
 use crate::support::{
-    assert_ok, describe, repo_with_journal, sh_quote, stderr, user_message, world, Repo, TestEnv,
-    BIN,
+    assert_ok, describe, hook_calls, repo_with_journal, sh_quote, stderr, user_message, world,
+    Repo, TestEnv,
 };
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,33 +18,6 @@ use std::process::Output;
 const GIT_BLOCK: &str = "Please enter the commit message";
 /// The scissors line of `git commit -v`, after the comment prefix.
 const SCISSORS: &str = " ------------------------ >8 ------------------------";
-
-/// Routes the hook shim through a wrapper that logs the source and rev git passed, then runs
-/// the real binary: proves the hook did run for sources where it must do nothing.
-/// Returns the log path; each line is `source=<arg or (absent)> rev=<arg or (absent)>`.
-fn log_hook_calls(env: &TestEnv) -> PathBuf {
-    let log = env.root().join("hook-calls.log");
-    let body = format!(
-        "printf 'source=%s rev=%s\\n' \"${{3-(absent)}}\" \"${{4-(absent)}}\" >> {log}\n\
-         exec {bin} \"$@\"\n",
-        log = sh_quote(&log),
-        bin = sh_quote(Path::new(BIN)),
-    );
-    let wrapper = env.write_script("logging-ai-commit.sh", &body);
-    // The shim runs "$AI_COMMIT_BIN" as one word: give it the bare path, not the quoted one.
-    let path = wrapper.trim_matches('\'').to_owned();
-    env.set_env("AI_COMMIT_BIN", &path);
-    log
-}
-
-/// The lines of the hook log (none when the hook never ran).
-fn hook_calls(log: &Path) -> Vec<String> {
-    fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
 
 /// The stand-in saw nothing at all: no chat, no probe.
 fn assert_no_requests(standin: &StandIn, out: &Output) {
@@ -341,7 +314,7 @@ fn editor_colon_set_by_the_user_gets_no_comment_lines() {
     let repo = repo_with_journal(&env, "editor-colon");
     repo.install_hook();
     repo.stage("journal.txt", "day 1\nday 2\n");
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
 
     let out = commit_with_editor(&repo, &["commit"], ":");
 
@@ -369,7 +342,7 @@ fn message_option_is_kept_and_the_server_is_not_asked() {
     let (standin, env) = world("Model message that must not appear");
     let repo = repo_with_journal(&env, "dash-m");
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
     repo.stage("journal.txt", "day 1\nday 2\n");
 
     let out = repo.git(&["commit", "-m", "mine"]);
@@ -389,7 +362,7 @@ fn merge_no_ff_keeps_gits_merge_message_and_the_server_is_not_asked() {
     repo.git_ok(&["commit", "-q", "-m", "Add the feature"]);
     repo.git_ok(&["switch", "-q", "main"]);
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
 
     // The base environment's GIT_EDITOR=true: the editor flow, the message saved unchanged.
     let out = repo.git(&["merge", "--no-ff", "feature"]);
@@ -420,7 +393,7 @@ fn merge_squash_then_commit_keeps_the_squash_message_and_the_server_is_not_asked
         fs::read_to_string(repo.git_dir().join("SQUASH_MSG")).expect("git wrote SQUASH_MSG");
     assert!(squash_msg.starts_with("Squashed commit of the following:"));
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
     let (editor, capture) = env.editor_capture();
 
     let out = commit_with_editor(&repo, &["commit"], &editor);
@@ -443,7 +416,7 @@ fn amend_keeps_the_old_message_and_the_server_is_not_asked() {
     let (standin, env) = world("Model message that must not appear");
     let repo = repo_with_journal(&env, "amend");
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
     repo.stage("journal.txt", "day 1\nday 2\n");
     let (editor, capture) = env.editor_capture();
 
@@ -468,7 +441,7 @@ fn reedit_message_option_keeps_the_message_and_the_server_is_not_asked() {
     let (standin, env) = world("Model message that must not appear");
     let repo = repo_with_journal(&env, "reedit");
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
     repo.stage("journal.txt", "day 1\nday 2\n");
     let (editor, capture) = env.editor_capture();
 
@@ -492,7 +465,7 @@ fn reuse_message_option_keeps_the_message_and_the_server_is_not_asked() {
     let (standin, env) = world("Model message that must not appear");
     let repo = repo_with_journal(&env, "reuse");
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
 
     let out = repo.git(&["commit", "--allow-empty", "-C", "HEAD"]);
 
@@ -512,7 +485,7 @@ fn interactive_rebase_reword_keeps_the_message_and_the_server_is_not_asked() {
     repo.stage("journal.txt", "day 1\nday 2\nday 3\n");
     repo.git_ok(&["commit", "-q", "-m", "Write the third day"]);
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
     let todo_capture = env.root().join("todo.txt");
     let sequence_editor = env.write_script(
         "reword-first.sh",
@@ -573,7 +546,7 @@ fn rebase_of_five_commits_keeps_every_message_and_the_server_is_not_asked() {
     repo.git_ok(&["commit", "-q", "-m", "Add other"]);
     repo.git_ok(&["switch", "-q", "topic"]);
     repo.install_hook();
-    let log = log_hook_calls(&env);
+    let log = repo.log_hook_calls();
 
     let out = repo.git(&["rebase", "main"]);
 

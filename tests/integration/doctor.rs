@@ -232,6 +232,48 @@ fn remote_host_without_consent_is_a_problem_before_any_connection() {
 }
 
 #[test]
+fn openai_server_is_checked_through_its_own_api_and_key_variable() {
+    use crate::support::openai;
+    let standin = openai::StandIn::start(openai::Behavior::Stream("ok".into()));
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "api = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"TEAM_KEY\"\n",
+        standin.url()
+    ));
+    let repo = env.repo("openai");
+    repo.install_hook();
+
+    let out = doctor(&repo);
+    assert_problem(
+        &out,
+        "api_key_env names TEAM_KEY, which is not set",
+        "export TEAM_KEY=",
+    );
+    assert!(standin.requests().is_empty(), "no request without the key");
+
+    env.set_env("TEAM_KEY", "sk-test-key-0123456789");
+    let out = doctor(&repo);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_ok_line(&out, "the API key is set in TEAM_KEY");
+    assert_ok_line(
+        &out,
+        &format!("the model server answers at {}", standin.url()),
+    );
+    assert_ok_line(&out, "a tiny request to gemma3:4b took");
+    assert!(!stdout(&out).contains("sk-test-key"), "the key was printed");
+    let models = standin
+        .requests()
+        .into_iter()
+        .find(|r| r.path == openai::MODELS_PATH)
+        .expect("a /models request");
+    assert_eq!(
+        models.header("authorization"),
+        Some("Bearer sk-test-key-0123456789")
+    );
+    assert_eq!(standin.chat_requests().len(), 1);
+}
+
+#[test]
 fn completions_and_man_page_come_from_the_cli_definition() {
     let env = TestEnv::new();
     for shell in ["bash", "zsh", "fish"] {

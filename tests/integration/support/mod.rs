@@ -370,6 +370,30 @@ impl<'a> Repo<'a> {
         out
     }
 
+    /// Makes the installed hook log each run to a file before doing anything else, and
+    /// returns the log's path; each line is `source=<arg or (absent)> rev=<arg or (absent)>`.
+    /// Proves the hook ran where it must do nothing (the shim decides most of those without
+    /// starting the binary).
+    pub fn log_hook_calls(&self) -> PathBuf {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let log = self
+            .env
+            .root()
+            .join(format!("hook-calls-{}.log", name.unwrap_or_default()));
+        let hook = self.hook_path();
+        let shim = fs::read_to_string(&hook).expect("read the installed hook");
+        let (shebang, rest) = shim.split_once('\n').expect("a shebang line");
+        let line = format!(
+            "printf 'source=%s rev=%s\\n' \"${{2-(absent)}}\" \"${{3-(absent)}}\" >> {}",
+            sh_quote(&log)
+        );
+        fs::write(&hook, format!("{shebang}\n{line}\n{rest}")).expect("patch the hook");
+        log
+    }
+
     /// Where git looks for this repository's `prepare-commit-msg` hook
     /// (`git rev-parse --git-path hooks`, made absolute).
     pub fn hook_path(&self) -> PathBuf {
@@ -383,6 +407,15 @@ impl<'a> Repo<'a> {
         let dir = self.git_ok(&["rev-parse", "--git-dir"]);
         self.path.join(dir.trim_end())
     }
+}
+
+/// The lines of a hook log made by [`Repo::log_hook_calls`] (none when the hook never ran).
+pub fn hook_calls(log: &Path) -> Vec<String> {
+    fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// stdout as text (lossy).

@@ -717,7 +717,12 @@ fn answer_chat(
         // Resolved in `chat`; an empty list answers like an empty reply.
         Behavior::Sequence(list) => {
             let last = list.into_iter().last();
-            answer_chat(shared, ask, last.unwrap_or(Behavior::Reply(String::new())), w)
+            answer_chat(
+                shared,
+                ask,
+                last.unwrap_or(Behavior::Reply(String::new())),
+                w,
+            )
         }
         Behavior::Delayed { delay_ms, then } => {
             if shared.wait_stop(Duration::from_millis(delay_ms)) {

@@ -1,7 +1,8 @@
 //! An in-process stand-in for an OpenAI-compatible server (llama.cpp's `llama-server`, vLLM,
 //! LM Studio): a small HTTP/1.1 server on `127.0.0.1:0` answering `POST /v1/chat/completions`
 //! with server-sent events or one JSON object, or with the error bodies such servers send, and
-//! recording every request with its headers. Any other path is llama-server's 404.
+//! recording every request with its headers. `GET /v1/models` lists one model; any other path
+//! is llama-server's 404.
 
 use serde_json::{json, Value};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -11,8 +12,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-/// The one route answered.
+/// The chat route.
 pub const CHAT_PATH: &str = "/v1/chat/completions";
+/// The model list, as llama-server answers it: the one model it loaded.
+pub const MODELS_PATH: &str = "/v1/models";
+/// The model `/v1/models` lists (the crate's default model name).
+pub const LISTED_MODEL: &str = "gemma3:4b";
 
 /// Longest a held connection is kept when the stand-in is not dropped first.
 const MAX_HOLD: Duration = Duration::from_secs(120);
@@ -236,6 +241,11 @@ fn serve(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     });
     if shared.is_stopped() {
         return Ok(());
+    }
+    if (method, path) == ("GET", MODELS_PATH) {
+        let body = json!({"object": "list", "data": [{"id": LISTED_MODEL, "object": "model"}]});
+        w.write_all(&response(200, "application/json", &body.to_string()))?;
+        return finish(w);
     }
     if (method, path) != ("POST", CHAT_PATH) {
         let body =
