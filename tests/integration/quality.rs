@@ -66,10 +66,19 @@ fn conventional_history_shapes_the_instructions_and_the_subject_is_kept() {
     assert_eq!(repo.commit_msg_of("HEAD"), "feat(cli): add a verbose flag");
     let system = &only_request(&standin)[0].1;
     assert!(system.contains("Conventional Commits"), "{system}");
-    assert!(system.contains("Types used here: feat, fix, docs, chore."), "{system}");
+    assert!(
+        system.contains("Types used here: feat, fix, docs, chore."),
+        "{system}"
+    );
     assert!(system.contains("Scopes used here: hook, cli;"), "{system}");
-    assert!(system.contains("\n- feat(hook): read the template\n"), "{system}");
-    assert!(system.contains("Start the summary with a lowercase letter."), "{system}");
+    assert!(
+        system.contains("\n- feat(hook): read the template\n"),
+        "{system}"
+    );
+    assert!(
+        system.contains("Start the summary with a lowercase letter."),
+        "{system}"
+    );
 }
 
 #[test]
@@ -99,7 +108,11 @@ fn unusable_first_reply_gets_one_corrective_retry() {
         "{}",
         retry[3].1
     );
-    assert!(stderr(&out).contains("ai-commit: message from gemma3:4b"), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("ai-commit: message from gemma3:4b"),
+        "{}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -113,7 +126,10 @@ fn two_unusable_replies_fall_back_to_a_summary_in_the_repositorys_style() {
     assert_eq!(repo.commit_msg_of("HEAD"), "chore: add cli.rs");
     assert_eq!(standin.chat_requests().len(), 2);
     let err = stderr(&out);
-    assert!(err.contains("has no Conventional Commits `type: ` prefix, twice"), "{err}");
+    assert!(
+        err.contains("has no Conventional Commits `type: ` prefix, twice"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -139,9 +155,15 @@ fn plain_style_body_and_language_settings_are_followed() {
     assert_eq!(repo.commit_msg_of("HEAD"), "Add a verbose flag");
     let system = &only_request(&standin)[0].1;
     assert!(!system.contains("Conventional"), "{system}");
-    assert!(!system.contains("feat(cli)"), "plain shows no examples: {system}");
+    assert!(
+        !system.contains("feat(cli)"),
+        "plain shows no examples: {system}"
+    );
     assert!(system.contains("Write the message in German."), "{system}");
-    assert!(system.contains("Write only the subject line, no body."), "{system}");
+    assert!(
+        system.contains("Write only the subject line, no body."),
+        "{system}"
+    );
 }
 
 #[test]
@@ -171,7 +193,8 @@ fn language_is_learned_from_a_history_in_another_language() {
 
 #[test]
 fn structured_output_sends_the_schema_and_reads_the_object() {
-    let (standin, env) = world(r#"{"subject": "Add a greeting", "body": "Say hello to the reader."}"#);
+    let (standin, env) =
+        world(r#"{"subject": "Add a greeting", "body": "Say hello to the reader."}"#);
     env.write_config("format = \"json\"\n");
     let repo = env.repo("json");
     repo.install_hook();
@@ -207,7 +230,10 @@ fn user_message_of(standin: &StandIn) -> String {
 fn gitattributes_generated_and_no_diff_files_are_names_only() {
     let (standin, env) = world("Add the API and its data");
     let repo = env.repo("attrs");
-    repo.stage(".gitattributes", "gen/*.rs linguist-generated\n*.dat -diff\n");
+    repo.stage(
+        ".gitattributes",
+        "gen/*.rs linguist-generated\n*.dat -diff\n",
+    );
     repo.git_ok(&["commit", "-q", "-m", "Add attributes"]);
     repo.install_hook();
     repo.stage("gen/api.rs", "pub fn generated_marker_one() {}\n");
@@ -218,7 +244,10 @@ fn gitattributes_generated_and_no_diff_files_are_names_only() {
 
     assert_ok(&out, "git commit");
     let user = user_message_of(&standin);
-    assert!(user.contains("A gen/api.rs +1 (generated, diff not shown)\n"), "{user}");
+    assert!(
+        user.contains("A gen/api.rs +1 (generated, diff not shown)\n"),
+        "{user}"
+    );
     assert!(user.contains("A table.dat (binary)\n"), "{user}");
     assert!(!user.contains("generated_marker_one"), "{user}");
     assert!(!user.contains("DATA-MARKER-TWO"), "{user}");
@@ -240,7 +269,10 @@ fn whitespace_only_change_is_named_and_not_shown() {
 
     assert_ok(&out, "git commit");
     let user = user_message_of(&standin);
-    assert!(user.contains("M parser.rs +2 -2 (whitespace only)\n"), "{user}");
+    assert!(
+        user.contains("M parser.rs +2 -2 (whitespace only)\n"),
+        "{user}"
+    );
     assert!(!user.contains("--- parser.rs"), "{user}");
     assert!(user.contains("--- lexer.rs"), "{user}");
 }
@@ -251,7 +283,10 @@ fn thousands_of_files_are_summarised_and_whole_small_diffs_still_shown() {
     let repo = env.repo("many");
     repo.install_hook();
     for i in 0..2_000 {
-        repo.write(&format!("src/m{}/f{i}.rs", i / 100), format!("pub fn f{i}() {{}}\n"));
+        repo.write(
+            &format!("src/m{}/f{i}.rs", i / 100),
+            format!("pub fn f{i}() {{}}\n"),
+        );
     }
     repo.git_ok(&["add", "-A"]);
 
@@ -263,10 +298,17 @@ fn thousands_of_files_are_summarised_and_whole_small_diffs_still_shown() {
         .lines()
         .find(|l| l.starts_with("... and "))
         .unwrap_or_else(|| panic!("no summary of the files left out:\n{user}"));
-    assert!(summary.contains(" more files: ") && summary.contains(" added under src/"), "{summary}");
+    assert!(
+        summary.contains(" more files: ") && summary.contains(" added under src/"),
+        "{summary}"
+    );
     let shown = user.lines().filter(|l| l.starts_with("@@ ")).count();
     assert!(shown >= 20, "only {shown} whole small diffs shown:\n{user}");
-    assert!(user.len() < 8192 * 5 / 2, "the prompt is {} bytes", user.len());
+    assert!(
+        user.len() < 8192 * 5 / 2,
+        "the prompt is {} bytes",
+        user.len()
+    );
 }
 
 #[test]
@@ -280,5 +322,8 @@ fn prose_changes_ask_for_what_was_written_about() {
 
     assert_ok(&out, "git commit");
     let user = user_message_of(&standin);
-    assert!(user.contains("These are prose files: say what the new text is about"), "{user}");
+    assert!(
+        user.contains("These are prose files: say what the new text is about"),
+        "{user}"
+    );
 }
