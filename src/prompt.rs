@@ -9,6 +9,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::diff::{FileChange, Status};
 use crate::redact::{is_secret_path, redact};
+use crate::summary::thousands;
 
 /// Lockfiles and other machine-written files: their diffs say nothing a message needs.
 const LOCKFILES: &[&str] = &[
@@ -321,19 +322,6 @@ fn summarise_rest(rest: &[FileChange]) -> String {
         thousands(rest.len()),
         parts.join(", ")
     )
-}
-
-/// 1980 -> "1,980".
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn short(id: &str) -> &str {

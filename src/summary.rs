@@ -5,12 +5,20 @@ use crate::diff::{FileChange, Status};
 
 /// How many files a summary names before counting the rest.
 const NAMED: usize = 2;
+/// Above this many files, a change confined to one directory is summarised by that directory.
+const MANY: usize = 5;
 
 /// A one-line summary of `files` of at most `max_len` characters, or `None` when nothing is
 /// staged.
 pub fn summarize(files: &[FileChange], max_len: usize) -> Option<String> {
     if files.is_empty() {
         return None;
+    }
+    // Many files in one place: where they are says more than the first two names.
+    if files.len() > MANY {
+        if let Some(line) = grouped(files).filter(|l| l.chars().count() <= max_len) {
+            return Some(line);
+        }
     }
     // Name all when there are few; otherwise the first NAMED and count the rest, dropping
     // names until it fits.
@@ -84,6 +92,58 @@ fn render(files: &[FileChange], named: usize) -> String {
         return capitalise(&phrases.join(", "));
     }
     capitalise(&join_names(&phrases))
+}
+
+/// "Move 2,000 files from src/old/ to src/new/", "Update 40 files in src/net/": one verb
+/// and the directory all the files share, when they share one.
+fn grouped(files: &[FileChange]) -> Option<String> {
+    let n = thousands(files.len());
+    if files
+        .iter()
+        .all(|f| f.status == Status::Renamed && f.old_path.is_some())
+    {
+        let from = common_dir(files.iter().filter_map(|f| f.old_path.as_deref()))?;
+        let to = common_dir(files.iter().map(|f| f.path.as_str()))?;
+        return Some(format!("Move {n} files from {from} to {to}"));
+    }
+    let dir = common_dir(files.iter().map(|f| f.path.as_str()))?;
+    let first = verb(files[0].status);
+    let verb = if files.iter().all(|f| verb(f.status) == first) {
+        first
+    } else {
+        "change"
+    };
+    Some(capitalise(&format!("{verb} {n} files in {dir}")))
+}
+
+/// The deepest directory (with a trailing `/`) that holds every path, if not the top level.
+fn common_dir<'a>(mut paths: impl Iterator<Item = &'a str>) -> Option<String> {
+    let first = paths.next()?;
+    let mut prefix: Vec<&str> = first.split('/').collect();
+    prefix.pop(); // the file name
+    for p in paths {
+        let parts: Vec<&str> = p.split('/').collect();
+        let dirs = &parts[..parts.len() - 1];
+        let same = prefix.iter().zip(dirs).take_while(|(a, b)| a == b).count();
+        prefix.truncate(same);
+        if prefix.is_empty() {
+            return None;
+        }
+    }
+    (!prefix.is_empty()).then(|| format!("{}/", prefix.join("/")))
+}
+
+/// 1980 -> "1,980".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn parent_or_top(path: &str) -> String {
@@ -175,6 +235,36 @@ mod tests {
             f("y", Status::Deleted),
         ];
         assert_eq!(summarize(&files, 50).unwrap(), "Change 3 files");
+    }
+
+    #[test]
+    fn many_files_in_one_place_are_summarised_by_the_place() {
+        let files: Vec<_> = (0..2000)
+            .map(|i| f(&format!("src/net/m{i}.rs"), Status::Modified))
+            .collect();
+        assert_eq!(
+            summarize(&files, 72).unwrap(),
+            "Update 2,000 files in src/net/"
+        );
+        let moved: Vec<_> = (0..2000)
+            .map(|i| {
+                let mut r = f(&format!("lib/core/m{i}.rs"), Status::Renamed);
+                r.old_path = Some(format!("src/m{i}.rs"));
+                r
+            })
+            .collect();
+        assert_eq!(
+            summarize(&moved, 72).unwrap(),
+            "Move 2,000 files from src/ to lib/core/"
+        );
+        // Spread over the top level: names and a count, as before.
+        let spread: Vec<_> = (0..8)
+            .map(|i| f(&format!("d{i}/x.rs"), Status::Modified))
+            .collect();
+        assert_eq!(
+            summarize(&spread, 72).unwrap(),
+            "Update x.rs and x.rs, 6 more files"
+        );
     }
 
     #[test]
