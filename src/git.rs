@@ -17,6 +17,8 @@ use crate::env::Environment;
 const MAX_DIFFED_FILE: i64 = 16 << 20;
 /// Beyond this many candidates, rename detection is skipped: it is quadratic.
 const RENAME_LIMIT: usize = 1000;
+/// Exact renames compare object ids only: cheap enough for a very large move.
+const EXACT_RENAME_LIMIT: usize = 50_000;
 /// How many recent subjects are read for the repository's style.
 const RECENT_SUBJECTS: usize = 30;
 
@@ -237,6 +239,11 @@ fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, g
     let mut diff = repo.diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut opts))?;
     let mut find = DiffFindOptions::new();
     find.renames(true).rename_limit(RENAME_LIMIT);
+    if diff.deltas().len() > RENAME_LIMIT {
+        // Too many for similarity: still find exact renames (a moved directory), which only
+        // compare object ids, as git does past its own limit.
+        find.exact_match_only(true).rename_limit(EXACT_RENAME_LIMIT);
+    }
     diff.find_similar(Some(&mut find))?;
 
     let paths: Vec<String> = diff

@@ -327,3 +327,32 @@ fn prose_changes_ask_for_what_was_written_about() {
         "{user}"
     );
 }
+
+#[test]
+fn moving_two_thousand_files_is_one_rename_each_and_a_one_line_summary() {
+    let (standin, env) = world("Move the notes from old to new");
+    let repo = env.repo("moved");
+    for i in 0..2_000 {
+        repo.write(&format!("old/n{i}.txt"), format!("note {i}\n"));
+    }
+    repo.git_ok(&["add", "-A"]);
+    repo.git_ok(&["commit", "-q", "-m", "Add the notes"]);
+    repo.git_ok(&["mv", "old", "new"]);
+
+    // Past libgit2's similarity limit, exact renames are still found, as git finds them.
+    let out = repo.ai_commit(&["--timeout", "5"]);
+    assert_ok(&out, "ai-commit");
+    let user = user_message_of(&standin);
+    assert!(user.starts_with("Changed files (2000, +0 -0):\n"), "{user}");
+    assert!(user.contains("\nR old/n0.txt -> new/n0.txt\n"), "{user}");
+    assert!(user.contains(" renamed under new/"), "{user}");
+
+    // Without a model, the summary says it in one line.
+    env.set_ollama(&crate::support::ollama::closed_port_url());
+    let out = repo.ai_commit(&[]);
+    assert_ok(&out, "ai-commit without a server");
+    assert_eq!(
+        crate::support::stdout(&out),
+        "Move 2,000 files from old/ to new/\n"
+    );
+}
