@@ -160,6 +160,13 @@ pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
     if let Some(note) = local_hooks_path_note(env) {
         said.push_str(&format!("\nai-commit: {note}"));
     }
+    if git::version(env).is_some_and(|v| v >= (2, 54)) {
+        said.push_str(
+            "\nai-commit: this git also runs config-defined hooks: `ai-commit uninstall \
+             --global && ai-commit install --config-hook` registers the hook without \
+             core.hooksPath",
+        );
+    }
     Ok(said)
 }
 
