@@ -33,7 +33,9 @@ use markup::{
 };
 use subject::{fit_subject, tidy_subject};
 use truncation::{drop_cut_tail, is_cut};
-use validate::{body_is_code, check_diff, is_repetitive, speaks_as_itself, subject_is_code};
+use validate::{
+    body_is_code, check_diff, is_repetitive, says_too_little, speaks_as_itself, subject_is_code,
+};
 
 /// How to clean a reply.
 #[derive(Debug, Clone)]
@@ -71,6 +73,8 @@ pub enum Rejection {
     Repetitive,
     /// The reply repeated the instructions it was given.
     EchoedInstructions,
+    /// The subject is one word, or has no word at all (a version number, a file name).
+    SaysTooLittle,
     /// Nothing in the message names anything in the change: not a file, an identifier or a
     /// word of the diff. (A tiny model once described a diff of a hook as "personal
     /// struggles with burnout".)
@@ -95,6 +99,7 @@ impl fmt::Display for Rejection {
             Rejection::Repetitive => f.write_str("it repeated itself"),
             Rejection::EchoedInstructions => f.write_str("it repeated the instructions"),
             Rejection::Unrelated => f.write_str("it mentions nothing in the change"),
+            Rejection::SaysTooLittle => f.write_str("its subject says too little"),
         }
     }
 }
@@ -221,7 +226,13 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
     if !subject.chars().any(char::is_alphanumeric) {
         return Err(Rejection::Empty);
     }
-    let body = bound_body(wrap_body(&join_hash_lines(body)));
+    if says_too_little(&subject) {
+        return Err(Rejection::SaysTooLittle);
+    }
+    // A body that only says the subject again (small models echo it) adds nothing.
+    let mut body = body;
+    body.retain(|l| !same_text(l, &subject));
+    let body = bound_body(wrap_body(&join_hash_lines(tidy(body))));
 
     let mut out = subject;
     if !body.is_empty() {
@@ -229,6 +240,18 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
         out.push_str(&body.join("\n"));
     }
     Ok(out)
+}
+
+/// The same words, ignoring case, punctuation and spacing.
+fn same_text(a: &str, b: &str) -> bool {
+    let squeeze = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let a = squeeze(a);
+    !a.is_empty() && a == squeeze(b)
 }
 
 /// A subject starting with `#` would be deleted by git as a comment line: an issue reference
@@ -542,8 +565,35 @@ mod tests {
     }
 
     #[test]
+    fn subject_of_one_word_or_no_word_says_too_little() {
+        for reply in [
+            "Fix",
+            "1.0.0",
+            "M.doc.tuple-logo.png",
+            "1.0.0\n\n1.0.0",
+            "CICD.yml",
+        ] {
+            assert_eq!(err(reply), Rejection::SaysTooLittle, "{reply:?}");
+        }
+        assert_eq!(ok("Bump the version to 1.0.0"), "Bump the version to 1.0.0");
+        assert_eq!(ok("Update README"), "Update README");
+    }
+
+    #[test]
+    fn body_repeating_the_subject_is_dropped() {
+        assert_eq!(
+            ok("Add colours to help\n\nAdd colours to --help."),
+            "Add colours to help"
+        );
+        assert_eq!(
+            ok("Add colours to help\n\nadd colours to help\n\nThey were grey."),
+            "Add colours to help\n\nThey were grey."
+        );
+    }
+
+    #[test]
     fn subject_length_counts_chars_not_bytes() {
-        let subject = "é".repeat(72);
+        let subject = format!("Add {}", "é".repeat(68));
         assert_eq!(ok(&subject), subject);
         assert_eq!(
             err(&"日".repeat(73)),

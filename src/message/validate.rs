@@ -3,6 +3,17 @@
 
 use super::Rejection;
 
+/// A subject that says too little to be a message: one word ("Fix"), or no word at all
+/// (a version number, a bare file name). A person's one-liner has a verb and an object.
+pub(super) fn says_too_little(subject: &str) -> bool {
+    let words: Vec<&str> = subject.split_whitespace().collect();
+    let has_word = words
+        .iter()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .any(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic));
+    words.len() < 2 || !has_word
+}
+
 /// A subject in the first person or addressed to the reader: refusals ("I'm sorry, but"),
 /// "As an AI", "I have updated". Commit subjects describe the change, never the writer.
 pub(super) fn speaks_as_itself(subject: &str) -> bool {

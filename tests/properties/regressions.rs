@@ -35,7 +35,7 @@ fn announcement_loop_cleans_to_a_fixed_point() {
 /// deletes it when the person saves the message in the editor.
 #[test]
 fn body_line_starting_with_a_hash_is_not_left_for_git_to_delete() {
-    let out = clean("Aa\n\n#include <stdio.h>\nAa.", &opts()).unwrap();
+    let out = clean("Add the header\n\n#include <stdio.h>\nAa.", &opts()).unwrap();
     check_no_comment_line(&out).unwrap_or_else(|e| panic!("{e}"));
 }
 
