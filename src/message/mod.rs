@@ -230,7 +230,6 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
         return Err(Rejection::SaysTooLittle);
     }
     // A body that only says the subject again (small models echo it) adds nothing.
-    let mut body = body;
     body.retain(|l| !same_text(l, &subject));
     let body = bound_body(wrap_body(&join_hash_lines(tidy(body))));
 
