@@ -120,13 +120,18 @@ fn fallback_summary(files: &[FileChange], style: &Style, config: &Config) -> Opt
     Some(format!("{prefix}{first}{}", chars.as_str()))
 }
 
-/// The instructions with the style's sentences after them.
+/// The instructions with the style's sentences after them, and the reply's shape when it is
+/// structured.
 pub fn instructions(config: &Config, style: &Style) -> String {
     let mut text = config.instructions();
     let extra = style.instructions();
     if !extra.is_empty() {
         text.push_str("\n\n");
         text.push_str(&extra);
+    }
+    if config.format.value == ReplyFormat::Json {
+        text.push('\n');
+        text.push_str(llm::STRUCTURED_INSTRUCTION);
     }
     text
 }
@@ -153,7 +158,9 @@ fn ask_model(
         system: prompt.system.clone(),
         user: prompt.user.clone(),
         retry: None,
-        json: config.format.value == ReplyFormat::Json,
+        schema: (config.format.value == ReplyFormat::Json)
+            .then(|| llm::reply_schema(config.max_subject.value)),
+        temperature: None,
     };
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let start = Instant::now();
@@ -175,7 +182,7 @@ fn ask_model(
             }
             Err(e) => break Err(Failure::Server(e.to_string())),
         };
-        let content = if request.json {
+        let content = if request.schema.is_some() {
             llm::from_structured(&reply.content)
         } else {
             reply.content.clone()
@@ -190,6 +197,9 @@ fn ask_model(
                     reply: reply.content.chars().take(2000).collect(),
                     correction: correction(&why, config, style),
                 });
+                // At the configured (low) temperature a small model mostly answered the same
+                // words again: half of the retries measured were byte-identical.
+                request.temperature = Some(config.temperature.value.max(RETRY_TEMPERATURE));
                 first = Some(why);
             }
             Err(why) => break Err(Failure::Unusable(why)),
@@ -205,6 +215,9 @@ fn ask_model(
         (Some(a), Failure::Server(b)) => format!("{unusable}: {a}; the retry failed: {b}"),
     })
 }
+
+/// The least sampling temperature of the corrective retry.
+const RETRY_TEMPERATURE: f64 = 0.7;
 
 /// Why an attempt gave no message.
 enum Failure {

@@ -21,8 +21,11 @@ pub struct Request {
     pub user: String,
     /// A corrective second try.
     pub retry: Option<Retry>,
-    /// Ask for a JSON object `{"subject", "body"}` (structured output) instead of free text.
-    pub json: bool,
+    /// A sampling temperature for this request instead of the configured one.
+    pub temperature: Option<f64>,
+    /// Ask for a JSON object in this schema (structured output, see [`reply_schema`]) instead
+    /// of free text.
+    pub schema: Option<serde_json::Value>,
 }
 
 /// The unusable first reply and the correction asked for.
@@ -49,17 +52,23 @@ impl Request {
     }
 }
 
-/// The JSON schema of a structured reply.
-pub fn reply_schema() -> serde_json::Value {
+/// The JSON schema of a structured reply. The subject comes first (serde_json keeps the
+/// order), because a model fills the fields in the order it is given them, and its length is
+/// bounded: without `maxLength` a small model wrote 1,000-character subjects.
+pub fn reply_schema(max_subject: usize) -> serde_json::Value {
     serde_json::json!({
         "type": "object",
         "properties": {
-            "subject": {"type": "string"},
-            "body": {"type": "string"}
+            "subject": {"type": "string", "maxLength": max_subject},
+            "body": {"type": "string", "maxLength": 1000}
         },
         "required": ["subject", "body"]
     })
 }
+
+/// What the instructions add when the reply is structured.
+pub const STRUCTURED_INSTRUCTION: &str = "Reply with a JSON object: {\"subject\": the subject \
+line, \"body\": the body, or \"\" when the subject says it all}.";
 
 /// A structured reply as message text: the subject, then the body after a blank line. Text
 /// that is not such an object is returned as it is, for the cleaner to judge.
@@ -157,7 +166,7 @@ pub enum LlmError {
     },
     /// The deadline passed.
     #[error(
-        "no answer from {model} within {seconds}s (raise `timeout` if the model is slow to load)"
+        "no answer from {model} within {seconds}s (loading the model, or a busy server, can take longer: raise `timeout` if this repeats)"
     )]
     Timeout {
         /// The model asked for.
@@ -581,7 +590,8 @@ mod tests {
                 reply: "a".into(),
                 correction: "c".into(),
             }),
-            json: false,
+            schema: None,
+            temperature: None,
         };
         let roles: Vec<&str> = r.messages().iter().map(|m| m.0).collect();
         assert_eq!(roles, ["system", "user", "assistant", "user"]);

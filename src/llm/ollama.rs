@@ -64,11 +64,11 @@ impl Ollama {
             "options": {
                 "num_ctx": s.num_ctx,
                 "num_predict": s.num_predict,
-                "temperature": s.temperature,
+                "temperature": request.temperature.unwrap_or(s.temperature),
             },
         });
-        if request.json {
-            body["format"] = crate::llm::reply_schema();
+        if let Some(schema) = &request.schema {
+            body["format"] = schema.clone();
         }
         body
     }

@@ -107,12 +107,12 @@ impl OpenAi {
             "messages": messages,
             "stream": true,
             "max_tokens": s.max_tokens,
-            "temperature": s.temperature,
+            "temperature": request.temperature.unwrap_or(s.temperature),
         });
-        if request.json {
+        if let Some(schema) = &request.schema {
             body["response_format"] = json!({
                 "type": "json_schema",
-                "json_schema": {"name": "commit_message", "schema": super::reply_schema()},
+                "json_schema": {"name": "commit_message", "schema": schema},
             });
         }
         body

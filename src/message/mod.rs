@@ -73,6 +73,9 @@ pub enum Rejection {
     Repetitive,
     /// The reply repeated the instructions it was given.
     EchoedInstructions,
+    /// The reply began with a chat template's own markup (`<|im_start|>user`): a base model
+    /// continuing the conversation instead of answering.
+    TemplateMarkup,
     /// The subject is one word, or has no word at all (a version number, a file name).
     SaysTooLittle,
     /// Nothing in the message names anything in the change: not a file, an identifier or a
@@ -100,6 +103,7 @@ impl fmt::Display for Rejection {
             Rejection::EchoedInstructions => f.write_str("it repeated the instructions"),
             Rejection::Unrelated => f.write_str("it mentions nothing in the change"),
             Rejection::SaysTooLittle => f.write_str("its subject says too little"),
+            Rejection::TemplateMarkup => f.write_str("it was chat-template markup, not an answer"),
         }
     }
 }
@@ -157,10 +161,13 @@ pub fn clean(raw: &str, opts: &CleanOptions) -> Result<String, Rejection> {
 fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, Rejection> {
     let raw = &raw[..floor_boundary(raw, RAW_LIMIT)];
     let (text, had_think) = strip_think(raw);
-    let text = normalise(&text);
+    let (text, had_markup) = cut_template_markup(&text);
+    let text = normalise(text);
     if text.trim().is_empty() {
         return Err(if had_think {
             Rejection::OnlyThinking
+        } else if had_markup {
+            Rejection::TemplateMarkup
         } else {
             Rejection::Empty
         });
@@ -239,6 +246,33 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
         out.push_str(&body.join("\n"));
     }
     Ok(out)
+}
+
+/// Chat-template tokens a model may write out as text: everything from the first one on is the
+/// model running on past its answer (or starting a new turn), not part of a message.
+const TEMPLATE_TOKENS: &[&str] = &[
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|eot_id|>",
+    "<|start_header_id|>",
+    "<|end|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|system|>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "[INST]",
+    "[/INST]",
+    "</s>",
+];
+
+/// The text before the first chat-template token, and whether there was one.
+fn cut_template_markup(text: &str) -> (&str, bool) {
+    match TEMPLATE_TOKENS.iter().filter_map(|t| text.find(t)).min() {
+        Some(at) => (&text[..at], true),
+        None => (text, false),
+    }
 }
 
 /// The same words, ignoring case, punctuation and spacing.
@@ -576,6 +610,22 @@ mod tests {
         }
         assert_eq!(ok("Bump the version to 1.0.0"), "Bump the version to 1.0.0");
         assert_eq!(ok("Update README"), "Update README");
+    }
+
+    #[test]
+    fn chat_template_markup_ends_the_message_or_is_rejected() {
+        assert_eq!(
+            ok("Add colours to help<|im_end|>\n<|im_start|>user\nmore"),
+            "Add colours to help"
+        );
+        assert_eq!(
+            err("<|im_start|>user\nWrite a commit message<|im_end|>"),
+            Rejection::TemplateMarkup
+        );
+        assert_eq!(
+            err("<start_of_turn>model\nAdd x"),
+            Rejection::TemplateMarkup
+        );
     }
 
     #[test]

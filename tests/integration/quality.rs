@@ -102,6 +102,10 @@ fn unusable_first_reply_gets_one_corrective_retry() {
     let roles: Vec<&str> = retry.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(roles, ["system", "user", "assistant", "user"]);
     assert_eq!(retry[2].1, "docs: add a verbose flag");
+    // The retry samples more freely: at 0.2 a small model mostly said the same words again.
+    let chats = standin.chat_requests();
+    assert_eq!(chats[0]["options"]["temperature"], 0.2);
+    assert_eq!(chats[1]["options"]["temperature"], 0.7);
     assert!(
         retry[3].1.contains("cannot be used as a commit message")
             && retry[3].1.contains("type `docs` does not fit the change"),
@@ -211,7 +215,14 @@ fn structured_output_sends_the_schema_and_reads_the_object() {
     let format = &chat["format"];
     assert_eq!(format["type"], "object", "{chat:#}");
     assert_eq!(format["properties"]["subject"]["type"], "string");
+    assert_eq!(format["properties"]["subject"]["maxLength"], 72);
     assert_eq!(format["properties"]["body"]["type"], "string");
+    // The subject comes first in what is sent: a model fills the fields in that order.
+    let raw = String::from_utf8_lossy(&standin.requests()[0].raw_body).into_owned();
+    let (subject_at, body_at) = (raw.find("\"subject\":{"), raw.find("\"body\":{"));
+    assert!(subject_at < body_at && subject_at.is_some(), "{raw}");
+    let system = chat["messages"][0]["content"].as_str().unwrap_or("");
+    assert!(system.contains("Reply with a JSON object"), "{system}");
 
     // Free text stays the default: no format is sent.
     env.write_config("");
