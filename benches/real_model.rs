@@ -1,0 +1,705 @@
+//! The hook end to end against a real model, replaying a real repository's history.
+//!
+//! `cargo bench --bench real_model` takes the N most recent non-merge first-parent commits of
+//! a repository that touch at most `AI_COMMIT_REPLAY_MAX_FILES` files, and for each one, in a
+//! temporary `git clone --shared` with a hermetic HOME and git config, stages exactly that
+//! commit's change on top of its parent (`checkout <commit>`, `reset --soft <parent>`) and runs
+//! the built `ai-commit hook <msgfile>` as git would for `git commit --no-edit`
+//! (`GIT_EDITOR=:`), with a user config of `timeout`, `format` and `model`. Per reply format it
+//! prints the median and p90 wall seconds, how often the message came from the model rather
+//! than the fallback, the fallback reasons, how often the final message is well formed by
+//! checks written here (not the product's cleaner), and example pairs of the commit's real
+//! subject and ours. It asserts nothing.
+//!
+//! Environment:
+//! - `AI_COMMIT_REPLAY_REPO`: the repository (a bare mirror is fine). Required.
+//! - `OLLAMA_HOST` (default `http://127.0.0.1:18434`), `AI_COMMIT_MODEL` (default
+//!   `smollm2:135m`): the Ollama-protocol server and model.
+//! - `AI_COMMIT_REPLAY_COMMITS` (default 50), `AI_COMMIT_REPLAY_FORMATS` (default `text,json`),
+//!   `AI_COMMIT_REPLAY_MAX_FILES` (default 40), `AI_COMMIT_REPLAY_TIMEOUT` (seconds, default 60).
+//! - `AI_COMMIT_REPLAY_LOG`: a file to write one JSON line per run to (message, stderr, ...).
+//!
+//! With the loopback model server of `/work/shared/scripts/real-model.sh`:
+//!
+//! ```sh
+//! bash /work/shared/scripts/real-model.sh start --ollama
+//! AI_COMMIT_REPLAY_REPO=/work/.mirror/sharkdp+hexyl/repo cargo bench --bench real_model
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ai-commit");
+const SUBJECT_MAX: usize = 72;
+const MESSAGE_MAX: usize = 8 * 1024;
+const CHATTER: &[&str] = &[
+    "here is",
+    "here's",
+    "commit message:",
+    "i have",
+    "as an ai",
+    "sure!",
+    "certainly",
+];
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    env_or(name, &default.to_string())
+        .parse()
+        .unwrap_or(default)
+}
+
+/// A command with nothing of the caller's environment but PATH: no user git config, no
+/// ai-commit config, no proxy.
+fn hermetic(program: &str, dir: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn git(dir: &Path, home: &Path, args: &[&str]) -> Result<String, String> {
+    let out = hermetic("git", dir, home)
+        .args(args)
+        .output()
+        .map_err(|e| format!("git {args:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What git would commit from the message file: comments and surplus blank lines stripped.
+fn committed_text(dir: &Path, home: &Path, msgfile: &Path) -> String {
+    let input = fs::read(msgfile).unwrap_or_default();
+    let mut child = hermetic("git", dir, home)
+        .args(["stripspace", "--strip-comments"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("git stripspace runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("write to git stripspace");
+    let out = child.wait_with_output().expect("git stripspace finishes");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One replayed commit.
+struct Case {
+    id: String,
+    parent: String,
+    subject: String,
+    files: usize,
+}
+
+/// The N newest non-merge first-parent commits with a parent and 1..=max_files changed files.
+fn pick_commits(repo: &Path, home: &Path, n: usize, max_files: usize) -> Vec<Case> {
+    let list = git(
+        repo,
+        home,
+        &[
+            "log",
+            "--first-parent",
+            "--no-merges",
+            "--format=%H %P",
+            "HEAD",
+        ],
+    )
+    .expect("git log on the replay repository");
+    let mut cases = Vec::new();
+    for line in list.lines() {
+        if cases.len() == n {
+            break;
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(id), Some(parent)) = (parts.next(), parts.next()) else {
+            continue; // the root commit
+        };
+        let names = git(
+            repo,
+            home,
+            &[
+                "diff-tree",
+                "-r",
+                "--no-commit-id",
+                "--name-only",
+                parent,
+                id,
+            ],
+        )
+        .unwrap_or_default();
+        let files = names.lines().count();
+        if files == 0 || files > max_files {
+            continue;
+        }
+        let subject = git(repo, home, &["log", "-1", "--format=%s", id]).unwrap_or_default();
+        cases.push(Case {
+            id: id.to_string(),
+            parent: parent.to_string(),
+            subject: subject.trim().to_string(),
+            files,
+        });
+    }
+    cases
+}
+
+/// How the hook's message came about, from its stderr line.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    Model,
+    Fallback(String),
+    Other(String),
+}
+
+fn source_of(stderr: &str) -> Source {
+    for line in stderr.lines() {
+        if line.starts_with("ai-commit: message from ") {
+            return Source::Model;
+        }
+        if let Some(rest) = line.strip_prefix("ai-commit: no model message (") {
+            let reason = rest
+                .rsplit_once("); wrote a summary instead")
+                .map(|(r, _)| r)
+                .or_else(|| rest.strip_suffix(')'))
+                .unwrap_or(rest);
+            return Source::Fallback(reason.to_string());
+        }
+    }
+    Source::Other(stderr.lines().last().unwrap_or("(no stderr)").to_string())
+}
+
+/// Starts of a word: `s` at `i` with no letter or digit before it.
+fn has_word(haystack: &str, needle: &str) -> bool {
+    let mut from = 0;
+    while let Some(pos) = haystack[from..].find(needle) {
+        let at = from + pos;
+        let before = haystack[..at].chars().next_back();
+        if !before.is_some_and(|c| c.is_alphanumeric()) {
+            return true;
+        }
+        from = at + needle.len();
+    }
+    false
+}
+
+/// Why the committed message is not well formed, written independently of the product.
+fn malformations(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let subject = message.lines().next().unwrap_or("").trim();
+    if subject.is_empty() {
+        out.push("no subject".to_string());
+    }
+    let len = subject.chars().count();
+    if len > SUBJECT_MAX {
+        out.push(format!("subject over {SUBJECT_MAX} chars"));
+    }
+    if message.contains("```") {
+        out.push("code fence".to_string());
+    }
+    if message.lines().any(|l| {
+        ["diff --git", "@@", "+++", "---"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    }) {
+        out.push("diff line".to_string());
+    }
+    let lower = message.to_lowercase();
+    if lower.contains("<think>") || lower.contains("</think>") {
+        out.push("think tag".to_string());
+    }
+    for phrase in CHATTER {
+        if has_word(&lower, phrase) {
+            out.push(format!("chatter \"{phrase}\""));
+        }
+    }
+    if message.contains('\u{1b}') {
+        out.push("ANSI escape".to_string());
+    } else if message
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        out.push("control char".to_string());
+    }
+    if message.len() >= MESSAGE_MAX {
+        out.push("8 KB or more".to_string());
+    }
+    out
+}
+
+/// Not failures of form, but worth counting: a subject without a single word of letters
+/// (a timestamp, a hash, a version number), and a body that only repeats the subject.
+fn oddities(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let subject = message.lines().next().unwrap_or("").trim();
+    let has_word = subject
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| w.chars().count() >= 2);
+    if !subject.is_empty() && !has_word {
+        out.push("subject has no word".to_string());
+    }
+    let body: Vec<&str> = message
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !body.is_empty() && body.iter().all(|l| *l == subject) {
+        out.push("body repeats subject".to_string());
+    }
+    out
+}
+
+/// One hook run.
+struct Run {
+    case: usize,
+    seconds: f64,
+    source: Source,
+    message: String,
+    problems: Vec<String>,
+    oddities: Vec<String>,
+    exit_ok: bool,
+    panicked: bool,
+}
+
+const MSGFILE_TEXT: &str = "\n# Please enter the commit message for your changes. Lines starting\n\
+# with '#' will be ignored, and an empty message aborts the commit.\n#\n\
+# HEAD detached at replay\n";
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    // Nearest rank.
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// A reason with its numbers replaced, so that "subject is 91 characters" and "... 88 ..."
+/// count as one.
+fn reason_key(reason: &str) -> String {
+    let mut out = String::new();
+    let mut in_num = false;
+    for c in reason.chars() {
+        if c.is_ascii_digit() {
+            if !in_num {
+                out.push('N');
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn short(s: &str, n: usize) -> String {
+    let one_line = s.trim_end().replace('\n', " / ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        format!("{}...", one_line.chars().take(n).collect::<String>())
+    }
+}
+
+fn pct(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn server_models(host: &str) -> Result<Vec<String>, String> {
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(5)))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .new_agent();
+    let mut resp = agent
+        .get(&format!("{}/api/tags", host.trim_end_matches('/')))
+        .call()
+        .map_err(|e| e.to_string())?;
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    Ok(v["models"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_format(
+    format: &str,
+    cases: &[Case],
+    work: &Path,
+    home: &Path,
+    host: &str,
+    model: &str,
+    timeout: f64,
+    log: &mut Option<fs::File>,
+) -> Vec<Run> {
+    let config = home.join(format!("ai-commit-{format}.toml"));
+    fs::write(
+        &config,
+        format!(
+            "timeout = {timeout}\nformat = \"{format}\"\nmodel = {}\n",
+            serde_json::to_string(model).unwrap()
+        ),
+    )
+    .unwrap();
+    let msgfile = work.join(".git/COMMIT_EDITMSG");
+    let mut runs = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        // Exactly the commit's change, staged on its parent; the work tree matches the index.
+        git(work, home, &["checkout", "-q", "-f", "--detach", &case.id]).expect("checkout");
+        git(work, home, &["clean", "-q", "-fdx"]).expect("clean");
+        git(work, home, &["reset", "-q", "--soft", &case.parent]).expect("reset --soft");
+        fs::write(&msgfile, MSGFILE_TEXT).unwrap();
+        let start = Instant::now();
+        let out = hermetic(BIN, work, home)
+            .arg("hook")
+            .arg(&msgfile)
+            .env("AI_COMMIT_CONFIG", &config)
+            .env("OLLAMA_HOST", host)
+            .env("GIT_EDITOR", ":")
+            .output()
+            .expect("ai-commit runs");
+        let seconds = start.elapsed().as_secs_f64();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let message = committed_text(work, home, &msgfile);
+        let problems = malformations(&message);
+        let source = source_of(&stderr);
+        let panicked = stderr.contains("panicked");
+        eprintln!(
+            "[{format} {}/{}] {} {:>5.1}s {:<8} {:<4} {}",
+            i + 1,
+            cases.len(),
+            &case.id[..8],
+            seconds,
+            match &source {
+                Source::Model => "model",
+                Source::Fallback(_) => "fallback",
+                Source::Other(_) => "other",
+            },
+            if problems.is_empty() { "ok" } else { "BAD" },
+            short(message.lines().next().unwrap_or(""), 70),
+        );
+        if let Some(f) = log.as_mut() {
+            let line = serde_json::json!({
+                "format": format,
+                "commit": case.id,
+                "files": case.files,
+                "real_subject": case.subject,
+                "seconds": seconds,
+                "source": match &source {
+                    Source::Model => "model".to_string(),
+                    Source::Fallback(_) => "fallback".to_string(),
+                    Source::Other(_) => "other".to_string(),
+                },
+                "reason": match &source {
+                    Source::Fallback(r) | Source::Other(r) => r.clone(),
+                    Source::Model => String::new(),
+                },
+                "message": message,
+                "problems": problems,
+                "stderr": stderr,
+                "exit": out.status.code(),
+            });
+            let _ = writeln!(f, "{line}");
+        }
+        runs.push(Run {
+            oddities: oddities(&message),
+            case: i,
+            seconds,
+            source,
+            message,
+            problems,
+            exit_ok: out.status.success(),
+            panicked,
+        });
+    }
+    runs
+}
+
+fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
+    let n = runs.len();
+    let mut secs: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+    secs.sort_by(f64::total_cmp);
+    let model_runs = runs.iter().filter(|r| r.source == Source::Model).count();
+    let fallback_runs = runs
+        .iter()
+        .filter(|r| matches!(r.source, Source::Fallback(_)))
+        .count();
+    let other_runs = n - model_runs - fallback_runs;
+    let ok = runs.iter().filter(|r| r.problems.is_empty()).count();
+    let model_ok = runs
+        .iter()
+        .filter(|r| r.source == Source::Model && r.problems.is_empty())
+        .count();
+    let bad_exit = runs.iter().filter(|r| !r.exit_ok).count();
+    let panics = runs.iter().filter(|r| r.panicked).count();
+    let total: f64 = secs.iter().sum();
+
+    println!("== format = {format}, model = {model}");
+    println!(
+        "{:<8} {:>4} {:>9} {:>9} {:>9} {:>7} {:>9} {:>7} {:>11}",
+        "format", "N", "median s", "p90 s", "max s", "model", "fallback", "other", "well-formed"
+    );
+    println!(
+        "{format:<8} {n:>4} {:>9.1} {:>9.1} {:>9.1} {:>7} {:>9} {:>7} {:>11}",
+        median(&secs),
+        percentile(&secs, 0.9),
+        secs.last().copied().unwrap_or(f64::NAN),
+        pct(model_runs, n),
+        pct(fallback_runs, n),
+        pct(other_runs, n),
+        pct(ok, n),
+    );
+    println!(
+        "  total {total:.0}s; model messages well formed: {model_ok}/{model_runs}; \
+         non-zero exits: {bad_exit}; panics: {panics}"
+    );
+
+    let mut reasons: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for r in runs {
+        if let Source::Fallback(reason) | Source::Other(reason) = &r.source {
+            let e = reasons
+                .entry(reason_key(reason))
+                .or_insert((0, reason.clone()));
+            e.0 += 1;
+        }
+    }
+    let mut reasons: Vec<_> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    if !reasons.is_empty() {
+        println!("  fallback reasons (numbers folded; one example each):");
+        for (_, (count, example)) in reasons.iter().take(10) {
+            println!("    {count:>3}x {}", short(example, 200));
+        }
+        if reasons.len() > 10 {
+            println!("    ... and {} more kinds", reasons.len() - 10);
+        }
+    }
+
+    let mut problems: BTreeMap<String, usize> = BTreeMap::new();
+    for r in runs {
+        for p in &r.problems {
+            *problems.entry(p.clone()).or_default() += 1;
+        }
+    }
+    if !problems.is_empty() {
+        println!("  well-formedness failures:");
+        for (p, count) in &problems {
+            println!("    {count:>3}x {p}");
+        }
+        for r in runs.iter().filter(|r| !r.problems.is_empty()).take(5) {
+            println!(
+                "    e.g. {} [{}]: {}",
+                &cases[r.case].id[..8],
+                r.problems.join(", "),
+                short(&r.message, 160)
+            );
+        }
+    }
+
+    let mut odd: BTreeMap<String, usize> = BTreeMap::new();
+    for r in runs {
+        for o in &r.oddities {
+            *odd.entry(o.clone()).or_default() += 1;
+        }
+    }
+    if !odd.is_empty() {
+        println!("  well formed, but (not counted as failures):");
+        for (o, count) in &odd {
+            println!("    {count:>3}x {o}");
+        }
+        for r in runs.iter().filter(|r| !r.oddities.is_empty()).take(3) {
+            println!(
+                "    e.g. {} [{}]: {}",
+                &cases[r.case].id[..8],
+                r.oddities.join(", "),
+                short(&r.message, 160)
+            );
+        }
+    }
+
+    println!("  examples (real subject -> ours):");
+    let picks = runs
+        .iter()
+        .filter(|r| r.source == Source::Model)
+        .take(6)
+        .chain(runs.iter().filter(|r| r.source != Source::Model).take(2));
+    for r in picks {
+        let tag = if r.source == Source::Model {
+            "model"
+        } else {
+            "fallback"
+        };
+        println!(
+            "    {} {:<40} -> [{tag}] {}",
+            &cases[r.case].id[..8],
+            short(&cases[r.case].subject, 40),
+            short(&r.message, 110)
+        );
+    }
+    println!();
+}
+
+fn main() {
+    let Some(repo) = std::env::var_os("AI_COMMIT_REPLAY_REPO").map(PathBuf::from) else {
+        println!("real_model: set AI_COMMIT_REPLAY_REPO to a git repository to replay, e.g.");
+        println!("  bash /work/shared/scripts/real-model.sh start --ollama");
+        println!(
+            "  AI_COMMIT_REPLAY_REPO=/work/.mirror/sharkdp+hexyl/repo cargo bench --bench real_model"
+        );
+        return;
+    };
+    let host = env_or("OLLAMA_HOST", "http://127.0.0.1:18434");
+    let model = env_or("AI_COMMIT_MODEL", "smollm2:135m");
+    let n = env_usize("AI_COMMIT_REPLAY_COMMITS", 50);
+    let max_files = env_usize("AI_COMMIT_REPLAY_MAX_FILES", 40);
+    let timeout: f64 = env_or("AI_COMMIT_REPLAY_TIMEOUT", "60")
+        .parse()
+        .unwrap_or(60.0);
+    let formats: Vec<String> = env_or("AI_COMMIT_REPLAY_FORMATS", "text,json")
+        .split(',')
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
+
+    match server_models(&host) {
+        Ok(models) if models.contains(&model) => {}
+        Ok(models) => {
+            println!("real_model: {host} does not serve {model} (it has {models:?}).");
+            println!("  set AI_COMMIT_MODEL to one of those, or start the right model:");
+            println!("  MODEL=gemma3 bash /work/shared/scripts/real-model.sh start --ollama  # gemma3:270m");
+            return;
+        }
+        Err(e) => {
+            println!("real_model: no Ollama-protocol server at {host} ({e}). Start one:");
+            println!("  bash /work/shared/scripts/real-model.sh start --ollama   # smollm2:135m at :18434");
+            return;
+        }
+    }
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let home = tmp.path().join("home");
+    fs::create_dir_all(home.join(".config")).unwrap();
+    fs::write(
+        home.join("gitconfig"),
+        "[user]\n\tname = Replay\n\temail = replay@example.com\n[advice]\n\tdetachedHead = false\n",
+    )
+    .unwrap();
+    let cases = pick_commits(&repo, &home, n, max_files);
+    let work = tmp.path().join("work");
+    git(
+        tmp.path(),
+        &home,
+        &[
+            "clone",
+            "-q",
+            "--shared",
+            "--no-checkout",
+            &repo.to_string_lossy(),
+            &work.to_string_lossy(),
+        ],
+    )
+    .expect("clone --shared");
+    let mut log = std::env::var_os("AI_COMMIT_REPLAY_LOG").map(|p| {
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .expect("AI_COMMIT_REPLAY_LOG opens")
+    });
+
+    println!(
+        "real-model replay: {} ({} commits, <= {max_files} files each), {model} at {host}, \
+         timeout {timeout}s, formats {formats:?}",
+        repo.display(),
+        cases.len()
+    );
+    let mut all = Vec::new();
+    for format in &formats {
+        let start = Instant::now();
+        let runs = run_format(
+            format, &cases, &work, &home, &host, &model, timeout, &mut log,
+        );
+        eprintln!("[{format}] done in {:.0}s", start.elapsed().as_secs_f64());
+        report(format, &model, &cases, &runs);
+        all.push((format.clone(), runs));
+    }
+
+    if all.len() > 1 {
+        println!("== comparison");
+        println!(
+            "{:<8} {:>4} {:>9} {:>9} {:>7} {:>11} {:>17}",
+            "format", "N", "median s", "p90 s", "model", "well-formed", "model+well-formed"
+        );
+        for (format, runs) in &all {
+            let mut secs: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+            secs.sort_by(f64::total_cmp);
+            let n = runs.len();
+            let m = runs.iter().filter(|r| r.source == Source::Model).count();
+            let ok = runs.iter().filter(|r| r.problems.is_empty()).count();
+            let both = runs
+                .iter()
+                .filter(|r| r.source == Source::Model && r.problems.is_empty())
+                .count();
+            println!(
+                "{format:<8} {n:>4} {:>9.1} {:>9.1} {:>7} {:>11} {:>17}",
+                median(&secs),
+                percentile(&secs, 0.9),
+                pct(m, n),
+                pct(ok, n),
+                pct(both, n)
+            );
+        }
+    }
+}
