@@ -581,7 +581,9 @@ fn main() {
     }
 
     println!("token calibration against {model} at {url}");
-    println!("estimate_tokens = ceil(bytes * 2 / 5); ratio = estimate / real (>= 1.0 is safe)");
+    println!(
+        "estimate = ai_commit::prompt::estimate_tokens; ratio = estimate / real (>= 1.0 is safe)"
+    );
     println!(
         "{:<26} {:>7} {:>7} {:>8} {:>7} {:>10}",
         "sample", "bytes", "real", "estimate", "ratio", "bytes/tok"
