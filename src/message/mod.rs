@@ -629,6 +629,23 @@ mod tests {
     }
 
     #[test]
+    fn shell_commands_are_code_not_messages() {
+        for reply in [
+            "git diff -u",
+            "sudo dpkg -i hexyl_0.11.0_amd64.deb",
+            "$ cargo build --release",
+        ] {
+            assert_eq!(err(reply), Rejection::LooksLikeCode, "{reply:?}");
+        }
+        // Sentences that start with a program's name are fine.
+        assert_eq!(ok("Make the parser faster"), "Make the parser faster");
+        assert_eq!(
+            ok("Cargo: bump the edition to 2024"),
+            "Cargo: bump the edition to 2024"
+        );
+    }
+
+    #[test]
     fn body_repeating_the_subject_is_dropped() {
         assert_eq!(
             ok("Add colours to help\n\nAdd colours to --help."),

@@ -3,6 +3,28 @@
 
 use super::Rejection;
 
+/// A shell command copied from the diff or made up (`git diff -u`, `sudo dpkg -i x.deb`,
+/// `$ cargo build`): a program people type, then an option or a path, never a sentence.
+fn is_shell_command(t: &str) -> bool {
+    const PROGRAMS: &[&str] = &[
+        "git", "cargo", "sudo", "npm", "npx", "yarn", "pnpm", "pip", "pip3", "python", "python3",
+        "make", "cd", "ls", "rm", "mv", "cp", "mkdir", "chmod", "curl", "wget", "apt", "apt-get",
+        "brew", "dpkg", "docker", "kubectl", "go", "rustc", "rustup", "echo", "cat", "export",
+    ];
+    let t = t.strip_prefix("$ ").unwrap_or(t);
+    let mut words = t.split_whitespace();
+    let (Some(first), Some(second)) = (words.next(), words.next()) else {
+        return false;
+    };
+    if !PROGRAMS.contains(&first) {
+        return false;
+    }
+    // `git diff -u`, `cargo build --release`, `sudo dpkg -i`: an option or a path follows.
+    let mut rest = std::iter::once(second).chain(words);
+    rest.any(|w| w.starts_with('-') || w.contains('/') || w.contains('.') && !w.ends_with('.'))
+        || PROGRAMS.contains(&second)
+}
+
 /// A subject that says too little to be a message: one word ("Fix"), or no word at all
 /// (a version number, a bare file name). A person's one-liner has a verb and an object.
 pub(super) fn says_too_little(subject: &str) -> bool {
@@ -89,6 +111,9 @@ pub(super) fn check_diff(lines: &[String]) -> Result<(), Rejection> {
 pub(super) fn subject_is_code(subject: &str) -> bool {
     let t = subject.trim();
     if t.ends_with('{') || t.ends_with(';') || t.starts_with("#include") {
+        return true;
+    }
+    if is_shell_command(t) {
         return true;
     }
     let after = |p: &str| t.strip_prefix(p);
