@@ -187,7 +187,20 @@ fn ask_model(
         } else {
             reply.content.clone()
         };
-        match usable(&content, reply.truncated, config, style, files, &prompt) {
+        // What the model was told, the correction included: echoing it is no message either.
+        let told = match &request.retry {
+            Some(retry) => format!("{}\n{}", prompt.system, retry.correction),
+            None => prompt.system.clone(),
+        };
+        match usable(
+            &content,
+            reply.truncated,
+            config,
+            style,
+            files,
+            &told,
+            &prompt.user,
+        ) {
             Ok(message) => break Ok(message),
             // One corrective retry, only with time left for a real answer.
             Err(why)
@@ -272,14 +285,15 @@ fn usable(
     config: &Config,
     style: &Style,
     files: &[FileChange],
-    prompt: &prompt::Prompt,
+    told: &str,
+    shown: &str,
 ) -> Result<String, String> {
     let options = CleanOptions {
         max_subject: config.max_subject.value,
         truncated,
     };
     let message = clean(content, &options).map_err(|why| why.to_string())?;
-    check_against(&message, &prompt.system, &prompt.user).map_err(|why| why.to_string())?;
+    check_against(&message, told, shown).map_err(|why| why.to_string())?;
     style.apply(&message, files)
 }
 

@@ -111,6 +111,9 @@ pub fn check_against(message: &str, instructions: &str, change: &str) -> Result<
             return Err(Rejection::EchoedInstructions);
         }
     }
+    if copies_a_line(message, change) {
+        return Err(Rejection::EchoedDiff);
+    }
     let shown: HashSet<String> = words(change).collect();
     let stems: HashSet<String> = shown
         .iter()
@@ -134,6 +137,23 @@ pub fn check_against(message: &str, instructions: &str, change: &str) -> Result<
     } else {
         Err(Rejection::Unrelated)
     }
+}
+
+/// The subject is a line of the change copied out (`define COLOR_OFFSET 0x00`, a sentence of
+/// the README), without the `+`/`-` a diff line has. Only long subjects count: a short one
+/// such as "Update README" may well be a changelog line too.
+fn copies_a_line(message: &str, change: &str) -> bool {
+    const MIN_COPIED: usize = 24;
+    let subject = words(message.lines().next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if subject.chars().count() < MIN_COPIED {
+        return false;
+    }
+    change
+        .lines()
+        .filter(|line| line.len() >= MIN_COPIED)
+        .any(|line| words(line).collect::<Vec<_>>().join(" ").contains(&subject))
 }
 
 #[cfg(test)]
@@ -179,6 +199,23 @@ mod tests {
     #[test]
     fn generic_messages_are_not_judged() {
         assert_eq!(check_against("Update files", RULES, HOOK_DIFF), Ok(()));
+    }
+
+    #[test]
+    fn a_subject_copied_from_a_line_of_the_diff_is_an_echo() {
+        let diff = "M src/colors.h +1\n@@ -1 +1 @@\n+#define COLOR_ASCII_OTHER_COLOR_OFFSET 0x00\n";
+        assert_eq!(
+            check_against("define COLOR_ASCII_OTHER_COLOR_OFFSET 0x00", RULES, diff),
+            Err(Rejection::EchoedDiff)
+        );
+        let readme = "M README.md +1\n+A special *thank you* goes to our biggest supporters.\n";
+        assert_eq!(
+            check_against("A special *thank you* goes to our biggest", RULES, readme),
+            Err(Rejection::EchoedDiff)
+        );
+        // Short subjects may match a line by chance.
+        let log = "M CHANGELOG.md +1\n+- Update README\n";
+        assert_eq!(check_against("Update README", RULES, log), Ok(()));
     }
 
     #[test]

@@ -48,6 +48,27 @@ pub(super) fn speaks_as_itself(subject: &str) -> bool {
     ) || lower.starts_with("as an ai")
         || lower.starts_with("as a language model")
         || lower.starts_with("you ")
+        || talks_about_the_exchange(&lower)
+}
+
+/// "That reply can only be used as a commit message": the model talking about the exchange
+/// (seen on a corrective retry), not about the change.
+fn talks_about_the_exchange(lower: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "that reply",
+        "this reply",
+        "the reply",
+        "my reply",
+        "the previous reply",
+        "that response",
+        "this response",
+        "my response",
+        "the previous response",
+        "my previous",
+        "this commit message",
+        "the commit message",
+    ];
+    OPENERS.iter().any(|o| lower.starts_with(o))
 }
 
 /// A body that says the same few things over and over: most of its word triples recur.

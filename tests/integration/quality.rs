@@ -137,6 +137,29 @@ fn two_unusable_replies_fall_back_to_a_summary_in_the_repositorys_style() {
 }
 
 #[test]
+fn a_retry_that_echoes_the_correction_is_not_a_message() {
+    let standin = StandIn::start(Behavior::Sequence(vec![
+        Behavior::Reply("Add a verbose flag".into()),
+        Behavior::Reply(
+            "That reply can only be used as a commit message\n\nIt repeats itself.".into(),
+        ),
+    ]));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = conventional_repo(&env, "echo");
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "chore: add cli.rs");
+    let err = stderr(&out);
+    assert!(
+        err.contains("after a retry: the model talked instead of describing the change"),
+        "{err}"
+    );
+}
+
+#[test]
 fn scope_naming_nothing_that_changed_is_dropped() {
     let (_standin, env) = world("fix(parser): make verbose return true");
     let repo = conventional_repo(&env, "scope");
