@@ -137,7 +137,10 @@ fn main() {
     fs::create_dir_all(&repo).unwrap();
     fs::write(
         home.join("gitconfig"),
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n",
+        // No automatic gc: past 6,700 loose objects `git commit` starts one in the background,
+        // which then refuses the explicit `git gc` below and competes with every timing.
+        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n\
+         [gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n",
     )
     .unwrap();
 
