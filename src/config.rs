@@ -33,8 +33,9 @@ pub mod defaults {
     pub const KEEP_ALIVE: &str = "30m";
     /// Longest subject line accepted from the model.
     pub const MAX_SUBJECT: usize = 72;
-    /// Free-form replies: see the README's measurement of text against json.
-    pub const FORMAT: super::ReplyFormat = super::ReplyFormat::Text;
+    /// Structured replies with Ollama, free text with OpenAI-compatible servers: see the
+    /// README's measurement of text against json.
+    pub const FORMAT: super::ReplyFormat = super::ReplyFormat::Auto;
 }
 
 /// The instructions sent as the system message unless `prompt` replaces them.
@@ -193,9 +194,13 @@ pub struct Layer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReplyFormat {
+    /// `json` with Ollama (measured faster, and every Ollama since 0.5 takes a schema), `text`
+    /// with OpenAI-compatible servers (not all of them take `response_format`).
+    Auto,
     /// Free text, cleaned afterwards.
     Text,
-    /// A JSON object `{"subject", "body"}` constrained by a schema (Ollama `format`).
+    /// A JSON object `{"subject", "body"}` constrained by a schema (Ollama `format`, OpenAI
+    /// `response_format`).
     Json,
 }
 
@@ -203,8 +208,20 @@ impl ReplyFormat {
     /// The config spelling.
     pub fn name(self) -> &'static str {
         match self {
+            ReplyFormat::Auto => "auto",
             ReplyFormat::Text => "text",
             ReplyFormat::Json => "json",
+        }
+    }
+}
+
+impl Config {
+    /// Whether the reply is asked for as a JSON object.
+    pub fn structured(&self) -> bool {
+        match self.format.value {
+            ReplyFormat::Json => true,
+            ReplyFormat::Text => false,
+            ReplyFormat::Auto => self.api.value == Api::Ollama,
         }
     }
 }

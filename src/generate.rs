@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{Api, Config, Fallback, ReplyFormat};
+use crate::config::{Api, Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
@@ -129,7 +129,7 @@ pub fn instructions(config: &Config, style: &Style) -> String {
         text.push_str("\n\n");
         text.push_str(&extra);
     }
-    if config.format.value == ReplyFormat::Json {
+    if config.structured() {
         text.push('\n');
         text.push_str(llm::STRUCTURED_INSTRUCTION);
     }
@@ -158,7 +158,8 @@ fn ask_model(
         system: prompt.system.clone(),
         user: prompt.user.clone(),
         retry: None,
-        schema: (config.format.value == ReplyFormat::Json)
+        schema: config
+            .structured()
             .then(|| llm::reply_schema(config.max_subject.value)),
         temperature: None,
     };

@@ -231,8 +231,12 @@ const CHATTER_ALWAYS: [&str; 9] = [
     "please let me",
 ];
 
-const CHATTER_AFTER_SUBJECT: [&str; 33] = [
+const CHATTER_AFTER_SUBJECT: [&str; 37] = [
     "explanation",
+    "here's an example",
+    "here is an example",
+    "for example, a commit message",
+    "an example of",
     "the above",
     "above is",
     "in this commit message",

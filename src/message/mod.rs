@@ -629,6 +629,17 @@ mod tests {
     }
 
     #[test]
+    fn restating_the_rules_is_not_a_message() {
+        let reply = "A subject line of a commit message can contain up to 72 characters\n\n\
+                     It can also contain the word diff.\n\nHere's an example:\nAdd x";
+        assert_eq!(err(reply), Rejection::NotAMessage);
+        assert_eq!(
+            ok("Add the hex viewer's colours\n\nThey help.\n\nHere's an example of the output."),
+            "Add the hex viewer's colours\n\nThey help."
+        );
+    }
+
+    #[test]
     fn shell_commands_are_code_not_messages() {
         for reply in [
             "git diff -u",

@@ -49,6 +49,18 @@ pub(super) fn speaks_as_itself(subject: &str) -> bool {
         || lower.starts_with("as a language model")
         || lower.starts_with("you ")
         || talks_about_the_exchange(&lower)
+        || restates_the_rules(&lower)
+}
+
+/// "A subject line of a commit message can contain up to 72 characters": the instructions
+/// said back, not the change described.
+fn restates_the_rules(lower: &str) -> bool {
+    lower.contains("subject line")
+        || lower
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .any(|w| w[0].chars().all(|c| c.is_ascii_digit()) && w[1].starts_with("character"))
 }
 
 /// "That reply can only be used as a commit message": the model talking about the exchange

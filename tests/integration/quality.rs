@@ -247,13 +247,19 @@ fn structured_output_sends_the_schema_and_reads_the_object() {
     let system = chat["messages"][0]["content"].as_str().unwrap_or("");
     assert!(system.contains("Reply with a JSON object"), "{system}");
 
-    // Free text stays the default: no format is sent.
+    // The default, auto, is json with Ollama; text sends no format and no JSON instruction.
     env.write_config("");
     repo.stage("hello.txt", "Hello again, reader!\n");
-    let out = repo.git(&["commit"]);
-    assert_ok(&out, "git commit");
+    assert_ok(&repo.git(&["commit"]), "git commit");
+    assert!(standin.chat_requests().last().unwrap()["format"].is_object());
+    env.write_config("format = \"text\"\n");
+    repo.stage("hello.txt", "Hello once more, reader!\n");
+    assert_ok(&repo.git(&["commit"]), "git commit");
     let chats = standin.chat_requests();
-    assert_eq!(chats.last().unwrap().get("format"), None::<&Value>);
+    let last = chats.last().unwrap();
+    assert_eq!(last.get("format"), None::<&Value>);
+    let system = last["messages"][0]["content"].as_str().unwrap_or("");
+    assert!(!system.contains("JSON"), "{system}");
 }
 
 fn user_message_of(standin: &StandIn) -> String {

@@ -47,9 +47,9 @@ fn hostile_repository_file_cannot_redirect_the_diff_or_allow_remote_http() {
     assert_ok(&out, "git commit with a style-only repository file");
     let chats = ours.chat_requests();
     let last = chats.last().expect("a chat request");
-    assert_eq!(
-        last["messages"][0]["content"],
-        "Write a haiku-free commit message.",
+    let system = last["messages"][0]["content"].as_str().unwrap_or("");
+    assert!(
+        system.starts_with("Write a haiku-free commit message."),
         "{}",
         describe(&out)
     );
