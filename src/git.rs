@@ -85,6 +85,21 @@ pub struct Staged {
 pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError> {
     absolutise_work_tree(env);
     let libgit2_error = match Repository::open_from_env() {
+        Ok(repo) if is_large(&repo) => {
+            // git diffs a large index against HEAD through its cache-tree, skipping every
+            // unchanged directory; libgit2 reads the whole tree (40 ms for 50,000 files against
+            // git's 7). The rest still comes from libgit2.
+            let files = read_with_cli(env, base).map_err(|cli| GitError::Diff {
+                libgit2: git2::Error::from_str("not used: large index"),
+                cli,
+            })?;
+            return Ok(Staged {
+                files,
+                work_tree: repo.workdir().map(Path::to_path_buf),
+                via_cli: Some("a large index is diffed faster by git".into()),
+                recent_subjects: subjects_with_libgit2(&repo).unwrap_or_default(),
+            });
+        }
         Ok(repo) => match read_with_libgit2(&repo, base) {
             Ok(files) => {
                 return Ok(Staged {
@@ -119,6 +134,27 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
             cli,
         }),
     }
+}
+
+/// More index entries than libgit2 diffs against a tree as fast as git does.
+const LARGE_INDEX: usize = 20_000;
+
+/// Whether the index is large enough that `git diff --cached` beats libgit2. Read from the
+/// index file's header: loading 50,000 entries into libgit2 alone costs more than git's diff.
+fn is_large(repo: &Repository) -> bool {
+    use std::io::Read;
+    // GIT_INDEX_FILE names the index being committed (`commit -a` and `commit <paths>` use
+    // temporary ones); relative to the current directory, the top of the work tree.
+    let path = std::env::var_os("GIT_INDEX_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.path().join("index"));
+    let mut header = [0u8; 12];
+    let read = std::fs::File::open(&path).and_then(|mut f| f.read_exact(&mut header));
+    if read.is_err() || &header[..4] != b"DIRC" {
+        return false;
+    }
+    let entries = u32::from_be_bytes([header[8], header[9], header[10], header[11]]);
+    entries as usize > LARGE_INDEX
 }
 
 /// git exports `GIT_WORK_TREE=.` to hooks when the user set one; libgit2 resolves a relative

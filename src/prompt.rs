@@ -81,10 +81,16 @@ pub struct Prompt {
 /// Its lowest ratio to the real count was 1.00 (a CSV of numbers) on both tokenizers; code comes
 /// out about 1.6 times high, prose about 2 times.
 pub fn estimate_tokens(text: &str) -> usize {
+    estimate_up_to(text, usize::MAX)
+}
+
+/// [`estimate_tokens`], but stops counting past `limit` (returning more than `limit`): the size
+/// of a 46,505-line file only needs to be known to exceed the window.
+fn estimate_up_to(text: &str, limit: usize) -> usize {
     let b = text.as_bytes();
     let mut n = 0;
     let mut i = 0;
-    while i < b.len() {
+    while i < b.len() && n <= limit {
         let c = b[i];
         let start = i;
         if c.is_ascii_alphanumeric() {
@@ -141,7 +147,7 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         let header = "\nDiff:\n";
         used += estimate_tokens(header);
         let budget = room.saturating_sub(used);
-        let sizes: Vec<usize> = sections.iter().map(|s| estimate_tokens(s)).collect();
+        let sizes: Vec<usize> = sections.iter().map(|s| estimate_up_to(s, budget)).collect();
         let shares = share_out(&sizes, budget);
         user.push_str(header);
         for ((file, section), share) in shown.iter().zip(&sections).zip(shares) {
@@ -420,7 +426,7 @@ const MIN_SHARE: usize = 96;
 /// insertion say most about it). The header line and each hunk's `@@` line (with the
 /// function it is in) are always kept for what is shown.
 fn fit_file(f: &FileChange, section: &str, tokens: usize) -> (String, bool) {
-    if estimate_tokens(section) <= tokens {
+    if estimate_up_to(section, tokens) <= tokens {
         return (section.to_string(), false);
     }
     let header = section.lines().next().unwrap_or("");
@@ -431,7 +437,8 @@ fn fit_file(f: &FileChange, section: &str, tokens: usize) -> (String, bool) {
         return (String::new(), true);
     }
     let mut left = tokens.saturating_sub(estimate_tokens(&out) + note_room);
-    let cost = |h: &crate::diff::Hunk| estimate_tokens(&h.header) + 1 + estimate_tokens(&h.body);
+    let cost =
+        |h: &crate::diff::Hunk| estimate_tokens(&h.header) + 1 + estimate_up_to(&h.body, tokens);
     // Smallest first, as long as they fit whole.
     let mut order: Vec<usize> = (0..f.hunks.len()).collect();
     order.sort_by_key(|&i| cost(&f.hunks[i]));
