@@ -5,7 +5,7 @@
 //! index variants (`-a`, `git commit <path>`, unborn branch, linked worktree, split index) and
 //! the comment prefix (`core.commentChar`, `auto`, `core.commentString`).
 
-use crate::support::ollama::StandIn;
+use crate::support::assert_no_requests;
 use crate::support::{
     assert_ok, describe, hook_calls, repo_with_journal, sh_quote, stderr, user_message, world,
     Repo, TestEnv,
@@ -18,27 +18,6 @@ use std::process::Output;
 const GIT_BLOCK: &str = "Please enter the commit message";
 /// The scissors line of `git commit -v`, after the comment prefix.
 const SCISSORS: &str = " ------------------------ >8 ------------------------";
-
-/// The stand-in saw nothing at all: no chat, no probe.
-fn assert_no_requests(standin: &StandIn, out: &Output) {
-    let chats = standin.chat_requests();
-    assert_eq!(
-        chats.len(),
-        0,
-        "expected zero /api/chat requests, got {chats:#?}\n{}",
-        describe(out)
-    );
-    let routes: Vec<String> = standin
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert!(
-        routes.is_empty(),
-        "expected no request at all, got {routes:?}\n{}",
-        describe(out)
-    );
-}
 
 /// What the capture editor saw.
 fn captured(path: &Path) -> String {

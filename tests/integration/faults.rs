@@ -4,6 +4,7 @@
 //! the reason, and within the configured timeout plus a margin.
 
 use crate::support::ollama::{closed_port_url, Behavior, StandIn};
+use crate::support::the_ai_commit_line;
 use crate::support::{assert_within, describe, stderr, stdout, timed, Repo, TestEnv};
 use serde_json::Value;
 use std::fs;
@@ -50,22 +51,6 @@ fn assert_clean_message(message: &str) {
             "the message contains {bad:?}:\n{message}"
         );
     }
-}
-
-/// The one stderr line that starts with `ai-commit: `; panics unless there is exactly one.
-fn the_ai_commit_line(out: &Output) -> String {
-    let err = stderr(out);
-    let lines: Vec<&str> = err
-        .lines()
-        .filter(|line| line.starts_with("ai-commit: "))
-        .collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "expected exactly one `ai-commit: ` line on stderr\n{}",
-        describe(out)
-    );
-    lines[0].to_owned()
 }
 
 /// The reason inside `ai-commit: no model message (<reason>); wrote a summary instead`.

@@ -3,6 +3,7 @@
 //! the summary as the message and one `ai-commit: ` line; the API key goes only into the
 //! Authorization header; a repository's file cannot choose the server or the key.
 
+use crate::support::ai_commit_lines;
 use crate::support::ollama::closed_port_url;
 use crate::support::openai::{Behavior, StandIn, CHAT_PATH};
 use crate::support::{assert_within, describe, stderr, stdout, timed, TestEnv};
@@ -88,15 +89,6 @@ fn commit_with(behavior: Behavior) -> (StandIn, Committed) {
     let standin = StandIn::start(behavior);
     let c = commit_with_config(&config_for(&standin.url(), ""), &[], None);
     (standin, c)
-}
-
-/// The lines of stderr that start with `ai-commit: `.
-fn ai_commit_lines(out: &Output) -> Vec<String> {
-    stderr(out)
-        .lines()
-        .filter(|l| l.starts_with("ai-commit: "))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The commit went on, in time, with `expected` as its message and one `ai-commit: ` line,

@@ -6,6 +6,7 @@
 //! without the hook) and two commits at once in two linked worktrees.
 
 use crate::support::ollama::{Behavior, StandIn};
+use crate::support::{ai_commit_lines, assert_no_requests, the_ai_commit_line};
 use crate::support::{
     assert_ok, assert_within, describe, hook_calls, repo_with_journal, stderr, timed, user_message,
     world, Repo, TestEnv,
@@ -44,41 +45,6 @@ fn assert_one_carried_source_call(log: &Path, out: &Output) -> String {
         describe(out)
     );
     call
-}
-
-/// The stand-in saw nothing at all: no chat, no probe.
-fn assert_no_requests(standin: &StandIn, out: &Output) {
-    let routes: Vec<String> = standin
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert!(
-        routes.is_empty(),
-        "expected no request at all, got {routes:?}\n{}",
-        describe(out)
-    );
-}
-
-/// The stderr lines that start with `ai-commit: `.
-fn ai_commit_lines(out: &Output) -> Vec<String> {
-    stderr(out)
-        .lines()
-        .filter(|l| l.starts_with("ai-commit: "))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The one `ai-commit: ` line on stderr; panics unless there is exactly one.
-fn the_ai_commit_line(out: &Output) -> String {
-    let lines = ai_commit_lines(out);
-    assert_eq!(
-        lines.len(),
-        1,
-        "expected exactly one `ai-commit: ` line\n{}",
-        describe(out)
-    );
-    lines[0].clone()
 }
 
 /// Nothing on stderr says ai-commit panicked or failed inside.

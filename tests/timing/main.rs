@@ -5,39 +5,13 @@
 mod support;
 
 use std::fs;
-use std::process::Output;
 use std::time::Duration;
+use support::{ai_commit_lines, assert_no_requests};
 
-use support::ollama::StandIn;
-use support::{
-    assert_ok, assert_within, describe, hook_calls, repo_with_journal, stderr, timed, world,
-};
+use support::{assert_ok, assert_within, describe, hook_calls, repo_with_journal, timed, world};
 
 /// What the server must never send back for a rebase pick.
 const UNWANTED: &str = "Model message that must not appear";
-
-/// The stand-in saw nothing at all: no chat, no probe.
-fn assert_no_requests(standin: &StandIn, out: &Output) {
-    let routes: Vec<String> = standin
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert!(
-        routes.is_empty(),
-        "expected no request at all, got {routes:?}\n{}",
-        describe(out)
-    );
-}
-
-/// The stderr lines that start with `ai-commit: `.
-fn ai_commit_lines(out: &Output) -> Vec<String> {
-    stderr(out)
-        .lines()
-        .filter(|l| l.starts_with("ai-commit: "))
-        .map(str::to_owned)
-        .collect()
-}
 
 /// A rebase of 200 commits (made with `git fast-import`) onto a new base, with the hook
 /// installed: every pick runs the hook, no request reaches the server, every message (subject

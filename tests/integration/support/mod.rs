@@ -409,6 +409,41 @@ impl<'a> Repo<'a> {
     }
 }
 
+/// The stderr lines that start with `ai-commit: `.
+pub fn ai_commit_lines(out: &Output) -> Vec<String> {
+    stderr(out)
+        .lines()
+        .filter(|l| l.starts_with("ai-commit: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The one stderr line that starts with `ai-commit: `; panics unless there is exactly one.
+pub fn the_ai_commit_line(out: &Output) -> String {
+    let lines = ai_commit_lines(out);
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected exactly one `ai-commit: ` line on stderr\n{}",
+        describe(out)
+    );
+    lines[0].clone()
+}
+
+/// The stand-in saw nothing at all: no chat, no probe.
+pub fn assert_no_requests(standin: &ollama::StandIn, out: &Output) {
+    let routes: Vec<String> = standin
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        routes.is_empty(),
+        "expected no request at all, got {routes:?}\n{}",
+        describe(out)
+    );
+}
+
 /// The lines of a hook log made by [`Repo::log_hook_calls`] (none when the hook never ran).
 pub fn hook_calls(log: &Path) -> Vec<String> {
     fs::read_to_string(log)
