@@ -141,6 +141,28 @@ fn check_config(
     }
 }
 
+/// Whether the hook may send the diff to `base` (set by the config key `key`): a problem when
+/// it may not, a note when it goes over plain http to another machine with the user's consent.
+fn address_allowed(config: &Config, base: &str, key: &str, out: &mut Vec<Finding>) -> bool {
+    if let Err(e) = llm::check_destination(base, config.allow_remote_http.value) {
+        out.push(problem(
+            e.to_string(),
+            format!(
+                "point `{key}` at this machine, or set `allow_remote_http = true` in your own \
+                 config"
+            ),
+        ));
+        return false;
+    }
+    if !llm::is_loopback(base) {
+        out.push(note(format!(
+            "diffs go over plain http to {base}, which is not this machine \
+             (allow_remote_http = true): anyone on the network path can read them"
+        )));
+    }
+    true
+}
+
 fn check_server(config: &Config, out: &mut Vec<Finding>) {
     if config.api.value == Api::OpenAi {
         check_openai_server(config, out);
@@ -156,25 +178,10 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
             return;
         }
     };
-    if let Err(e) = llm::check_destination(&base, config.allow_remote_http.value) {
-        out.push(problem(
-            e.to_string(),
-            "point `host` at this machine, or set `allow_remote_http = true` in your own config",
-        ));
+    if !address_allowed(config, &base, "host", out) {
         return;
     }
-    if !llm::is_loopback(&base) {
-        out.push(note(format!(
-            "diffs go over plain http to {base}, which is not this machine \
-             (allow_remote_http = true): anyone on the network path can read them"
-        )));
-    }
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(PROBE_TIMEOUT))
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .new_agent();
+    let agent = llm::agent(PROBE_TIMEOUT);
     let start = Instant::now();
     let version = match get_json(&agent, &format!("{base}/api/version")) {
         Ok(v) => v,
@@ -248,18 +255,8 @@ fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
             return;
         }
     };
-    if let Err(e) = llm::check_destination(&base, config.allow_remote_http.value) {
-        out.push(problem(
-            e.to_string(),
-            "point `base_url` at this machine, or set `allow_remote_http = true` in your own config",
-        ));
+    if !address_allowed(config, &base, "base_url", out) {
         return;
-    }
-    if !llm::is_loopback(&base) {
-        out.push(note(format!(
-            "diffs go over plain http to {base}, which is not this machine \
-             (allow_remote_http = true): anyone on the network path can read them"
-        )));
     }
     let mut key = None;
     if let Some(var) = &config.api_key_env.value {
@@ -277,12 +274,7 @@ fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
             }
         }
     }
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(PROBE_TIMEOUT))
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .new_agent();
+    let agent = llm::agent(PROBE_TIMEOUT);
     let start = Instant::now();
     let mut request = agent.get(format!("{base}/models"));
     if let Some(k) = &key {

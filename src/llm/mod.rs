@@ -241,6 +241,18 @@ fn answerer(api: &Api, url: &str) -> String {
     }
 }
 
+/// The HTTP client for a model server: one overall `timeout`, error statuses returned as
+/// responses (their bodies carry the server's reason), and no proxy from the environment,
+/// which would send the diff (and any API key) to a host the user never named.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout.max(Duration::from_millis(1))))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .new_agent()
+}
+
 /// Refuses a base URL that leaves this machine unless `allow_remote` says the user chose it:
 /// a diff holds source code and perhaps secrets, and plain http shows it to the network.
 pub fn check_destination(base_url: &str, allow_remote: bool) -> Result<(), LlmError> {

@@ -2,7 +2,7 @@
 //! into an [`LlmError`] and every read bounded in size and time.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -87,14 +87,7 @@ impl Model for Ollama {
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout.max(Duration::from_millis(1))))
-            .http_status_as_error(false)
-            // Ollama is on this machine or the user's network: a proxy from the environment
-            // would send the diff elsewhere.
-            .proxy(None)
-            .build()
-            .new_agent();
+        let agent = super::agent(timeout);
         let url = format!("{}/api/chat", self.settings.base_url);
         let mut response = agent
             .post(&url)

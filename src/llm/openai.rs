@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -198,14 +198,7 @@ impl Model for OpenAi {
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout.max(Duration::from_millis(1))))
-            .http_status_as_error(false)
-            // The user named this server: a proxy from the environment would send the diff
-            // (and the key) elsewhere.
-            .proxy(None)
-            .build()
-            .new_agent();
+        let agent = super::agent(timeout);
         let url = format!("{}/chat/completions", self.settings.base_url);
         let mut post = agent.post(&url).header("Content-Type", "application/json");
         if let Some(key) = &self.settings.api_key {
