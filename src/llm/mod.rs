@@ -253,6 +253,16 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .new_agent()
 }
 
+/// Most of an error response's body read for its message.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// The text of an error response, for the message only: a failure to read it changes nothing.
+pub(crate) fn error_text(reader: impl Read) -> String {
+    let mut text = String::new();
+    let _ = reader.take(MAX_ERROR_BODY).read_to_string(&mut text);
+    text
+}
+
 /// Refuses a base URL that leaves this machine unless `allow_remote` says the user chose it:
 /// a diff holds source code and perhaps secrets, and plain http shows it to the network.
 pub fn check_destination(base_url: &str, allow_remote: bool) -> Result<(), LlmError> {

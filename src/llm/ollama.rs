@@ -97,9 +97,7 @@ impl Model for Ollama {
         let status = response.status().as_u16();
         let reader = response.body_mut().with_config().limit(MAX_BODY).reader();
         if status != 200 {
-            let mut text = String::new();
-            // The error body is only for the message; a failure to read it changes nothing.
-            let _ = reader.take(64 * 1024).read_to_string(&mut text);
+            let text = super::error_text(reader);
             return Err(status_error(&self.settings, status, &text));
         }
         read_stream(reader).map_err(|e| peer.stream_error(e))

@@ -219,9 +219,7 @@ impl Model for OpenAi {
             });
         let reader = response.body_mut().with_config().limit(MAX_BODY).reader();
         if status != 200 {
-            let mut text = String::new();
-            // The error body is only for the message; a failure to read it changes nothing.
-            let _ = reader.take(64 * 1024).read_to_string(&mut text);
+            let text = super::error_text(reader);
             return Err(self.hide_key(self.status_error(status, &text)));
         }
         let reply = if events {
