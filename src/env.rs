@@ -24,6 +24,9 @@ pub struct Environment {
     pub pre_commit_source: Option<String>,
     /// `GIT_EDITOR`: git sets it to `:` when no editor will run (`--no-edit`, `-m`).
     pub git_editor: Option<OsString>,
+    /// `GIT_INDEX_FILE`: the index being committed (`commit -a` and `commit <paths>` use
+    /// temporary ones), relative to the top of the work tree.
+    pub git_index_file: Option<PathBuf>,
     /// `GIT_WORK_TREE`, which git re-exports as a relative `.` to hooks.
     pub git_work_tree: Option<PathBuf>,
     /// The current directory (git runs hooks at the top of the work tree).
@@ -50,6 +53,7 @@ impl Environment {
             home: path("HOME"),
             pre_commit_source: var("PRE_COMMIT_COMMIT_MSG_SOURCE"),
             git_editor: std::env::var_os("GIT_EDITOR"),
+            git_index_file: path("GIT_INDEX_FILE"),
             git_work_tree: path("GIT_WORK_TREE"),
             cwd: std::env::current_dir().ok(),
             stderr_is_terminal: std::io::stderr().is_terminal(),

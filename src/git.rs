@@ -85,7 +85,7 @@ pub struct Staged {
 pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError> {
     absolutise_work_tree(env);
     let libgit2_error = match Repository::open_from_env() {
-        Ok(repo) if is_large(&repo) => {
+        Ok(repo) if is_large(env, &repo) => {
             // git diffs a large index against HEAD through its cache-tree, skipping every
             // unchanged directory; libgit2 reads the whole tree (40 ms for 50,000 files against
             // git's 7). The rest still comes from libgit2.
@@ -141,13 +141,13 @@ const LARGE_INDEX: usize = 20_000;
 
 /// Whether the index is large enough that `git diff --cached` beats libgit2. Read from the
 /// index file's header: loading 50,000 entries into libgit2 alone costs more than git's diff.
-fn is_large(repo: &Repository) -> bool {
+fn is_large(env: &Environment, repo: &Repository) -> bool {
     use std::io::Read;
-    // GIT_INDEX_FILE names the index being committed (`commit -a` and `commit <paths>` use
-    // temporary ones); relative to the current directory, the top of the work tree.
-    let path = std::env::var_os("GIT_INDEX_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.path().join("index"));
+    let path = match (&env.git_index_file, &env.cwd) {
+        (Some(file), Some(cwd)) => cwd.join(file),
+        (Some(file), None) => file.clone(),
+        (None, _) => repo.path().join("index"),
+    };
     let mut header = [0u8; 12];
     let read = std::fs::File::open(&path).and_then(|mut f| f.read_exact(&mut header));
     if read.is_err() || &header[..4] != b"DIRC" {
