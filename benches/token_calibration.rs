@@ -18,8 +18,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use ai_commit::config::DEFAULT_PROMPT;
 use ai_commit::diff::{parse_patch, FileChange, Hunk, Status};
+use ai_commit::prompt::DEFAULT_PROMPT;
 use ai_commit::prompt::{build, estimate_tokens, PromptSettings};
 
 const NUM_CTX: usize = 8192;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::hook::HookArgs;
+
 /// Drafts git commit messages with a local Ollama model.
 ///
 /// With no command, prints a message for the staged changes to stdout.
@@ -96,15 +98,4 @@ pub struct GenerateArgs {
     /// Fail (exit 1) instead of printing the summary when no model message can be had.
     #[arg(long)]
     pub no_fallback: bool,
-}
-
-/// What git passes a prepare-commit-msg hook.
-#[derive(Debug, Clone, Args)]
-pub struct HookArgs {
-    /// The commit message file.
-    pub msgfile: PathBuf,
-    /// How the commit was started: message, template, merge, squash or commit.
-    pub source: Option<String>,
-    /// The commit, for the `commit` source.
-    pub rev: Option<String>,
 }

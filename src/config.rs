@@ -38,16 +38,6 @@ pub mod defaults {
     pub const FORMAT: super::ReplyFormat = super::ReplyFormat::Auto;
 }
 
-/// The instructions sent as the system message unless `prompt` replaces them.
-/// `{max_subject}` is replaced by the configured limit.
-pub const DEFAULT_PROMPT: &str = "\
-You write git commit messages. Reply with the commit message only.
-The first line is a subject of at most {max_subject} characters in the imperative mood \
-(\"Add\", \"Fix\", \"Update\", \"Remove\"), with no period at the end.
-If the change needs explaining, add a blank line and a short body, wrapped at 72 columns, \
-saying what changed and why.
-Describe only what the diff shows. No preamble, no markdown, no code fences, no quotes.";
-
 /// Which `git commit` invocations get a generated message, by the source git passes the hook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -581,15 +571,6 @@ impl Config {
         self.format.set(layer.format, origin);
     }
 
-    /// The system instructions with `{max_subject}` filled in.
-    pub fn instructions(&self) -> String {
-        self.prompt
-            .value
-            .as_deref()
-            .unwrap_or(DEFAULT_PROMPT)
-            .replace("{max_subject}", &self.max_subject.value.to_string())
-    }
-
     /// The configuration as TOML lines, each with a comment naming its origin.
     pub fn render(&self) -> String {
         fn line(out: &mut String, key: &str, value: String, origin: &Origin) {
@@ -927,7 +908,7 @@ mod tests {
         // `""`: no key, the default.
         assert_eq!(api_key_env.as_deref(), Some(""));
         assert_eq!(d.api_key_env.value, None);
-        assert_eq!(prompt.as_deref(), Some(DEFAULT_PROMPT));
+        assert_eq!(prompt.as_deref(), Some(crate::prompt::DEFAULT_PROMPT));
         assert_eq!(timeout, Some(d.timeout.value));
         assert_eq!(num_ctx, Some(d.num_ctx.value));
         assert_eq!(num_predict, Some(d.num_predict.value));
@@ -942,11 +923,5 @@ mod tests {
         assert_eq!(language, Some(d.language.value));
         assert_eq!(body, Some(d.body.value));
         assert_eq!(format, Some(d.format.value));
-    }
-
-    #[test]
-    fn instructions_substitute_the_subject_limit() {
-        let c = Config::default();
-        assert!(c.instructions().contains("at most 72 characters"));
     }
 }

@@ -309,7 +309,7 @@ fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
             return;
         }
     }
-    match crate::generate::client(config) {
+    match crate::draft::client(config) {
         Ok(model) => timed_request(config, model, out),
         Err(e) => out.push(problem(e.to_string(), "see the reason above")),
     }

@@ -1,181 +1,50 @@
-//! The pipeline from staged changes to a message: prompt, model, cleaning, and the fallback
-//! when any of it fails. Shared by the hook and the stdout mode.
+//! The exchange with a model: the first request, at most one corrective retry, every reply
+//! judged, all within one deadline. It is given its [`Model`], so it is tested with a fake one.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{Api, Config, Fallback};
+use crate::config::Config;
 use crate::diff::FileChange;
-use crate::env::Environment;
-use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
-use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, LlmError, Model};
-use crate::message::{check_against, clean, CleanOptions};
-use crate::prompt::{self, PromptSettings};
-use crate::spinner::Spinner;
-use crate::style::{self, Style};
-use crate::summary::summarize;
+use crate::message::{judge, Expected};
+use crate::prompt;
+use crate::style::Style;
 
-/// Where the message came from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Provenance {
-    /// The model wrote it (after cleaning).
-    Model {
-        /// The model's name.
-        model: String,
-        /// Seconds the exchange took.
-        seconds: f64,
-    },
-    /// The model gave nothing usable; `message` is the fallback summary or nothing.
-    Fallback {
-        /// Why there is no model message, in one line.
-        reason: String,
-    },
-}
-
-/// A message, or none, and how it came about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    /// The message to write; `None` with `fallback = "none"` when the model failed.
-    pub message: Option<String>,
-    /// Where it came from.
-    pub provenance: Provenance,
-}
-
-impl Outcome {
-    /// One line saying what happened, without the `ai-commit: ` prefix.
-    pub fn describe(&self) -> String {
-        match (&self.provenance, &self.message) {
-            (Provenance::Model { model, seconds }, _) => {
-                format!("message from {model} in {seconds:.1}s")
-            }
-            (Provenance::Fallback { reason }, Some(_)) => {
-                format!("no model message ({reason}); wrote a summary instead")
-            }
-            (Provenance::Fallback { reason }, None) => format!("no model message ({reason})"),
-        }
-    }
-}
-
-/// What a message is written for: the staged files and the repository's recent subjects.
+/// What a message is asked for: the settings, the style and the staged files.
 #[derive(Debug, Clone, Copy)]
-pub struct Change<'a> {
+pub struct Task<'a> {
+    /// The effective configuration.
+    pub config: &'a Config,
+    /// The style to write in.
+    pub style: &'a Style,
     /// The staged files.
     pub files: &'a [FileChange],
-    /// Recent subjects, newest first, for the repository's style.
-    pub recent_subjects: &'a [String],
 }
 
-/// Asks the configured model for a message for the change, falling back as configured.
-pub fn generate(env: &Environment, config: &Config, change: Change<'_>) -> Outcome {
-    let start = Instant::now();
-    let style = style_of(config, change.recent_subjects);
-    let result = ask_model(env, config, &style, change.files);
-    match result {
-        Ok(message) => Outcome {
-            message: Some(message),
-            provenance: Provenance::Model {
-                model: config.model.value.clone(),
-                seconds: start.elapsed().as_secs_f64(),
-            },
-        },
-        Err(reason) => Outcome {
-            message: match config.fallback.value {
-                Fallback::Summary => fallback_summary(change.files, &style, config),
-                Fallback::None => None,
-            },
-            provenance: Provenance::Fallback { reason },
-        },
-    }
-}
-
-/// The style to write in, from the settings and the history.
-pub fn style_of(config: &Config, recent_subjects: &[String]) -> Style {
-    let language = Some(config.language.value.as_str()).filter(|l| !l.eq_ignore_ascii_case("auto"));
-    Style::new(
-        config.style.value,
-        style::learn(recent_subjects),
-        language,
-        config.body.value,
-    )
-}
-
-/// The summary in the repository's style: `docs: update README.md` where Conventional
-/// Commits are used.
-fn fallback_summary(files: &[FileChange], style: &Style, config: &Config) -> Option<String> {
-    let prefix = style.fallback_prefix(files);
-    let room = config
-        .max_subject
-        .value
-        .saturating_sub(prefix.chars().count());
-    let summary = summarize(files, room)?;
-    if prefix.is_empty() && !style.learned.lowercase {
-        return Some(summary);
-    }
-    let mut chars = summary.chars();
-    let first = chars
-        .next()
-        .map(|c| c.to_lowercase().to_string())
-        .unwrap_or_default();
-    Some(format!("{prefix}{first}{}", chars.as_str()))
-}
-
-/// The instructions with the style's sentences after them, and the reply's shape when it is
-/// structured.
-pub fn instructions(config: &Config, style: &Style) -> String {
-    let mut text = config.instructions();
-    let extra = style.instructions();
-    if !extra.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&extra);
-    }
-    if config.structured() {
-        text.push('\n');
-        text.push_str(llm::STRUCTURED_INSTRUCTION);
-    }
-    text
-}
-
-fn ask_model(
-    env: &Environment,
-    config: &Config,
-    style: &Style,
-    files: &[FileChange],
+/// Asks `model` for a message within the configured timeout, calling `tick` with the time
+/// waited so far (for the spinner). Returns the judged message, or why there is none, in one
+/// line.
+pub fn generate(
+    model: Arc<dyn Model>,
+    task: &Task<'_>,
+    mut tick: impl FnMut(Duration),
 ) -> Result<String, String> {
-    let model = client(config).map_err(|e| e.to_string())?;
-    let prompt = prompt::build(
-        files,
-        &PromptSettings {
-            instructions: instructions(config, style),
-            num_ctx: config.num_ctx.value as usize,
-            num_predict: config.num_predict.value as usize,
-            exclude: config.exclude.value.clone(),
-        },
-    );
-    let label = format!("ai-commit: asking {}...", config.model.value);
-    let mut spinner = Spinner::new(label, env.stderr_is_terminal);
-    let mut request = llm::Request {
-        system: prompt.system.clone(),
-        user: prompt.user.clone(),
-        retry: None,
-        schema: config
-            .structured()
-            .then(|| llm::reply_schema(config.max_subject.value)),
-        temperature: None,
-    };
+    let config = task.config;
+    let (mut request, _) = prompt::first(config, task.style, task.files);
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let start = Instant::now();
     let mut first: Option<String> = None;
     let result = loop {
         let left = timeout.saturating_sub(start.elapsed());
         let reply = llm::ask(Arc::clone(&model), request.clone(), left, |_| {
-            spinner.tick(start.elapsed())
+            tick(start.elapsed())
         });
         let reply = match reply {
             Ok(reply) => reply,
             // The deadline is the whole timeout, whichever attempt ran into it.
-            Err(llm::LlmError::Timeout { model, .. }) => {
-                let e = llm::LlmError::Timeout {
+            Err(LlmError::Timeout { model, .. }) => {
+                let e = LlmError::Timeout {
                     model,
                     seconds: config.timeout.value,
                 };
@@ -183,43 +52,27 @@ fn ask_model(
             }
             Err(e) => break Err(Failure::Server(e.to_string())),
         };
-        let content = if request.schema.is_some() {
-            llm::from_structured(&reply.content)
-        } else {
-            reply.content.clone()
+        let told = request.told();
+        let expected = Expected {
+            structured: request.schema.is_some(),
+            max_subject: config.max_subject.value,
+            told: &told,
+            shown: &request.user,
+            style: task.style,
+            files: task.files,
         };
-        // What the model was told, the correction included: echoing it is no message either.
-        let told = match &request.retry {
-            Some(retry) => format!("{}\n{}", prompt.system, retry.correction),
-            None => prompt.system.clone(),
-        };
-        match usable(
-            &content,
-            reply.truncated,
-            config,
-            style,
-            files,
-            &told,
-            &prompt.user,
-        ) {
+        match judge(&reply.content, reply.truncated, &expected) {
             Ok(message) => break Ok(message),
             // One corrective retry, only with time left for a real answer.
             Err(why)
                 if first.is_none() && timeout.saturating_sub(start.elapsed()) >= timeout / 4 =>
             {
-                request.retry = Some(llm::Retry {
-                    reply: reply.content.chars().take(2000).collect(),
-                    correction: correction(&why, config, style),
-                });
-                // At the configured (low) temperature a small model mostly answered the same
-                // words again: half of the retries measured were byte-identical.
-                request.temperature = Some(config.temperature.value.max(RETRY_TEMPERATURE));
+                request = prompt::retry(&request, &reply.content, &why, config, task.style);
                 first = Some(why);
             }
             Err(why) => break Err(Failure::Unusable(why)),
         }
     };
-    spinner.clear();
     let unusable = "the model's reply was not a usable commit message";
     result.map_err(|failure| match (first, failure) {
         (None, Failure::Server(why)) => why,
@@ -230,9 +83,6 @@ fn ask_model(
     })
 }
 
-/// The least sampling temperature of the corrective retry.
-const RETRY_TEMPERATURE: f64 = 0.7;
-
 /// Why an attempt gave no message.
 enum Failure {
     /// The server or the connection failed.
@@ -241,73 +91,166 @@ enum Failure {
     Unusable(String),
 }
 
-/// The client for the configured API, once its address passed the destination check and, for
-/// an OpenAI-compatible server, its key variable (if one is named) holds a key.
-/// The client for the configured API, after the destination check.
-pub fn client(config: &Config) -> Result<Arc<dyn Model>, LlmError> {
-    let allow_remote = config.allow_remote_http.value;
-    let model = config.model.value.clone();
-    Ok(match config.api.value {
-        Api::Ollama => {
-            let base_url = normalize_host(&config.host.value)?;
-            llm::check_destination(&base_url, allow_remote)?;
-            Arc::new(Ollama::new(OllamaSettings {
-                base_url,
-                model,
-                num_ctx: config.num_ctx.value,
-                num_predict: config.num_predict.value,
-                temperature: config.temperature.value,
-                keep_alive: config.keep_alive.value.clone(),
-            }))
-        }
-        Api::OpenAi => {
-            let base_url = normalize_base_url(&config.base_url.value)?;
-            llm::check_destination(&base_url, allow_remote)?;
-            // Read here and only here: the key lives in the environment, never in a file.
-            let api_key = match &config.api_key_env.value {
-                Some(var) => Some(ApiKey::from_var(var, std::env::var_os(var).as_deref())?),
-                None => None,
-            };
-            Arc::new(OpenAi::new(OpenAiSettings {
-                base_url,
-                model,
-                max_tokens: config.num_predict.value,
-                temperature: config.temperature.value,
-                api_key,
-            }))
-        }
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Status;
+    use crate::llm::{Reply, Request};
+    use crate::style::{Learned, StyleSetting};
+    use std::sync::Mutex;
 
-/// The cleaned, grounded, styled message, or why the reply cannot be used.
-fn usable(
-    content: &str,
-    truncated: bool,
-    config: &Config,
-    style: &Style,
-    files: &[FileChange],
-    told: &str,
-    shown: &str,
-) -> Result<String, String> {
-    let options = CleanOptions {
-        max_subject: config.max_subject.value,
-        truncated,
-    };
-    let message = clean(content, &options).map_err(|why| why.to_string())?;
-    check_against(&message, told, shown).map_err(|why| why.to_string())?;
-    style.apply(&message, files)
-}
-
-/// What the second request asks for, after the first reply failed for `why`.
-fn correction(why: &str, config: &Config, style: &Style) -> String {
-    let mut text = format!(
-        "That reply cannot be used as a commit message: {why}. Reply again with only the \
-         commit message for the change above: a subject line of at most {} characters",
-        config.max_subject.value
-    );
-    if style.conventional {
-        text.push_str(" in the form `type(scope): summary`");
+    /// A model that answers from a script, one step per request, after an optional delay,
+    /// and keeps every request it was sent.
+    struct Scripted {
+        steps: Mutex<Vec<(Duration, Result<&'static str, &'static str>)>>,
+        seen: Mutex<Vec<Request>>,
     }
-    text.push_str(", describing what the diff changes. No other text.");
-    text
+
+    impl Scripted {
+        fn new(steps: Vec<(Duration, Result<&'static str, &'static str>)>) -> Arc<Self> {
+            Arc::new(Scripted {
+                steps: Mutex::new(steps.into_iter().rev().collect()),
+                seen: Mutex::new(Vec::new()),
+            })
+        }
+        fn requests(&self) -> Vec<Request> {
+            self.seen.lock().unwrap().clone()
+        }
+    }
+
+    impl Model for Scripted {
+        fn name(&self) -> &str {
+            "fake"
+        }
+        fn chat(&self, request: &Request, _: Instant) -> Result<Reply, LlmError> {
+            self.seen.lock().unwrap().push(request.clone());
+            let (delay, step) = self
+                .steps
+                .lock()
+                .unwrap()
+                .pop()
+                .expect("an unplanned request");
+            std::thread::sleep(delay);
+            match step {
+                Ok(text) => Ok(Reply {
+                    content: text.to_string(),
+                    ..Reply::default()
+                }),
+                Err(why) => Err(LlmError::Stream {
+                    api: llm::Api::Ollama,
+                    message: why.to_string(),
+                }),
+            }
+        }
+    }
+
+    fn config(timeout: f64) -> Config {
+        let mut c = Config::default();
+        c.timeout.value = timeout;
+        c.format.value = crate::config::ReplyFormat::Text;
+        c
+    }
+
+    fn run(model: &Arc<Scripted>, timeout: f64) -> Result<String, String> {
+        let config = config(timeout);
+        let style = Style::new(StyleSetting::Plain, Learned::default(), None, true);
+        let mut f = FileChange::new("src/greet.rs", Status::Modified);
+        f.added = 1;
+        f.hunks.push(crate::diff::Hunk {
+            header: "@@ -1 +1,2 @@".into(),
+            body: "+fn greet() {}\n".into(),
+        });
+        let files = [f];
+        let task = Task {
+            config: &config,
+            style: &style,
+            files: &files,
+        };
+        generate(Arc::clone(model) as Arc<dyn Model>, &task, |_| {})
+    }
+
+    const NOW: Duration = Duration::ZERO;
+    const GOOD: &str = "Add a greeting function";
+    const CHATTER: &str = "Sure! Here is the commit message you asked for:";
+
+    #[test]
+    fn a_good_first_reply_is_the_message() {
+        let model = Scripted::new(vec![(NOW, Ok(GOOD))]);
+        assert_eq!(run(&model, 5.0).as_deref(), Ok(GOOD));
+        assert_eq!(model.requests().len(), 1);
+        assert!(model.requests()[0].retry.is_none());
+    }
+
+    #[test]
+    fn an_unusable_reply_gets_one_corrective_retry() {
+        let model = Scripted::new(vec![(NOW, Ok(CHATTER)), (NOW, Ok(GOOD))]);
+        assert_eq!(run(&model, 5.0).as_deref(), Ok(GOOD));
+        let seen = model.requests();
+        assert_eq!(seen.len(), 2);
+        let retry = seen[1].retry.as_ref().expect("a retry");
+        assert_eq!(retry.reply, CHATTER);
+        assert!(
+            retry.correction.contains("cannot be used"),
+            "{}",
+            retry.correction
+        );
+        assert!(seen[1].temperature.unwrap() >= 0.7);
+        assert_eq!(seen[1].system, seen[0].system);
+        assert_eq!(seen[1].user, seen[0].user);
+    }
+
+    #[test]
+    fn the_reasons_say_what_each_attempt_did() {
+        let twice = Scripted::new(vec![(NOW, Ok("")), (NOW, Ok(""))]);
+        let err = run(&twice, 5.0).unwrap_err();
+        assert!(err.ends_with(", twice"), "{err}");
+        assert!(err.starts_with("the model's reply was not a usable commit message: "));
+
+        let echo = "You write git commit messages. Reply with the commit message only.";
+        let two = Scripted::new(vec![(NOW, Ok("")), (NOW, Ok(echo))]);
+        let err = run(&two, 5.0).unwrap_err();
+        assert!(err.contains("; after a retry: "), "{err}");
+
+        let failed = Scripted::new(vec![(NOW, Ok("")), (NOW, Err("out of memory"))]);
+        let err = run(&failed, 5.0).unwrap_err();
+        assert!(err.contains("; the retry failed: "), "{err}");
+        assert!(err.contains("out of memory"), "{err}");
+
+        let server = Scripted::new(vec![(NOW, Err("out of memory"))]);
+        let err = run(&server, 5.0).unwrap_err();
+        assert!(!err.contains("usable"), "{err}");
+        assert!(err.contains("out of memory"), "{err}");
+        assert_eq!(server.requests().len(), 1);
+    }
+
+    #[test]
+    fn no_retry_without_a_quarter_of_the_deadline_left() {
+        // The first answer takes 80% of the time: a retry could not be answered in time.
+        let model = Scripted::new(vec![(Duration::from_millis(800), Ok(CHATTER))]);
+        let err = run(&model, 1.0).unwrap_err();
+        assert!(!err.contains("retry") && !err.contains("twice"), "{err}");
+        assert_eq!(model.requests().len(), 1);
+    }
+
+    #[test]
+    fn the_retry_gets_only_what_is_left_of_the_deadline() {
+        // The first reply takes 0.4 s of 1 s; the retry would take 0.9 s more.
+        let model = Scripted::new(vec![
+            (Duration::from_millis(400), Ok(CHATTER)),
+            (Duration::from_millis(900), Ok(GOOD)),
+        ]);
+        let start = Instant::now();
+        let err = run(&model, 1.0).unwrap_err();
+        assert!(
+            start.elapsed() < Duration::from_millis(1200),
+            "{:?}",
+            start.elapsed()
+        );
+        // Named with the whole timeout, not what was left of it for the retry.
+        assert!(
+            err.contains("the retry failed: no answer from fake within 1s"),
+            "{err}"
+        );
+        assert_eq!(model.requests().len(), 2);
+    }
 }

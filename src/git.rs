@@ -186,6 +186,15 @@ fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, gi
     }
 }
 
+/// The repository's recent subjects, newest first, for its style; none outside a repository.
+pub fn recent_subjects(env: &Environment) -> Vec<String> {
+    absolutise_work_tree(env);
+    match Repository::open_from_env() {
+        Ok(repo) => subjects_with_libgit2(&repo).unwrap_or_default(),
+        Err(_) => subjects_with_cli(env),
+    }
+}
+
 fn subjects_with_libgit2(repo: &Repository) -> Result<Vec<String>, git2::Error> {
     let mut walk = repo.revwalk()?;
     if walk.push_head().is_err() {

@@ -4,19 +4,19 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Flags, Source};
+use crate::draft::{draft, Outcome};
 use crate::env::Environment;
-use crate::generate::{generate, Change, Outcome};
 use crate::git::{self, Base};
 use crate::msgfile::{comment_prefix, compose, write_atomically};
 
-/// The arguments git passes the hook.
-#[derive(Debug, Clone)]
+/// What git passes a prepare-commit-msg hook.
+#[derive(Debug, Clone, clap::Args)]
 pub struct HookArgs {
-    /// The message file.
+    /// The commit message file.
     pub msgfile: PathBuf,
-    /// How the commit was started (absent for a plain `git commit`).
+    /// How the commit was started: message, template, merge, squash or commit.
     pub source: Option<String>,
-    /// The commit for `commit` sources.
+    /// The commit, for the `commit` source.
     pub rev: Option<String>,
 }
 
@@ -74,24 +74,10 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     } else {
         Base::Head
     };
-    let staged = match git::staged_changes(env, base) {
-        Ok(staged) => staged,
+    let outcome = match draft(env, &loaded.config, base) {
+        Ok(outcome) => outcome,
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
-    if staged.work_tree.is_none() {
-        // A bare repository has no index of its own to commit: every file would look deleted.
-        return HookReport::Untouched(format!(
-            "a bare repository has nothing staged to describe{config_note}"
-        ));
-    }
-    if staged.files.is_empty() {
-        return HookReport::Untouched(format!("nothing staged{config_note}"));
-    }
-    let change = Change {
-        files: &staged.files,
-        recent_subjects: &staged.recent_subjects,
-    };
-    let outcome = generate(env, &loaded.config, change);
     let note = note_line(env, &existing, &outcome);
     let new = compose(&existing, outcome.message.as_deref(), note.as_deref());
     if new != existing {

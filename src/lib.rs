@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod doctor;
+pub mod draft;
 pub mod env;
 pub mod error;
 pub mod generate;

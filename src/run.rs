@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs, Overrides};
 use crate::config::{self, Fallback, Flags};
+use crate::draft::{draft, style_of, NoChange};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
-use crate::generate::{generate, Change};
 use crate::git::{self, Base};
-use crate::{doctor, hook, install};
+use crate::{doctor, hook, install, prompt};
 
 /// Runs the command; the hook always succeeds.
 pub fn run(cli: Cli, env: &Environment) -> ExitCode {
@@ -93,15 +93,10 @@ fn fail(err: &dyn std::error::Error, hint: Option<&str>) -> ExitCode {
 }
 
 /// The hook: whatever happens, one line on stderr at most and exit 0.
-fn run_hook(env: &Environment, flags: &Flags, args: HookArgs) -> ExitCode {
+fn run_hook(env: &Environment, flags: &Flags, mut args: HookArgs) -> ExitCode {
     // The pre-commit framework passes only the message file, and the source in its
     // environment.
-    let source = args.source.or_else(|| env.pre_commit_source.clone());
-    let args = hook::HookArgs {
-        msgfile: args.msgfile,
-        source,
-        rev: args.rev,
-    };
+    args.source = args.source.or_else(|| env.pre_commit_source.clone());
     if let Some(line) = hook::run(env, &args, flags).line() {
         tell(&line);
     }
@@ -109,26 +104,22 @@ fn run_hook(env: &Environment, flags: &Flags, args: HookArgs) -> ExitCode {
 }
 
 fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCode {
-    let staged = match git::staged_changes(env, Base::Head) {
-        Ok(s) => s,
-        Err(e) => return fail(&e, None),
-    };
-    let mut loaded = config::load(env, staged.work_tree.as_deref(), flags);
+    let work_tree = git::work_tree(env);
+    let mut loaded = config::load(env, work_tree.as_deref(), flags);
     for e in &loaded.errors {
         tell(&format!("ai-commit: warning: config skipped: {e}"));
-    }
-    if staged.files.is_empty() {
-        let err = Plain("nothing is staged".into());
-        return fail(&err, Some("stage changes with `git add` first"));
     }
     if args.no_fallback {
         loaded.config.fallback.value = Fallback::None;
     }
-    let change = Change {
-        files: &staged.files,
-        recent_subjects: &staged.recent_subjects,
+    let outcome = match draft(env, &loaded.config, Base::Head) {
+        Ok(outcome) => outcome,
+        Err(NoChange::NothingStaged) => {
+            let err = Plain("nothing is staged".into());
+            return fail(&err, Some("stage changes with `git add` first"));
+        }
+        Err(e) => return fail(&e, None),
     };
-    let outcome = generate(env, &loaded.config, change);
     match &outcome.message {
         Some(message) => {
             let mut out = std::io::stdout().lock();
@@ -151,8 +142,7 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
     let loaded = config::load(env, work_tree.as_deref(), flags);
     let mut text = String::new();
     if prompt {
-        text.push_str(&loaded.config.instructions());
-        text.push('\n');
+        text.push_str(&prompt_text(&loaded.config, &git::recent_subjects(env)));
     } else {
         match config::user_file(env) {
             Some(p) => text.push_str(&format!("# user file: {}\n", p.display())),
@@ -175,6 +165,23 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
         );
     }
     ExitCode::FAILURE
+}
+
+/// Every instruction a request for this repository would carry: the system message as sent,
+/// then what a corrective retry adds and, for structured replies, the schema asked for.
+fn prompt_text(config: &config::Config, recent_subjects: &[String]) -> String {
+    let style = style_of(config, recent_subjects);
+    let mut text = prompt::system(config, &style);
+    text.push_str("\n\n# When a reply cannot be used, one retry adds this message:\n");
+    text.push_str(&prompt::correction("<why>", config, &style));
+    text.push('\n');
+    if config.structured() {
+        let schema = prompt::reply_schema(config.max_subject.value);
+        text.push_str(&format!(
+            "\n# The reply is asked for in this JSON schema:\n{schema}\n"
+        ));
+    }
+    text
 }
 
 /// Prints to stdout. A reader that went away (`| head`) is not an error worth a panic or a

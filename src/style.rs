@@ -114,61 +114,6 @@ impl Style {
         }
     }
 
-    /// Sentences appended to the instructions; empty when there is nothing to say.
-    pub fn instructions(&self) -> String {
-        let mut out = Vec::new();
-        let l = &self.learned;
-        if self.conventional {
-            let mut s = String::from(
-                "This repository uses Conventional Commits: the subject is \
-                 `type(scope): summary` or `type: summary`.",
-            );
-            let types: Vec<&str> = if l.types.is_empty() {
-                STANDARD_TYPES.to_vec()
-            } else {
-                l.types.iter().map(String::as_str).collect()
-            };
-            s.push_str(&format!(" Types used here: {}.", types.join(", ")));
-            if !l.scopes.is_empty() {
-                let scopes: Vec<&str> = l.scopes.iter().take(12).map(String::as_str).collect();
-                s.push_str(&format!(
-                    " Scopes used here: {}; use one only if it names what changed.",
-                    scopes.join(", ")
-                ));
-            }
-            out.push(s);
-        } else if l.area_prefix && !l.areas.is_empty() {
-            let areas: Vec<&str> = l.areas.iter().take(12).map(String::as_str).collect();
-            out.push(format!(
-                "Subjects here start with the area they touch, like `{}: summary`.",
-                areas[0]
-            ));
-        }
-        if l.lowercase {
-            out.push("Start the summary with a lowercase letter.".to_string());
-        }
-        if let Some(n) = l.typical_len {
-            out.push(format!(
-                "Subjects here are usually about {n} characters long."
-            ));
-        }
-        if let Some(lang) = &self.language {
-            out.push(format!("Write the message in {lang}."));
-        }
-        if !self.body {
-            out.push("Write only the subject line, no body.".to_string());
-        }
-        if !l.examples.is_empty() {
-            let mut s =
-                String::from("Recent subjects in this repository, as examples of the style:");
-            for e in &l.examples {
-                s.push_str(&format!("\n- {e}"));
-            }
-            out.push(s);
-        }
-        out.join("\n")
-    }
-
     /// Checks a cleaned message against the style and the changed paths: with Conventional
     /// Commits the subject must carry a known type consistent with the paths; a scope that
     /// names nothing changed is dropped. Without a body setting, the body is dropped.
@@ -673,9 +618,9 @@ mod tests {
         ]));
         assert_eq!(l.language, Some("German"));
         let s = Style::new(StyleSetting::Auto, l, None, true);
-        assert!(s.instructions().contains("Write the message in German."));
+        assert_eq!(s.language.as_deref(), Some("German"));
         let s = Style::new(StyleSetting::Auto, Learned::default(), Some("French"), true);
-        assert!(s.instructions().contains("in French"));
+        assert_eq!(s.language.as_deref(), Some("French"));
     }
 
     #[test]
@@ -710,7 +655,6 @@ mod tests {
     fn body_setting_drops_the_body() {
         let style = Style::new(StyleSetting::Plain, Learned::default(), None, false);
         assert_eq!(style.apply("Add x\n\nBecause.", &[]).unwrap(), "Add x");
-        assert!(style.instructions().contains("only the subject line"));
     }
 
     #[test]
@@ -735,6 +679,6 @@ mod tests {
         let l = learn(&subjects(&["feat: a", "fix: b", "feat: c"]));
         let s = Style::new(StyleSetting::Plain, l, None, true);
         assert!(!s.conventional);
-        assert_eq!(s.instructions(), "");
+        assert_eq!(s.learned, Learned::default());
     }
 }

@@ -23,7 +23,7 @@ pub struct Request {
     pub retry: Option<Retry>,
     /// A sampling temperature for this request instead of the configured one.
     pub temperature: Option<f64>,
-    /// Ask for a JSON object in this schema (structured output, see [`reply_schema`]) instead
+    /// Ask for a JSON object in this schema (structured output) instead
     /// of free text.
     pub schema: Option<serde_json::Value>,
 }
@@ -52,37 +52,14 @@ impl Request {
     }
 }
 
-/// The JSON schema of a structured reply. The subject comes first (serde_json keeps the
-/// order), because a model fills the fields in the order it is given them, and its length is
-/// bounded: without `maxLength` a small model wrote 1,000-character subjects.
-pub fn reply_schema(max_subject: usize) -> serde_json::Value {
-    serde_json::json!({
-        "type": "object",
-        "properties": {
-            "subject": {"type": "string", "maxLength": max_subject},
-            "body": {"type": "string", "maxLength": 1000}
-        },
-        "required": ["subject", "body"]
-    })
-}
-
-/// What the instructions add when the reply is structured.
-pub const STRUCTURED_INSTRUCTION: &str = "Reply with a JSON object: {\"subject\": the subject \
-line, \"body\": the body, or \"\" when the subject says it all}.";
-
-/// A structured reply as message text: the subject, then the body after a blank line. Text
-/// that is not such an object is returned as it is, for the cleaner to judge.
-pub fn from_structured(content: &str) -> String {
-    #[derive(serde::Deserialize)]
-    struct Structured {
-        subject: String,
-        #[serde(default)]
-        body: String,
-    }
-    match serde_json::from_str::<Structured>(content.trim()) {
-        Ok(s) if s.body.trim().is_empty() => s.subject,
-        Ok(s) => format!("{}\n\n{}", s.subject, s.body),
-        Err(_) => content.to_string(),
+impl Request {
+    /// What the model was told: the instructions, and a retry's correction. A reply that
+    /// echoes any of it is no message.
+    pub fn told(&self) -> String {
+        match &self.retry {
+            Some(retry) => format!("{}\n{}", self.system, retry.correction),
+            None => self.system.clone(),
+        }
     }
 }
 
@@ -585,23 +562,6 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn structured_replies_become_message_text() {
-        assert_eq!(
-            from_structured(r#"{"subject": "Add x", "body": "Because y."}"#),
-            "Add x\n\nBecause y."
-        );
-        assert_eq!(
-            from_structured(r#" {"subject": "Add x", "body": ""} "#),
-            "Add x"
-        );
-        assert_eq!(from_structured("Add x"), "Add x");
-        assert_eq!(
-            from_structured(r#"{"subject": "Add x""#),
-            r#"{"subject": "Add x""#
-        );
-    }
 
     #[test]
     fn retry_adds_the_reply_and_the_correction() {

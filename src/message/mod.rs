@@ -12,9 +12,13 @@
 //! - `subject`: the subject line, its markers removed and fitted within the length limit.
 //! - `truncation`: what a reply cut off by the model's output limit left unfinished.
 //! - `layout`: blank lines, wrapping at 72 columns and the body's size limits.
+//!
+//! [`judge`] is the entry point for a model's reply: it decodes a structured reply, runs
+//! [`clean`], then [`check_against`] what was sent, then the repository's style.
 
 mod chatter;
 mod grounding;
+mod judge;
 mod layout;
 mod markup;
 mod subject;
@@ -24,6 +28,7 @@ mod validate;
 use std::fmt;
 
 pub use grounding::check_against;
+pub use judge::{from_structured, judge, Expected};
 
 use chatter::{drop_body_labels, drop_epilogue, drop_preamble, is_trailer};
 use layout::{bound_body, tidy, wrap_body};

@@ -531,6 +531,15 @@ fn readme_config_table_lists_every_key_and_no_other() {
     );
 }
 
+/// The system message part of `ai-commit config --prompt`: everything before the retry's note.
+fn printed_system(out: &Output) -> String {
+    let text = stdout(out);
+    match text.split_once("\n\n# When a reply cannot be used") {
+        Some((system, _)) => system.to_owned(),
+        None => panic!("no retry note in {}", describe(out)),
+    }
+}
+
 #[test]
 fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     let env = TestEnv::new();
@@ -538,35 +547,88 @@ fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     let prompt = example_prompt();
     assert!(prompt.contains("{max_subject}"), "{prompt}");
 
+    // Free text: the system message is the prompt alone.
+    env.write_config("format = \"text\"\n");
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     assert_code(&out, 0, "ai-commit config --prompt");
     assert_eq!(
-        stdout(&out).trim_end(),
+        printed_system(&out).trim_end(),
         prompt.replace("{max_subject}", "72").trim_end(),
         "{}",
         describe(&out)
     );
     assert!(stdout(&out).contains("at most 72 characters"));
     assert!(!stdout(&out).contains("{max_subject}"));
+    assert!(stdout(&out).contains("That reply cannot be used as a commit message: <why>."));
+    assert!(!stdout(&out).contains("JSON schema"), "{}", describe(&out));
 
-    env.write_config("max_subject = 50\n");
+    env.write_config("format = \"text\"\nmax_subject = 50\n");
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     assert_code(&out, 0, "ai-commit config --prompt with max_subject = 50");
     assert_eq!(
-        stdout(&out).trim_end(),
+        printed_system(&out).trim_end(),
         prompt.replace("{max_subject}", "50").trim_end(),
         "{}",
         describe(&out)
     );
 
-    env.write_config("max_subject = 40\nprompt = \"Subjects up to {max_subject}.\"\n");
+    env.write_config(
+        "format = \"text\"\nmax_subject = 40\nprompt = \"Subjects up to {max_subject}.\"\n",
+    );
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     assert_code(
         &out,
         0,
         "ai-commit config --prompt with a prompt of one's own",
     );
-    assert_eq!(stdout(&out), "Subjects up to 40.\n", "{}", describe(&out));
+    assert_eq!(
+        printed_system(&out),
+        "Subjects up to 40.",
+        "{}",
+        describe(&out)
+    );
+
+    // Structured replies (the default with Ollama): the JSON instruction and the schema too.
+    env.write_config("");
+    let out = env.ai_commit(&dir, &["config", "--prompt"]);
+    let system = printed_system(&out);
+    assert!(system.starts_with(prompt.replace("{max_subject}", "72").trim_end()));
+    assert!(
+        system.ends_with("when the subject says it all}."),
+        "{system}"
+    );
+    assert!(
+        stdout(&out).contains("\"maxLength\":72"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn config_prompt_prints_the_system_message_the_model_gets() {
+    let standin = StandIn::start(Behavior::Reply("feat: add a notes file".into()));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = env.repo("styled");
+    for (file, subject) in [
+        ("a.txt", "feat(cli): add a flag"),
+        ("b.txt", "fix(cli): handle an empty flag"),
+        ("c.txt", "docs: describe the flag"),
+        ("d.txt", "feat(core): read the flag"),
+    ] {
+        repo.stage(file, subject);
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.stage("notes.txt", "some notes\n");
+    let printed = repo.ai_commit(&["config", "--prompt"]);
+    assert_code(&printed, 0, "ai-commit config --prompt in a repository");
+    let out = repo.ai_commit(&[]);
+    assert_ok(&out, "ai-commit");
+    let (system, _) = crate::support::chat_messages(&standin, &out);
+    assert_eq!(printed_system(&printed), system, "{}", describe(&printed));
+    // The style learned from the history is part of it.
+    assert!(system.contains("Conventional Commits"), "{system}");
+    assert!(system.contains("feat(core): read the flag"), "{system}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,186 @@
+//! Drafting a message for the staged changes: one function for the hook and the stdout mode.
+//! It reads the change, asks the configured model through [`generate`], and stands in the
+//! summary when that gives nothing.
+
+use std::sync::Arc;
+
+use crate::config::{Api, Config, Fallback};
+use crate::diff::FileChange;
+use crate::env::Environment;
+use crate::generate::{generate, Task};
+use crate::git::{self, Base, GitError};
+use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
+use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
+use crate::llm::{self, LlmError, Model};
+use crate::spinner::Spinner;
+use crate::style::{self, Style};
+use crate::summary::summarize;
+
+/// Where the message came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Provenance {
+    /// The model wrote it (after cleaning).
+    Model {
+        /// The model's name.
+        model: String,
+        /// Seconds the exchange took.
+        seconds: f64,
+    },
+    /// The model gave nothing usable; `message` is the fallback summary or nothing.
+    Fallback {
+        /// Why there is no model message, in one line.
+        reason: String,
+    },
+}
+
+/// A message, or none, and how it came about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The message to write; `None` with `fallback = "none"` when the model failed.
+    pub message: Option<String>,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+impl Outcome {
+    /// One line saying what happened, without the `ai-commit: ` prefix.
+    pub fn describe(&self) -> String {
+        match (&self.provenance, &self.message) {
+            (Provenance::Model { model, seconds }, _) => {
+                format!("message from {model} in {seconds:.1}s")
+            }
+            (Provenance::Fallback { reason }, Some(_)) => {
+                format!("no model message ({reason}); wrote a summary instead")
+            }
+            (Provenance::Fallback { reason }, None) => format!("no model message ({reason})"),
+        }
+    }
+}
+
+/// Why nothing was drafted: there is no change to describe.
+#[derive(Debug, thiserror::Error)]
+pub enum NoChange {
+    /// The staged changes could not be read.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// A bare repository has no index of its own to commit: every file would look deleted.
+    #[error("a bare repository has nothing staged to describe")]
+    Bare,
+    /// The index matches the base.
+    #[error("nothing staged")]
+    NothingStaged,
+}
+
+/// Drafts a message for what is staged against `base`.
+pub fn draft(env: &Environment, config: &Config, base: Base) -> Result<Outcome, NoChange> {
+    let staged = git::staged_changes(env, base)?;
+    if staged.work_tree.is_none() {
+        return Err(NoChange::Bare);
+    }
+    if staged.files.is_empty() {
+        return Err(NoChange::NothingStaged);
+    }
+    let style = style_of(config, &staged.recent_subjects);
+    Ok(describe(env, config, &style, &staged.files))
+}
+
+/// Asks the configured model for a message for `files`, falling back as configured.
+fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChange]) -> Outcome {
+    let start = std::time::Instant::now();
+    let task = Task {
+        config,
+        style,
+        files,
+    };
+    let result = client(config).map_err(|e| e.to_string()).and_then(|model| {
+        let label = format!("ai-commit: asking {}...", config.model.value);
+        let mut spinner = Spinner::new(label, env.stderr_is_terminal);
+        let result = generate(model, &task, |waited| spinner.tick(waited));
+        spinner.clear();
+        result
+    });
+    match result {
+        Ok(message) => Outcome {
+            message: Some(message),
+            provenance: Provenance::Model {
+                model: config.model.value.clone(),
+                seconds: start.elapsed().as_secs_f64(),
+            },
+        },
+        Err(reason) => Outcome {
+            message: match config.fallback.value {
+                Fallback::Summary => fallback_summary(files, style, config),
+                Fallback::None => None,
+            },
+            provenance: Provenance::Fallback { reason },
+        },
+    }
+}
+
+/// The style to write in, from the settings and the history.
+pub fn style_of(config: &Config, recent_subjects: &[String]) -> Style {
+    let language = Some(config.language.value.as_str()).filter(|l| !l.eq_ignore_ascii_case("auto"));
+    Style::new(
+        config.style.value,
+        style::learn(recent_subjects),
+        language,
+        config.body.value,
+    )
+}
+
+/// The summary in the repository's style: `docs: update README.md` where Conventional
+/// Commits are used.
+fn fallback_summary(files: &[FileChange], style: &Style, config: &Config) -> Option<String> {
+    let prefix = style.fallback_prefix(files);
+    let room = config
+        .max_subject
+        .value
+        .saturating_sub(prefix.chars().count());
+    let summary = summarize(files, room)?;
+    if prefix.is_empty() && !style.learned.lowercase {
+        return Some(summary);
+    }
+    let mut chars = summary.chars();
+    let first = chars
+        .next()
+        .map(|c| c.to_lowercase().to_string())
+        .unwrap_or_default();
+    Some(format!("{prefix}{first}{}", chars.as_str()))
+}
+
+/// The client for the configured API, once its address passed the destination check and, for
+/// an OpenAI-compatible server, its key variable (if one is named) holds a key.
+pub fn client(config: &Config) -> Result<Arc<dyn Model>, LlmError> {
+    let allow_remote = config.allow_remote_http.value;
+    let model = config.model.value.clone();
+    Ok(match config.api.value {
+        Api::Ollama => {
+            let base_url = normalize_host(&config.host.value)?;
+            llm::check_destination(&base_url, allow_remote)?;
+            Arc::new(Ollama::new(OllamaSettings {
+                base_url,
+                model,
+                num_ctx: config.num_ctx.value,
+                num_predict: config.num_predict.value,
+                temperature: config.temperature.value,
+                keep_alive: config.keep_alive.value.clone(),
+            }))
+        }
+        Api::OpenAi => {
+            let base_url = normalize_base_url(&config.base_url.value)?;
+            llm::check_destination(&base_url, allow_remote)?;
+            // Read here and only here: the key lives in the environment, never in a file.
+            let api_key = match &config.api_key_env.value {
+                Some(var) => Some(ApiKey::from_var(var, std::env::var_os(var).as_deref())?),
+                None => None,
+            };
+            Arc::new(OpenAi::new(OpenAiSettings {
+                base_url,
+                model,
+                max_tokens: config.num_predict.value,
+                temperature: config.temperature.value,
+                api_key,
+            }))
+        }
+    })
+}

@@ -1,0 +1,109 @@
+//! The one entry point for a model's reply: decodes a structured reply, cleans it, checks it
+//! against what was sent, and holds it to the repository's style.
+
+use super::{check_against, clean, CleanOptions};
+use crate::diff::FileChange;
+use crate::style::Style;
+
+/// What a reply is judged against.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// The reply was asked for as a JSON object.
+    pub structured: bool,
+    /// Longest subject line allowed.
+    pub max_subject: usize,
+    /// What the model was told: echoing it is no message.
+    pub told: &'a str,
+    /// The change as shown to the model: copying its lines is no message either.
+    pub shown: &'a str,
+    /// The style the message must be in.
+    pub style: &'a Style,
+    /// The staged files, for the style's type and scope checks.
+    pub files: &'a [FileChange],
+}
+
+/// The message in `content`, cleaned, grounded and styled, or why it cannot be used (a short
+/// lowercase phrase). `truncated`: the model stopped at its output limit.
+pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<String, String> {
+    let text = if expected.structured {
+        from_structured(content)
+    } else {
+        content.to_string()
+    };
+    let options = CleanOptions {
+        max_subject: expected.max_subject,
+        truncated,
+    };
+    let message = clean(&text, &options).map_err(|why| why.to_string())?;
+    check_against(&message, expected.told, expected.shown).map_err(|why| why.to_string())?;
+    expected.style.apply(&message, expected.files)
+}
+
+/// A structured reply as message text: the subject, then the body after a blank line. Text
+/// that is not such an object is returned as it is, for the cleaner to judge.
+pub fn from_structured(content: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Structured {
+        subject: String,
+        #[serde(default)]
+        body: String,
+    }
+    match serde_json::from_str::<Structured>(content.trim()) {
+        Ok(s) if s.body.trim().is_empty() => s.subject,
+        Ok(s) => format!("{}\n\n{}", s.subject, s.body),
+        Err(_) => content.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::style::{Learned, StyleSetting};
+
+    #[test]
+    fn structured_replies_become_message_text() {
+        assert_eq!(
+            from_structured(r#"{"subject": "Add x", "body": "Because y."}"#),
+            "Add x\n\nBecause y."
+        );
+        assert_eq!(
+            from_structured(r#" {"subject": "Add x", "body": ""} "#),
+            "Add x"
+        );
+        assert_eq!(from_structured("Add x"), "Add x");
+        assert_eq!(
+            from_structured(r#"{"subject": "Add x""#),
+            r#"{"subject": "Add x""#
+        );
+    }
+
+    #[test]
+    fn a_reply_is_decoded_cleaned_grounded_and_styled() {
+        let style = Style::new(StyleSetting::Conventional, Learned::default(), None, false);
+        let files = [crate::diff::FileChange::new(
+            "src/cli.rs",
+            crate::diff::Status::Modified,
+        )];
+        let expected = Expected {
+            structured: true,
+            max_subject: 72,
+            told: "You write git commit messages.",
+            shown: "M src/cli.rs +1\n+let verbose = true;\n",
+            style: &style,
+            files: &files,
+        };
+        let reply = r#"{"subject": "feat(cli): add a verbose flag", "body": "So it talks."}"#;
+        assert_eq!(
+            judge(reply, false, &expected).as_deref(),
+            Ok("feat(cli): add a verbose flag")
+        );
+        assert!(judge(
+            r#"{"subject": "Add a verbose flag", "body": ""}"#,
+            false,
+            &expected
+        )
+        .unwrap_err()
+        .contains("Conventional Commits"));
+        assert!(judge("", false, &expected).is_err());
+    }
+}

@@ -1,0 +1,190 @@
+//! Every instruction the model is given: the system message (the configured or default
+//! prompt, the repository's style, the reply's shape), the reply schema, and the correction of a
+//! retry. `ai-commit config --prompt` prints these, so what it shows is what is sent.
+
+use crate::config::Config;
+use crate::style::{Style, STANDARD_TYPES};
+
+/// The instructions sent as the system message unless `prompt` replaces them.
+/// `{max_subject}` is replaced by the configured limit.
+pub const DEFAULT_PROMPT: &str = "\
+You write git commit messages. Reply with the commit message only.
+The first line is a subject of at most {max_subject} characters in the imperative mood \
+(\"Add\", \"Fix\", \"Update\", \"Remove\"), with no period at the end.
+If the change needs explaining, add a blank line and a short body, wrapped at 72 columns, \
+saying what changed and why.
+Describe only what the diff shows. No preamble, no markdown, no code fences, no quotes.";
+
+/// What the instructions add when the reply is structured.
+pub const STRUCTURED_INSTRUCTION: &str = "Reply with a JSON object: {\"subject\": the subject \
+line, \"body\": the body, or \"\" when the subject says it all}.";
+
+/// What the user message adds when every file shown is prose.
+pub(super) const PROSE_HINT: &str = "\nThese are prose files: say what the new text is about, \
+not only that a file changed.\n";
+
+/// The configured prompt, or the default, with the subject limit filled in.
+pub fn base(config: &Config) -> String {
+    config
+        .prompt
+        .value
+        .as_deref()
+        .unwrap_or(DEFAULT_PROMPT)
+        .replace("{max_subject}", &config.max_subject.value.to_string())
+}
+
+/// The whole system message: the prompt, the style's sentences, and the reply's shape when it
+/// is structured.
+pub fn system(config: &Config, style: &Style) -> String {
+    let mut text = base(config);
+    let extra = style_sentences(style);
+    if !extra.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&extra);
+    }
+    if config.structured() {
+        text.push('\n');
+        text.push_str(STRUCTURED_INSTRUCTION);
+    }
+    text
+}
+
+/// The sentences that hold the model to the repository's style; empty when there is nothing
+/// to say.
+pub fn style_sentences(style: &Style) -> String {
+    let mut out = Vec::new();
+    let l = &style.learned;
+    if style.conventional {
+        let mut s = String::from(
+            "This repository uses Conventional Commits: the subject is \
+             `type(scope): summary` or `type: summary`.",
+        );
+        let types: Vec<&str> = if l.types.is_empty() {
+            STANDARD_TYPES.to_vec()
+        } else {
+            l.types.iter().map(String::as_str).collect()
+        };
+        s.push_str(&format!(" Types used here: {}.", types.join(", ")));
+        if !l.scopes.is_empty() {
+            let scopes: Vec<&str> = l.scopes.iter().take(12).map(String::as_str).collect();
+            s.push_str(&format!(
+                " Scopes used here: {}; use one only if it names what changed.",
+                scopes.join(", ")
+            ));
+        }
+        out.push(s);
+    } else if l.area_prefix && !l.areas.is_empty() {
+        let areas: Vec<&str> = l.areas.iter().take(12).map(String::as_str).collect();
+        out.push(format!(
+            "Subjects here start with the area they touch, like `{}: summary`.",
+            areas[0]
+        ));
+    }
+    if l.lowercase {
+        out.push("Start the summary with a lowercase letter.".to_string());
+    }
+    if let Some(n) = l.typical_len {
+        out.push(format!(
+            "Subjects here are usually about {n} characters long."
+        ));
+    }
+    if let Some(lang) = &style.language {
+        out.push(format!("Write the message in {lang}."));
+    }
+    if !style.body {
+        out.push("Write only the subject line, no body.".to_string());
+    }
+    if !l.examples.is_empty() {
+        let mut s = String::from("Recent subjects in this repository, as examples of the style:");
+        for e in &l.examples {
+            s.push_str(&format!("\n- {e}"));
+        }
+        out.push(s);
+    }
+    out.join("\n")
+}
+
+/// The JSON schema of a structured reply. The subject comes first (serde_json keeps the
+/// order), because a model fills the fields in the order it is given them, and its length is
+/// bounded: without `maxLength` a small model wrote 1,000-character subjects.
+pub fn reply_schema(max_subject: usize) -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "subject": {"type": "string", "maxLength": max_subject},
+            "body": {"type": "string", "maxLength": 1000}
+        },
+        "required": ["subject", "body"]
+    })
+}
+
+/// What the second request asks for, after the first reply failed for `why`.
+pub fn correction(why: &str, config: &Config, style: &Style) -> String {
+    let mut text = format!(
+        "That reply cannot be used as a commit message: {why}. Reply again with only the \
+         commit message for the change above: a subject line of at most {} characters",
+        config.max_subject.value
+    );
+    if style.conventional {
+        text.push_str(" in the form `type(scope): summary`");
+    }
+    text.push_str(", describing what the diff changes. No other text.");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::style::{learn, Learned, StyleSetting};
+
+    fn subjects(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn instructions_substitute_the_subject_limit() {
+        let c = Config::default();
+        assert!(base(&c).contains("at most 72 characters"));
+    }
+
+    #[test]
+    fn the_language_is_said() {
+        let l = learn(&subjects(&[
+            "Fehler in der Anmeldung behoben",
+            "Neue Seite für die Hilfe",
+            "Tests für das Modul und die Doku",
+        ]));
+        let s = Style::new(StyleSetting::Auto, l, None, true);
+        assert!(style_sentences(&s).contains("Write the message in German."));
+        let s = Style::new(StyleSetting::Auto, Learned::default(), Some("French"), true);
+        assert!(style_sentences(&s).contains("in French"));
+    }
+
+    #[test]
+    fn no_body_is_asked_for_when_the_setting_says_so() {
+        let style = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        assert!(style_sentences(&style).contains("only the subject line"));
+    }
+
+    #[test]
+    fn plain_setting_says_nothing_of_the_history() {
+        let l = learn(&subjects(&["feat: a", "fix: b", "feat: c"]));
+        let s = Style::new(StyleSetting::Plain, l, None, true);
+        assert_eq!(style_sentences(&s), "");
+    }
+
+    #[test]
+    fn the_system_message_holds_every_part() {
+        let c = Config::default();
+        let l = learn(&subjects(&[
+            "feat: a thing",
+            "fix: b thing",
+            "feat: c thing",
+        ]));
+        let s = Style::new(StyleSetting::Auto, l, None, true);
+        let text = system(&c, &s);
+        assert!(text.starts_with(&base(&c)));
+        assert!(text.contains("Conventional Commits"));
+        assert!(text.ends_with(STRUCTURED_INSTRUCTION), "{text}");
+    }
+}

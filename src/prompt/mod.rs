@@ -1,0 +1,266 @@
+//! Every request sent to the model, the first and the corrective retry, and every word in
+//! them: the instructions ([`instructions`]), then the staged change, chosen ([`select`]),
+//! written out ([`render`]) and fitted into the context window. Pure: staged changes and
+//! settings in, requests out.
+//!
+//! Ollama does not reject a prompt longer than `num_ctx`: it silently drops the middle, and the
+//! instructions at the head are lost with it. So the prompt is fitted here, with a token estimate
+//! that errs on the side of counting too many.
+
+mod instructions;
+mod render;
+mod select;
+mod tokens;
+
+use crate::config::Config;
+use crate::diff::FileChange;
+use crate::llm::{Request, Retry};
+use crate::redact::redact;
+use crate::style::Style;
+use instructions::PROSE_HINT;
+pub use instructions::{
+    base, correction, reply_schema, style_sentences, system, DEFAULT_PROMPT, STRUCTURED_INSTRUCTION,
+};
+use render::{file_list, fit_file, render_file};
+use select::{exclusion_set, is_prose, share_out, treatment, Treatment};
+pub use tokens::estimate_tokens;
+use tokens::estimate_up_to;
+
+/// Tokens kept free for the chat template's own markup around the two messages.
+const TEMPLATE_OVERHEAD: usize = 64;
+/// The file list may use at most this share of the room, so that a huge change still shows
+/// some diff.
+const LIST_SHARE: f64 = 0.4;
+
+/// What the prompt is built from.
+#[derive(Debug, Clone)]
+pub struct PromptSettings {
+    /// The system instructions.
+    pub instructions: String,
+    /// The model's context window in tokens.
+    pub num_ctx: usize,
+    /// Tokens reserved for the answer.
+    pub num_predict: usize,
+    /// Globs of paths whose diff is never sent.
+    pub exclude: Vec<String>,
+}
+
+/// The two messages and what they cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The system message.
+    pub system: String,
+    /// The user message: the file list and as much diff as fits.
+    pub user: String,
+    /// Estimated tokens of both messages.
+    pub estimated_tokens: usize,
+    /// Whether any part of the change was left out to fit the window.
+    pub cut: bool,
+}
+
+/// The first request for `files`, in `style`, and the prompt it was built from.
+pub fn first(config: &Config, style: &Style, files: &[FileChange]) -> (Request, Prompt) {
+    let prompt = build(
+        files,
+        &PromptSettings {
+            instructions: system(config, style),
+            num_ctx: config.num_ctx.value as usize,
+            num_predict: config.num_predict.value as usize,
+            exclude: config.exclude.value.clone(),
+        },
+    );
+    let request = Request {
+        system: prompt.system.clone(),
+        user: prompt.user.clone(),
+        retry: None,
+        schema: config
+            .structured()
+            .then(|| reply_schema(config.max_subject.value)),
+        temperature: None,
+    };
+    (request, prompt)
+}
+
+/// The least sampling temperature of the corrective retry.
+const RETRY_TEMPERATURE: f64 = 0.7;
+
+/// The second request: the first one, the reply it got (bounded) and why that reply cannot
+/// be used.
+pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &Style) -> Request {
+    Request {
+        retry: Some(Retry {
+            reply: reply.chars().take(2000).collect(),
+            correction: correction(why, config, style),
+        }),
+        // At the configured (low) temperature a small model mostly answered the same words
+        // again: half of the retries measured were byte-identical.
+        temperature: Some(config.temperature.value.max(RETRY_TEMPERATURE)),
+        ..first.clone()
+    }
+}
+
+/// Builds the prompt for `files` within the settings' window.
+pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
+    let excluded = exclusion_set(&settings.exclude);
+    let system = settings.instructions.clone();
+    let reserved = estimate_tokens(&system) + settings.num_predict + TEMPLATE_OVERHEAD;
+    // 5% margin on top of the estimate for what the estimate cannot see.
+    let room = (settings.num_ctx.saturating_sub(reserved) * 95 / 100).max(64);
+
+    let (list, list_cut) = file_list(files, &excluded, (room as f64 * LIST_SHARE) as usize);
+    let mut user = list;
+    let mut used = estimate_tokens(&user);
+
+    let shown: Vec<&FileChange> = files
+        .iter()
+        .filter(|f| treatment(f, &excluded) == Treatment::Diff)
+        .collect();
+    let sections: Vec<String> = shown.iter().map(|f| render_file(f)).collect();
+    let mut diff_cut = false;
+    if !sections.is_empty() {
+        let prose = shown.iter().all(|f| is_prose(&f.path));
+        if prose {
+            used += estimate_tokens(PROSE_HINT);
+        }
+        let header = "\nDiff:\n";
+        used += estimate_tokens(header);
+        let budget = room.saturating_sub(used);
+        let sizes: Vec<usize> = sections.iter().map(|s| estimate_up_to(s, budget)).collect();
+        let shares = share_out(&sizes, budget);
+        user.push_str(header);
+        for ((file, section), share) in shown.iter().zip(&sections).zip(shares) {
+            let (text, cut) = fit_file(file, section, share);
+            diff_cut |= cut;
+            // After fitting: a marker is never longer than what it replaces.
+            user.push_str(&redact(&text));
+        }
+        if prose {
+            user.push_str(PROSE_HINT);
+        }
+    }
+    let estimated_tokens = estimate_tokens(&system) + estimate_tokens(&user);
+    Prompt {
+        system,
+        user,
+        estimated_tokens,
+        cut: list_cut || diff_cut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Hunk, Status};
+
+    fn settings(num_ctx: usize) -> PromptSettings {
+        PromptSettings {
+            instructions: "Write a commit message.".into(),
+            num_ctx,
+            num_predict: 128,
+            exclude: vec!["docs/generated/**".into()],
+        }
+    }
+
+    fn text_file(path: &str, lines: usize) -> FileChange {
+        let mut f = FileChange::new(path, Status::Modified);
+        let body: String = (0..lines)
+            .map(|i| format!("+line {i} of {path}\n"))
+            .collect();
+        f.added = lines;
+        f.hunks.push(Hunk {
+            header: format!("@@ -0,0 +1,{lines} @@"),
+            body,
+        });
+        f
+    }
+
+    #[test]
+    fn small_change_is_sent_whole() {
+        let files = vec![text_file("src/a.rs", 3)];
+        let p = build(&files, &settings(8192));
+        assert!(!p.cut);
+        assert!(p
+            .user
+            .starts_with("Changed files (1, +3 -0):\nM src/a.rs +3\n"));
+        assert!(p
+            .user
+            .contains("--- src/a.rs\n@@ -0,0 +1,3 @@\n+line 0 of src/a.rs\n"));
+    }
+
+    #[test]
+    fn huge_change_fits_the_window_and_says_what_was_cut() {
+        let files = vec![text_file("journal.txt", 46_505), text_file("src/b.rs", 5)];
+        let s = settings(4096);
+        let p = build(&files, &s);
+        assert!(p.cut);
+        assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
+        // The small file is whole even though the big one came first.
+        assert!(p.user.contains("+line 4 of src/b.rs\n"));
+        assert!(p.user.contains("lines not shown ...]"));
+        // The end of the long insertion is shown too.
+        assert!(
+            p.user.contains("+line 46504 of journal.txt\n"),
+            "{}",
+            p.user
+        );
+    }
+
+    #[test]
+    fn thousands_of_files_keep_the_list_bounded() {
+        let files: Vec<_> = (0..2000)
+            .map(|i| text_file(&format!("src/m{i}.rs"), 2))
+            .collect();
+        let s = settings(8192);
+        let p = build(&files, &s);
+        assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
+        assert!(p.user.contains("more files: "), "{}", p.user);
+        assert!(p.user.contains(" modified under src/\n"), "{}", p.user);
+        assert!(p.user.contains("\nDiff:\n"));
+    }
+
+    #[test]
+    fn lockfiles_binaries_and_excluded_paths_are_names_only() {
+        let mut bin = FileChange::new("logo.png", Status::Added);
+        bin.binary = true;
+        let files = vec![
+            text_file("Cargo.lock", 10),
+            text_file("docs/generated/api.md", 10),
+            bin,
+        ];
+        let p = build(&files, &settings(8192));
+        assert!(p
+            .user
+            .contains("M Cargo.lock +10 (lockfile, diff not shown)\n"));
+        assert!(p
+            .user
+            .contains("M docs/generated/api.md +10 (excluded, diff not shown)\n"));
+        assert!(p.user.contains("A logo.png (binary)\n"));
+        assert!(!p.user.contains("Diff:"));
+    }
+
+    #[test]
+    fn secret_files_and_lfs_pointers_are_names_only_and_secrets_are_redacted() {
+        let mut env = text_file("config/.env", 2);
+        env.hunks[0].body = "+DB_PASSWORD=hunter2hunter2\n+PORT=80\n".into();
+        let mut lfs = text_file("assets/video.bin", 3);
+        lfs.status = Status::Added;
+        lfs.hunks[0].body = "+version https://git-lfs.github.com/spec/v1\n+oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n+size 12345\n".into();
+        let mut code = text_file("src/aws.rs", 1);
+        code.hunks[0].body = "+const KEY: &str = \"AKIAIOSFODNN7EXAMPLE\";\n".into();
+        let p = build(&[env, lfs, code], &settings(8192));
+        assert!(p
+            .user
+            .contains("M config/.env +2 (secret file, content not sent)\n"));
+        assert!(p
+            .user
+            .contains("A assets/video.bin (Git LFS object, 12345 bytes)\n"));
+        assert!(!p.user.contains("hunter2"), "{}", p.user);
+        assert!(!p.user.contains("oid sha256"), "{}", p.user);
+        assert!(!p.user.contains("AKIAIOSFODNN7EXAMPLE"), "{}", p.user);
+        assert!(
+            p.user.contains("+const KEY: &str = \"[REDACTED]\";\n"),
+            "{}",
+            p.user
+        );
+    }
+}
