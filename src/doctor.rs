@@ -1,19 +1,17 @@
 //! `ai-commit doctor`: why a person is not getting messages. Each check says what it found
 //! and, for a problem, the command that fixes it. Read-only: it changes nothing.
 
-use std::io::Read;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use serde_json::Value;
 
 use crate::config::{self, Api, Config, Flags};
 use crate::env::Environment;
 use crate::git::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
-use crate::llm::openai::normalize_base_url;
+use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, LlmError, Request};
 
 /// How a finding reads.
@@ -258,52 +256,60 @@ fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
     if !address_allowed(config, &base, "base_url", out) {
         return;
     }
-    let mut key = None;
-    if let Some(var) = &config.api_key_env.value {
-        match std::env::var(var) {
-            Ok(v) if !v.is_empty() => {
-                out.push(ok(format!("the API key is set in {var}")));
-                key = Some(v);
-            }
-            _ => {
-                out.push(problem(
-                    format!("api_key_env names {var}, which is not set in this environment"),
-                    format!("export {var}=<your key> where git runs (shell profile, GUI client)"),
-                ));
-                return;
+    // The hook's own rule decides whether the variable holds a key, so doctor can never call
+    // usable a key the hook refuses.
+    let api_key = match &config.api_key_env.value {
+        None => None,
+        Some(var) => {
+            let value = std::env::var_os(var);
+            match ApiKey::from_var(var, value.as_deref()) {
+                Ok(key) => {
+                    out.push(ok(format!("the API key is set in {var}")));
+                    Some(key)
+                }
+                Err(e) => {
+                    let what = if value.as_deref().is_none_or(OsStr::is_empty) {
+                        format!("api_key_env names {var}, which is not set in this environment")
+                    } else {
+                        e.to_string()
+                    };
+                    out.push(problem(
+                        what,
+                        format!(
+                            "export {var}=<your key> where git runs (shell profile, GUI client)"
+                        ),
+                    ));
+                    return;
+                }
             }
         }
-    }
-    let agent = llm::agent(PROBE_TIMEOUT);
-    let start = Instant::now();
-    let mut request = agent.get(format!("{base}/models"));
-    if let Some(k) = &key {
-        request = request.header("Authorization", format!("Bearer {k}"));
-    }
-    match request
-        .call()
-        .map_err(|e| e.to_string())
-        .and_then(read_json)
-    {
+    };
+    let client = OpenAi::new(OpenAiSettings {
+        base_url: base.clone(),
+        model: config.model.value.clone(),
+        max_tokens: config.num_predict.value,
+        temperature: config.temperature.value,
+        api_key,
+    });
+    match client.models(PROBE_TIMEOUT) {
         Ok(models) => {
             out.push(ok(format!(
                 "the model server answers at {base} in {} ms",
-                start.elapsed().as_millis()
+                models.latency.as_millis()
             )));
-            let listed = models["data"].as_array().is_some_and(|list| {
-                list.iter()
-                    .any(|m| m["id"].as_str() == Some(config.model.value.as_str()))
-            });
-            if !listed {
+            if !models.answer.contains(&config.model.value) {
                 out.push(note(format!(
                     "{} is not in {base}/models (servers that load one model answer with it anyway)",
                     config.model.value
                 )));
             }
         }
-        Err(why) => {
+        Err(e) => {
             out.push(problem(
-                format!("the model server is not reachable at {base}: {why}"),
+                format!(
+                    "the model server is not reachable at {base}: {}",
+                    reason(&e)
+                ),
                 "start it (llama-server, LM Studio, vLLM), or set `base_url`",
             ));
             return;
@@ -351,30 +357,6 @@ fn reason(e: &LlmError) -> String {
         LlmError::BadReply { why, .. } => why.clone(),
         other => other.to_string(),
     }
-}
-
-fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, String> {
-    let status = response.status().as_u16();
-    let mut text = String::new();
-    response
-        .body_mut()
-        .with_config()
-        .limit(4 * 1024 * 1024)
-        .reader()
-        .take(4 * 1024 * 1024)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    if status != 200 {
-        let first = text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(160)
-            .collect::<String>();
-        return Err(format!("status {status}: {first}"));
-    }
-    serde_json::from_str(&text).map_err(|_| "the answer is not JSON".to_string())
 }
 
 fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
