@@ -1,20 +1,18 @@
 //! `ai-commit doctor`: why a person is not getting messages. Each check says what it found
 //! and, for a problem, the command that fixes it. Read-only: it changes nothing.
 
-use std::io::Read;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use serde_json::{json, Value};
 
 use crate::config::{self, Api, Config, Flags};
 use crate::env::Environment;
 use crate::git::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
-use crate::llm::openai::normalize_base_url;
-use crate::llm::{self, Request};
+use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
+use crate::llm::{self, LlmError, Request};
 
 /// How a finding reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,13 +179,19 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
     if !address_allowed(config, &base, "host", out) {
         return;
     }
-    let agent = llm::agent(PROBE_TIMEOUT);
-    let start = Instant::now();
-    let version = match get_json(&agent, &format!("{base}/api/version")) {
+    let client = Ollama::new(OllamaSettings {
+        base_url: base.to_string(),
+        model: config.model.value.clone(),
+        num_ctx: config.num_ctx.value,
+        num_predict: 8,
+        temperature: config.temperature.value,
+        keep_alive: config.keep_alive.value.clone(),
+    });
+    let version = match client.version(PROBE_TIMEOUT) {
         Ok(v) => v,
-        Err(why) => {
+        Err(e) => {
             out.push(problem(
-                format!("Ollama is not reachable at {base}: {why}"),
+                format!("Ollama is not reachable at {base}: {}", reason(&e)),
                 "start it with `ollama serve` (or `systemctl start ollama`), or set `host`",
             ));
             return;
@@ -195,12 +199,14 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
     };
     out.push(ok(format!(
         "Ollama {} answers at {base} in {} ms",
-        version["version"].as_str().unwrap_or("(unknown version)"),
-        start.elapsed().as_millis()
+        version.answer.as_deref().unwrap_or("(unknown version)"),
+        version.latency.as_millis()
     )));
     let model = &config.model.value;
-    match get_json(&agent, &format!("{base}/api/tags")) {
-        Ok(tags) if has_model(&tags, model) => out.push(ok(format!("model {model} is pulled"))),
+    match client.models(PROBE_TIMEOUT) {
+        Ok(models) if models.answer.contains(model) => {
+            out.push(ok(format!("model {model} is pulled")))
+        }
         Ok(_) => {
             out.push(problem(
                 format!("model {model} is not pulled at {base}"),
@@ -208,17 +214,13 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
             ));
             return;
         }
-        Err(why) => out.push(problem(
-            format!("cannot list the models at {base}: {why}"),
+        Err(e) => out.push(problem(
+            format!("cannot list the models at {base}: {}", reason(&e)),
             "check the server's log",
         )),
     }
-    match post_json(
-        &agent,
-        &format!("{base}/api/show"),
-        &json!({"model": model}),
-    ) {
-        Ok(show) => match context_length(&show) {
+    match client.details(PROBE_TIMEOUT) {
+        Ok(details) => match details.answer.context_length {
             Some(len) if u64::from(config.num_ctx.value) > len => out.push(problem(
                 format!(
                     "num_ctx = {} is over {model}'s context length of {len}: the model would \
@@ -233,16 +235,12 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
             ))),
             None => out.push(note(format!("{model}'s context length is not reported"))),
         },
-        Err(why) => out.push(note(format!("cannot read {model}'s details: {why}"))),
+        Err(e) => out.push(note(format!(
+            "cannot read {model}'s details: {}",
+            reason(&e)
+        ))),
     }
-    let model = Arc::new(Ollama::new(OllamaSettings {
-        base_url: base.to_string(),
-        model: config.model.value.clone(),
-        num_ctx: config.num_ctx.value,
-        num_predict: 8,
-        temperature: config.temperature.value,
-        keep_alive: config.keep_alive.value.clone(),
-    }));
+    let model = Arc::new(client);
     timed_request(config, model, out);
 }
 
@@ -258,52 +256,60 @@ fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
     if !address_allowed(config, &base, "base_url", out) {
         return;
     }
-    let mut key = None;
-    if let Some(var) = &config.api_key_env.value {
-        match std::env::var(var) {
-            Ok(v) if !v.is_empty() => {
-                out.push(ok(format!("the API key is set in {var}")));
-                key = Some(v);
-            }
-            _ => {
-                out.push(problem(
-                    format!("api_key_env names {var}, which is not set in this environment"),
-                    format!("export {var}=<your key> where git runs (shell profile, GUI client)"),
-                ));
-                return;
+    // The hook's own rule decides whether the variable holds a key, so doctor can never call
+    // usable a key the hook refuses.
+    let api_key = match &config.api_key_env.value {
+        None => None,
+        Some(var) => {
+            let value = std::env::var_os(var);
+            match ApiKey::from_var(var, value.as_deref()) {
+                Ok(key) => {
+                    out.push(ok(format!("the API key is set in {var}")));
+                    Some(key)
+                }
+                Err(e) => {
+                    let what = if value.as_deref().is_none_or(OsStr::is_empty) {
+                        format!("api_key_env names {var}, which is not set in this environment")
+                    } else {
+                        e.to_string()
+                    };
+                    out.push(problem(
+                        what,
+                        format!(
+                            "export {var}=<your key> where git runs (shell profile, GUI client)"
+                        ),
+                    ));
+                    return;
+                }
             }
         }
-    }
-    let agent = llm::agent(PROBE_TIMEOUT);
-    let start = Instant::now();
-    let mut request = agent.get(format!("{base}/models"));
-    if let Some(k) = &key {
-        request = request.header("Authorization", format!("Bearer {k}"));
-    }
-    match request
-        .call()
-        .map_err(|e| e.to_string())
-        .and_then(read_json)
-    {
+    };
+    let client = OpenAi::new(OpenAiSettings {
+        base_url: base.clone(),
+        model: config.model.value.clone(),
+        max_tokens: config.num_predict.value,
+        temperature: config.temperature.value,
+        api_key,
+    });
+    match client.models(PROBE_TIMEOUT) {
         Ok(models) => {
             out.push(ok(format!(
                 "the model server answers at {base} in {} ms",
-                start.elapsed().as_millis()
+                models.latency.as_millis()
             )));
-            let listed = models["data"].as_array().is_some_and(|list| {
-                list.iter()
-                    .any(|m| m["id"].as_str() == Some(config.model.value.as_str()))
-            });
-            if !listed {
+            if !models.answer.contains(&config.model.value) {
                 out.push(note(format!(
                     "{} is not in {base}/models (servers that load one model answer with it anyway)",
                     config.model.value
                 )));
             }
         }
-        Err(why) => {
+        Err(e) => {
             out.push(problem(
-                format!("the model server is not reachable at {base}: {why}"),
+                format!(
+                    "the model server is not reachable at {base}: {}",
+                    reason(&e)
+                ),
                 "start it (llama-server, LM Studio, vLLM), or set `base_url`",
             ));
             return;
@@ -338,71 +344,19 @@ fn timed_request(config: &Config, model: Arc<dyn llm::Model>, out: &mut Vec<Find
     }
 }
 
-fn get_json(agent: &ureq::Agent, url: &str) -> Result<Value, String> {
-    let response = agent.get(url).call().map_err(|e| e.to_string())?;
-    read_json(response)
-}
-
-fn post_json(agent: &ureq::Agent, url: &str, body: &Value) -> Result<Value, String> {
-    let response = agent
-        .post(url)
-        .header("Content-Type", "application/json")
-        .send(body.to_string())
-        .map_err(|e| e.to_string())?;
-    read_json(response)
-}
-
-fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, String> {
-    let status = response.status().as_u16();
-    let mut text = String::new();
-    response
-        .body_mut()
-        .with_config()
-        .limit(4 * 1024 * 1024)
-        .reader()
-        .take(4 * 1024 * 1024)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    if status != 200 {
-        let first = text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(160)
-            .collect::<String>();
-        return Err(format!("status {status}: {first}"));
+/// A failed probe in a few words, for the finding that names the server already: what
+/// the transport said, or the server's status and text.
+fn reason(e: &LlmError) -> String {
+    match e {
+        LlmError::Connect { .. } => "nothing accepts connections there".to_string(),
+        LlmError::HostNotFound { .. } => "the host name does not resolve".to_string(),
+        LlmError::Timeout { .. } => format!("no answer within {}s", PROBE_TIMEOUT.as_secs()),
+        LlmError::Server {
+            status, message, ..
+        } => format!("status {status}: {message}"),
+        LlmError::BadReply { why, .. } => why.clone(),
+        other => other.to_string(),
     }
-    serde_json::from_str(&text).map_err(|_| "the answer is not JSON".to_string())
-}
-
-/// Whether `/api/tags` lists `model` (`gemma3` means `gemma3:latest`).
-fn has_model(tags: &Value, model: &str) -> bool {
-    let full = |name: &str| {
-        if name.contains(':') {
-            name.to_string()
-        } else {
-            format!("{name}:latest")
-        }
-    };
-    let wanted = full(model);
-    tags["models"].as_array().is_some_and(|models| {
-        models.iter().any(|m| {
-            ["name", "model"]
-                .iter()
-                .filter_map(|k| m[k].as_str())
-                .any(|n| full(n) == wanted)
-        })
-    })
-}
-
-/// `<arch>.context_length` from `/api/show`'s `model_info`.
-fn context_length(show: &Value) -> Option<u64> {
-    show["model_info"]
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.ends_with(".context_length"))
-        .and_then(|(_, v)| v.as_u64())
 }
 
 fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
@@ -575,23 +529,6 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn models_match_with_and_without_the_latest_tag() {
-        let tags = json!({"models": [{"name": "gemma3:latest"}, {"name": "qwen3:0.6b"}]});
-        assert!(has_model(&tags, "gemma3"));
-        assert!(has_model(&tags, "gemma3:latest"));
-        assert!(has_model(&tags, "qwen3:0.6b"));
-        assert!(!has_model(&tags, "qwen3"));
-        assert!(!has_model(&json!({}), "gemma3"));
-    }
-
-    #[test]
-    fn context_length_is_read_from_model_info() {
-        let show = json!({"model_info": {"general.architecture": "gemma3", "gemma3.context_length": 131072}});
-        assert_eq!(context_length(&show), Some(131_072));
-        assert_eq!(context_length(&json!({})), None);
-    }
 
     #[test]
     fn report_counts_problems() {

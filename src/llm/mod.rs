@@ -3,6 +3,7 @@
 
 pub mod ollama;
 pub mod openai;
+pub mod probe;
 
 use std::io::Read;
 use std::sync::{mpsc, Arc};

@@ -2,11 +2,12 @@
 //! into an [`LlmError`] and every read bounded in size and time.
 
 use std::io::Read;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::json;
 
+use super::probe::{self, ModelDetails, ModelList, Timed};
 use super::{
     normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
     StreamError, MAX_BODY,
@@ -71,6 +72,53 @@ impl Ollama {
             body["format"] = schema.clone();
         }
         body
+    }
+}
+
+/// Probes: small questions for `doctor`, each bounded by `timeout`, sent and read as a chat
+/// request is.
+impl Ollama {
+    /// `GET /api/version`: the server's version, `None` when its answer names none.
+    pub fn version(&self, timeout: Duration) -> Result<Timed<Option<String>>, LlmError> {
+        let url = format!("{}/api/version", self.settings.base_url);
+        let answer = self.probe(timeout, |agent| agent.get(&url).call())?;
+        Ok(answer.map(|v| v["version"].as_str().map(str::to_string)))
+    }
+
+    /// `GET /api/tags`: the models pulled on the server.
+    pub fn models(&self, timeout: Duration) -> Result<Timed<ModelList>, LlmError> {
+        let url = format!("{}/api/tags", self.settings.base_url);
+        let answer = self.probe(timeout, |agent| agent.get(&url).call())?;
+        Ok(answer.map(|v| ModelList::from_ollama_tags(&v)))
+    }
+
+    /// `POST /api/show` for this client's model: what the server says about it.
+    pub fn details(&self, timeout: Duration) -> Result<Timed<ModelDetails>, LlmError> {
+        let url = format!("{}/api/show", self.settings.base_url);
+        let body = json!({"model": self.settings.model}).to_string();
+        let answer = self.probe(timeout, |agent| {
+            agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(body)
+        })?;
+        Ok(answer.map(|v| ModelDetails::from_ollama_show(&v)))
+    }
+
+    fn probe(
+        &self,
+        timeout: Duration,
+        send: impl FnOnce(&ureq::Agent) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Timed<serde_json::Value>, LlmError> {
+        let peer = Peer {
+            api: Api::Ollama,
+            url: &self.settings.base_url,
+            model: &self.settings.model,
+            seconds: timeout.as_secs_f64(),
+        };
+        probe::exchange(&peer, timeout, send, |status, text| {
+            status_error(&self.settings, status, text)
+        })
     }
 }
 

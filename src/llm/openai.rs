@@ -5,11 +5,12 @@
 
 use std::fmt;
 use std::io::Read;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::probe::{self, ModelList, Timed};
 use super::{
     normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
     StreamError, MAX_BODY, MAX_CONTENT,
@@ -154,6 +155,49 @@ impl OpenAi {
         }
     }
 
+    /// The request with the key, when there is one, in its `Authorization` header: the one
+    /// place the key is sent from.
+    fn authorize<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.settings.api_key {
+            Some(key) => request.header("Authorization", format!("Bearer {}", key.key)),
+            None => request,
+        }
+    }
+
+    /// Probe for `doctor`: `GET {base_url}/models` with the key, as a chat request sends it,
+    /// within `timeout`: the models the server lists.
+    pub fn models(&self, timeout: Duration) -> Result<Timed<ModelList>, LlmError> {
+        let peer = Peer {
+            api: Api::OpenAi,
+            url: &self.settings.base_url,
+            model: &self.settings.model,
+            seconds: timeout.as_secs_f64(),
+        };
+        let url = format!("{}/models", self.settings.base_url);
+        let answer = probe::exchange(
+            &peer,
+            timeout,
+            |agent| self.authorize(agent.get(&url)).call(),
+            |status, text| self.models_status_error(status, text),
+        )
+        .map_err(|e| self.hide_key(e))?;
+        Ok(answer.map(|v| ModelList::from_openai_models(&v)))
+    }
+
+    /// The error for a `/models` status other than 200: as for a chat request, but a 404 is
+    /// about the path, not the model.
+    fn models_status_error(&self, status: u16, body: &str) -> LlmError {
+        if status != 404 {
+            return self.status_error(status, body);
+        }
+        LlmError::Server {
+            api: Api::OpenAi,
+            url: self.settings.base_url.clone(),
+            status,
+            message: "no /models here; check `base_url` (it usually ends in /v1)".to_string(),
+        }
+    }
+
     /// Replaces the key wherever a server's text repeated it.
     fn hide_key(&self, e: LlmError) -> LlmError {
         let Some(key) = &self.settings.api_key else {
@@ -200,11 +244,9 @@ impl Model for OpenAi {
         };
         let agent = super::agent(timeout);
         let url = format!("{}/chat/completions", self.settings.base_url);
-        let mut post = agent.post(&url).header("Content-Type", "application/json");
-        if let Some(key) = &self.settings.api_key {
-            post = post.header("Authorization", format!("Bearer {}", key.key));
-        }
-        let mut response = post
+        let post = agent.post(&url).header("Content-Type", "application/json");
+        let mut response = self
+            .authorize(post)
             .send(self.body(request).to_string())
             .map_err(|e| peer.transport_error(e))?;
         let status = response.status().as_u16();
@@ -614,6 +656,23 @@ mod tests {
         assert!(e.to_string().ends_with("answered 502: an HTML page"), "{e}");
         let e = c.status_error(401, r#"{"error":"Invalid API Key"}"#);
         assert!(e.to_string().contains("none was sent"), "{e}");
+    }
+
+    #[test]
+    fn models_status_errors_name_the_path_or_the_key() {
+        let c = OpenAi::new(settings(Some("sk-secret-123")));
+        let e = c.models_status_error(404, r#"{"error":{"code":404,"message":"File Not Found"}}"#);
+        assert_eq!(
+            e.to_string(),
+            "the model server at http://127.0.0.1:8080/v1 answered 404: no /models here; check \
+             `base_url` (it usually ends in /v1)"
+        );
+        let e = c.models_status_error(401, r#"{"error":"bad key sk-secret-123"}"#);
+        assert!(
+            e.to_string()
+                .ends_with("answered 401: the API key was refused; check the key in TEAM_KEY"),
+            "{e}"
+        );
     }
 
     #[test]

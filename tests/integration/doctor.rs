@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
 use crate::support::ollama::{closed_port_url, Behavior, StandIn, CONTEXT_LENGTH, VERSION};
-use crate::support::{describe, stdout, world, Repo, TestEnv};
+use crate::support::{describe, stdout, the_ai_commit_line, world, Repo, TestEnv};
 
 fn doctor(repo: &Repo<'_>) -> Output {
     repo.ai_commit(&["doctor"])
@@ -271,6 +271,51 @@ fn openai_server_is_checked_through_its_own_api_and_key_variable() {
         Some("Bearer sk-test-key-0123456789")
     );
     assert_eq!(standin.chat_requests().len(), 1);
+}
+
+/// Doctor judges the key in `api_key_env` by the hook's own rule: a variable that is set but
+/// holds no key the client would send (only blanks; a space inside, which is no key) is
+/// refused by both, for the same reason, and neither sends anything to the server.
+#[test]
+fn doctor_refuses_the_api_keys_the_hook_refuses() {
+    use crate::support::openai;
+    for bad in [" \t ", "sk-test two-words"] {
+        let standin =
+            openai::StandIn::start(openai::Behavior::Stream("Add greeting to hello.txt".into()));
+        let env = TestEnv::new();
+        env.write_config(&format!(
+            "api = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"TEAM_KEY\"\n",
+            standin.url()
+        ));
+        env.set_env("TEAM_KEY", bad);
+        let repo = env.repo("badkey");
+        repo.install_hook();
+        repo.stage("hello.txt", "Hello, world!\n");
+
+        let committed = repo.git(&["commit"]);
+        assert_eq!(committed.status.code(), Some(0), "{}", describe(&committed));
+        let hook_says = the_ai_commit_line(&committed);
+        assert!(
+            hook_says.contains("no API key: TEAM_KEY"),
+            "the hook should refuse {bad:?}: {hook_says}"
+        );
+        assert_eq!(standin.connections(), 0, "the hook sent a request");
+
+        let out = doctor(&repo);
+        assert!(
+            !stdout(&out).contains("the API key is set"),
+            "doctor calls {bad:?} a key\n{}",
+            describe(&out)
+        );
+        assert_problem(&out, "no API key: TEAM_KEY", "export TEAM_KEY=");
+        let (line, _) = finding(&out, "no API key: TEAM_KEY");
+        let doctor_says = line.trim_start_matches("PROBLEM ");
+        assert!(
+            hook_says.contains(doctor_says),
+            "doctor says {doctor_says:?}, the hook {hook_says:?}"
+        );
+        assert_eq!(standin.connections(), 0, "doctor sent a request");
+    }
 }
 
 #[test]
