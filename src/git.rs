@@ -83,8 +83,7 @@ pub struct Staged {
 /// commit them (GIT_INDEX_FILE is honoured: `git commit -a` and `git commit <paths>` use
 /// temporary indexes).
 pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError> {
-    absolutise_work_tree(env);
-    let libgit2_error = match Repository::open_from_env() {
+    let libgit2_error = match open(env) {
         Ok(repo) if is_large(env, &repo) => {
             // git diffs a large index against HEAD through its cache-tree, skipping every
             // unchanged directory; libgit2 reads the whole tree (40 ms for 50,000 files against
@@ -157,15 +156,32 @@ fn is_large(env: &Environment, repo: &Repository) -> bool {
     entries as usize > LARGE_INDEX
 }
 
+/// Opens the repository the environment points at, as git would see it.
+///
 /// git exports `GIT_WORK_TREE=.` to hooks when the user set one; libgit2 resolves a relative
-/// work tree against the git dir, not the current directory, so make it absolute first.
-fn absolutise_work_tree(env: &Environment) {
-    if let (Some(wt), Some(cwd)) = (&env.git_work_tree, &env.cwd) {
-        if wt.is_relative() {
-            // Single-threaded here: this runs before any thread is started.
-            std::env::set_var("GIT_WORK_TREE", cwd.join(wt));
+/// work tree against the git dir, not the current directory, so the work tree it found is
+/// replaced with the one git means. The process environment is left as it is.
+fn open(env: &Environment) -> Result<Repository, git2::Error> {
+    let repo = Repository::open_from_env()?;
+    let relative = env.git_work_tree.as_deref().is_some_and(Path::is_relative);
+    // libgit2 reads GIT_WORK_TREE only for a repository that is neither bare nor a linked
+    // worktree (that one has its own link); where it ignored the variable, so does this.
+    if relative && repo.workdir().is_some() && !repo.is_worktree() {
+        if let Some(wt) = explicit_work_tree(env) {
+            repo.set_workdir(&wt, false)?;
         }
     }
+    Ok(repo)
+}
+
+/// `GIT_WORK_TREE` as git means it: a relative one is relative to the current directory.
+/// `None` when it is unset, or relative with no current directory to resolve it against.
+fn explicit_work_tree(env: &Environment) -> Option<PathBuf> {
+    let wt = env.git_work_tree.as_deref()?;
+    if wt.is_absolute() {
+        return Some(wt.to_path_buf());
+    }
+    env.cwd.as_deref().map(|cwd| cwd.join(wt))
 }
 
 fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, git2::Error> {
@@ -393,6 +409,11 @@ fn git_cli(env: &Environment, args: &[&str]) -> Result<String, CliError> {
     if let Some(cwd) = &env.cwd {
         cmd.current_dir(cwd);
     }
+    // Given explicitly rather than inherited: the child sees the same absolute work tree that
+    // `open` gives libgit2, and the process environment stays untouched.
+    if let Some(wt) = explicit_work_tree(env) {
+        cmd.env("GIT_WORK_TREE", wt);
+    }
     let out = cmd.output().map_err(CliError::Spawn)?;
     if !out.status.success() {
         return Err(CliError::Failed {
@@ -409,8 +430,7 @@ fn git_cli(env: &Environment, args: &[&str]) -> Result<String, CliError> {
 
 /// Top of the work tree of the repository the environment points at, if any.
 pub fn work_tree(env: &Environment) -> Option<PathBuf> {
-    absolutise_work_tree(env);
-    match Repository::open_from_env() {
+    match open(env) {
         Ok(repo) => repo.workdir().map(Path::to_path_buf),
         Err(_) => cli_work_tree(env),
     }
