@@ -39,6 +39,10 @@ pub enum GitError {
         #[source]
         cli: CliError,
     },
+    /// The index is large enough to be diffed by git rather than libgit2, and
+    /// `git diff --cached` failed.
+    #[error("could not read the staged changes of a large index: `git diff --cached` failed")]
+    LargeIndexDiff(#[source] CliError),
 }
 
 /// Running the git CLI failed.
@@ -88,10 +92,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
             // git diffs a large index against HEAD through its cache-tree, skipping every
             // unchanged directory; libgit2 reads the whole tree (40 ms for 50,000 files against
             // git's 7). The rest still comes from libgit2.
-            let files = read_with_cli(env, base).map_err(|cli| GitError::Diff {
-                libgit2: git2::Error::from_str("not used: large index"),
-                cli,
-            })?;
+            let files = read_with_cli(env, base).map_err(GitError::LargeIndexDiff)?;
             return Ok(Staged {
                 files,
                 work_tree: repo.workdir().map(Path::to_path_buf),
