@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 use crate::config::{self, Api, Config, Flags};
 use crate::env::Environment;
-use crate::git::{self, Scope};
+use crate::git;
+use crate::git_cli::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::normalize_base_url;
@@ -406,21 +407,21 @@ fn context_length(show: &Value) -> Option<u64> {
 }
 
 fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
-    let Ok(effective) = git::hooks_dir(env) else {
+    let Ok(effective) = git_cli::hooks_dir(env) else {
         out.push(problem(
             "git cannot say where this repository's hooks are",
             "run `git rev-parse --git-path hooks` to see why",
         ));
         return;
     };
-    let Ok(common) = git::common_dir(env) else {
+    let Ok(common) = git_cli::common_dir(env) else {
         return;
     };
     let own_dir = common.join("hooks");
-    let hooks_path = git::config_get(env, Scope::Effective, "core.hooksPath")
+    let hooks_path = git_cli::config_get(env, Scope::Effective, "core.hooksPath")
         .ok()
         .flatten();
-    let local_path = git::config_get(env, Scope::Local, "core.hooksPath")
+    let local_path = git_cli::config_get(env, Scope::Local, "core.hooksPath")
         .ok()
         .flatten();
     let global_dir = global::hooks_dir(env);
@@ -429,7 +430,7 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
             .as_deref()
             .is_some_and(|p| global::is_our_dir(env, p, d))
     });
-    let config_hook = git::config_get(env, Scope::Effective, "hook.ai-commit.command")
+    let config_hook = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
         .ok()
         .flatten();
 

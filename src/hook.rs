@@ -7,6 +7,7 @@ use crate::config::{self, Flags, Source};
 use crate::env::Environment;
 use crate::generate::{generate, Change, Outcome};
 use crate::git::{self, Base};
+use crate::git_cli;
 use crate::msgfile::{comment_prefix, compose, write_atomically};
 
 /// The arguments git passes the hook.
@@ -108,7 +109,7 @@ fn note_line(env: &Environment, existing: &[u8], outcome: &Outcome) -> Option<St
     if env.no_editor() {
         return None;
     }
-    let settings = git::message_settings(env);
+    let settings = git_cli::message_settings(env);
     if !matches!(
         settings.cleanup.as_deref(),
         None | Some("default" | "strip")

@@ -13,6 +13,7 @@ pub mod env;
 pub mod error;
 pub mod generate;
 pub mod git;
+pub mod git_cli;
 pub mod hook;
 pub mod install;
 pub mod llm;
