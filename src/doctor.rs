@@ -10,12 +10,12 @@ use serde_json::{json, Value};
 
 use crate::config::{self, Api, Config, Flags};
 use crate::env::Environment;
-use crate::git;
 use crate::git_cli::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::normalize_base_url;
 use crate::llm::{self, Request};
+use crate::staged;
 
 /// How a finding reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Runs every check, in the order a person would fix things.
 pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
-    let work_tree = git::work_tree(env);
+    let work_tree = staged::work_tree(env);
     let loaded = config::load(env, work_tree.as_deref(), flags);
     let mut out = Vec::new();
     check_config(env, work_tree.as_deref(), &loaded, &mut out);

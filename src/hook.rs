@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::config::{self, Flags, Source};
 use crate::env::Environment;
 use crate::generate::{generate, Change, Outcome};
-use crate::git::{self, Base};
 use crate::git_cli;
 use crate::msgfile::{comment_prefix, compose, write_atomically};
+use crate::staged::{staged_changes, Base};
 
 /// The arguments git passes the hook.
 #[derive(Debug, Clone)]
@@ -75,7 +75,7 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     } else {
         Base::Head
     };
-    let staged = match git::staged_changes(env, base) {
+    let staged = match staged_changes(env, base) {
         Ok(staged) => staged,
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };

@@ -10,7 +10,7 @@ use crate::config::{self, Fallback, Flags};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
 use crate::generate::{generate, Change};
-use crate::git::{self, Base};
+use crate::staged::{self, staged_changes, Base};
 use crate::{doctor, hook, install};
 
 /// Runs the command; the hook always succeeds.
@@ -109,7 +109,7 @@ fn run_hook(env: &Environment, flags: &Flags, args: HookArgs) -> ExitCode {
 }
 
 fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCode {
-    let staged = match git::staged_changes(env, Base::Head) {
+    let staged = match staged_changes(env, Base::Head) {
         Ok(s) => s,
         Err(e) => return fail(&e, None),
     };
@@ -147,7 +147,7 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
 }
 
 fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
-    let work_tree = git::work_tree(env);
+    let work_tree = staged::work_tree(env);
     let loaded = config::load(env, work_tree.as_deref(), flags);
     let mut text = String::new();
     if prompt {

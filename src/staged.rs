@@ -22,9 +22,9 @@ const EXACT_RENAME_LIMIT: usize = 50_000;
 /// How many recent subjects are read for the repository's style.
 const RECENT_SUBJECTS: usize = 30;
 
-/// A repository operation that failed.
+/// Reading the staged changes failed.
 #[derive(Debug, thiserror::Error)]
-pub enum GitError {
+pub enum StagedError {
     /// Neither libgit2 nor the git CLI found a repository here.
     #[error("not inside a git repository")]
     NotARepository,
@@ -70,13 +70,13 @@ pub struct Staged {
 /// Reads the staged changes of the repository the environment points at, exactly as git will
 /// commit them (GIT_INDEX_FILE is honoured: `git commit -a` and `git commit <paths>` use
 /// temporary indexes).
-pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError> {
+pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedError> {
     let libgit2_error = match open(env) {
         Ok(repo) if is_large(env, &repo) => {
             // git diffs a large index against HEAD through its cache-tree, skipping every
             // unchanged directory; libgit2 reads the whole tree (40 ms for 50,000 files against
             // git's 7). The rest still comes from libgit2.
-            let files = read_with_cli(env, base).map_err(GitError::LargeIndexDiff)?;
+            let files = read_with_cli(env, base).map_err(StagedError::LargeIndexDiff)?;
             return Ok(Staged {
                 files,
                 work_tree: repo.workdir().map(Path::to_path_buf),
@@ -98,7 +98,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
         Err(e) if e.code() == ErrorCode::NotFound => {
             // libgit2 may also fail to *find* repositories it cannot read (reftable).
             if git_cli::run(env, &["rev-parse", "--git-dir"]).is_err() {
-                return Err(GitError::NotARepository);
+                return Err(StagedError::NotARepository);
             }
             e
         }
@@ -113,7 +113,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
             via_cli,
             recent_subjects: subjects_with_cli(env),
         }),
-        Err(cli) => Err(GitError::Diff {
+        Err(cli) => Err(StagedError::Diff {
             libgit2: libgit2_error,
             cli,
         }),
