@@ -1,5 +1,5 @@
-//! The staged changes as owned data, and a parser for `git diff --cached` output (the fallback
-//! when libgit2 cannot read a repository).
+//! The staged changes as owned data, and a parser for `git diff --cached` output (what
+//! [`crate::staged`] reads where libgit2 cannot read a repository, or is slower).
 
 /// How a file changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::config::{self, Api, Config, Flags};
 use crate::env::Environment;
-use crate::git::{self, Scope};
+use crate::git_cli::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, LlmError, Request};
+use crate::staged;
 
 /// How a finding reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Runs every check, in the order a person would fix things.
 pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
-    let work_tree = git::work_tree(env);
+    let work_tree = staged::work_tree(env);
     let loaded = config::load(env, work_tree.as_deref(), flags);
     let mut out = Vec::new();
     check_config(env, work_tree.as_deref(), &loaded, &mut out);
@@ -360,21 +361,21 @@ fn reason(e: &LlmError) -> String {
 }
 
 fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
-    let Ok(effective) = git::hooks_dir(env) else {
+    let Ok(effective) = git_cli::hooks_dir(env) else {
         out.push(problem(
             "git cannot say where this repository's hooks are",
             "run `git rev-parse --git-path hooks` to see why",
         ));
         return;
     };
-    let Ok(common) = git::common_dir(env) else {
+    let Ok(common) = git_cli::common_dir(env) else {
         return;
     };
     let own_dir = common.join("hooks");
-    let hooks_path = git::config_get(env, Scope::Effective, "core.hooksPath")
+    let hooks_path = git_cli::config_get(env, Scope::Effective, "core.hooksPath")
         .ok()
         .flatten();
-    let local_path = git::config_get(env, Scope::Local, "core.hooksPath")
+    let local_path = git_cli::config_get(env, Scope::Local, "core.hooksPath")
         .ok()
         .flatten();
     let global_dir = global::hooks_dir(env);
@@ -383,7 +384,7 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
             .as_deref()
             .is_some_and(|p| global::is_our_dir(env, p, d))
     });
-    let config_hook = git::config_get(env, Scope::Effective, "hook.ai-commit.command")
+    let config_hook = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
         .ok()
         .flatten();
 

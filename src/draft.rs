@@ -8,11 +8,11 @@ use crate::config::{Api, Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
 use crate::generate::{generate, Task};
-use crate::git::{self, Base, GitError};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, LlmError, Model};
 use crate::spinner::Spinner;
+use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Style};
 use crate::summary::summarize;
 
@@ -62,7 +62,7 @@ impl Outcome {
 pub enum NoChange {
     /// The staged changes could not be read.
     #[error(transparent)]
-    Git(#[from] GitError),
+    Git(#[from] StagedError),
     /// A bare repository has no index of its own to commit: every file would look deleted.
     #[error("a bare repository has nothing staged to describe")]
     Bare,
@@ -73,7 +73,7 @@ pub enum NoChange {
 
 /// Drafts a message for what is staged against `base`.
 pub fn draft(env: &Environment, config: &Config, base: Base) -> Result<Outcome, NoChange> {
-    let staged = git::staged_changes(env, base)?;
+    let staged = staged::staged_changes(env, base)?;
     if staged.work_tree.is_none() {
         return Err(NoChange::Bare);
     }

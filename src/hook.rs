@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::config::{self, Flags, Source};
 use crate::draft::{draft, Outcome};
 use crate::env::Environment;
-use crate::git::{self, Base};
+use crate::git_cli;
 use crate::msgfile::{comment_prefix, compose, write_atomically};
+use crate::staged::Base;
 
 /// What git passes a prepare-commit-msg hook.
 #[derive(Debug, Clone, clap::Args)]
@@ -94,7 +95,7 @@ fn note_line(env: &Environment, existing: &[u8], outcome: &Outcome) -> Option<St
     if env.no_editor() {
         return None;
     }
-    let settings = git::message_settings(env);
+    let settings = git_cli::message_settings(env);
     if !matches!(
         settings.cleanup.as_deref(),
         None | Some("default" | "strip")

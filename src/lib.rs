@@ -1,9 +1,11 @@
 //! ai-commit drafts commit messages for `git commit` with a local model, and never breaks a
 //! commit: `hook` is git's prepare-commit-msg hook, `generate` prints a message to stdout.
 //!
-//! Pipeline: [`git`] reads the staged changes -> [`prompt`] fits them into the model's window
+//! Pipeline: [`staged`] reads the staged changes -> [`prompt`] fits them into the model's window
 //! -> [`llm`] asks the model within one deadline -> [`message`] cleans the reply ->
 //! [`summary`] stands in when that fails -> [`msgfile`] writes it above git's own text.
+//! Wherever git itself must answer (its comment settings, the hooks directory, the config that
+//! `install` changes), [`git_cli`] runs it.
 
 pub mod cli;
 pub mod config;
@@ -13,7 +15,7 @@ pub mod draft;
 pub mod env;
 pub mod error;
 pub mod generate;
-pub mod git;
+pub mod git_cli;
 pub mod hook;
 pub mod install;
 pub mod llm;
@@ -23,5 +25,6 @@ pub mod prompt;
 pub mod redact;
 pub mod run;
 pub mod spinner;
+pub mod staged;
 pub mod style;
 pub mod summary;

@@ -10,7 +10,7 @@ use crate::config::{self, Fallback, Flags};
 use crate::draft::{draft, style_of, NoChange};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
-use crate::git::{self, Base};
+use crate::staged::{self, Base};
 use crate::{doctor, hook, install, prompt};
 
 /// Runs the command; the hook always succeeds.
@@ -104,7 +104,7 @@ fn run_hook(env: &Environment, flags: &Flags, mut args: HookArgs) -> ExitCode {
 }
 
 fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCode {
-    let work_tree = git::work_tree(env);
+    let work_tree = staged::work_tree(env);
     let mut loaded = config::load(env, work_tree.as_deref(), flags);
     for e in &loaded.errors {
         tell(&format!("ai-commit: warning: config skipped: {e}"));
@@ -138,11 +138,11 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
 }
 
 fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
-    let work_tree = git::work_tree(env);
+    let work_tree = staged::work_tree(env);
     let loaded = config::load(env, work_tree.as_deref(), flags);
     let mut text = String::new();
     if prompt {
-        text.push_str(&prompt_text(&loaded.config, &git::recent_subjects(env)));
+        text.push_str(&prompt_text(&loaded.config, &staged::recent_subjects(env)));
     } else {
         match config::user_file(env) {
             Some(p) => text.push_str(&format!("# user file: {}\n", p.display())),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::{io, is_ours, make_executable, with_binary, InstallError, SHIM};
 use crate::env::Environment;
-use crate::git::{self, Scope};
+use crate::git_cli::{self, Scope};
 
 /// The script installed under every hook name.
 pub const GLOBAL_HOOK: &str = include_str!("../../hooks/global-hook");
@@ -133,7 +133,8 @@ pub fn write_hooks(
 /// its hooks keep running through ours; `uninstall --global` sets it back.
 pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
     let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
-    let current = git::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
+    let current =
+        git_cli::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
     let recorded = fs::read_to_string(dir.join(PREVIOUS_FILE)).ok();
     let (previous, verb) = match current {
         None => (None, "installed"),
@@ -149,7 +150,7 @@ pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
         None => {}
     }
     let dir_text = dir.to_string_lossy();
-    git::config_set(env, Scope::Global, HOOKS_PATH, Some(&dir_text))
+    git_cli::config_set(env, Scope::Global, HOOKS_PATH, Some(&dir_text))
         .map_err(InstallError::Config)?;
     let mut said = format!(
         "{verb} {dir_text} as the global core.hooksPath; each repository's own hooks still run"
@@ -160,7 +161,7 @@ pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
     if let Some(note) = local_hooks_path_note(env) {
         said.push_str(&format!("\nai-commit: {note}"));
     }
-    if git::version(env).is_some_and(|v| v >= (2, 54)) {
+    if git_cli::version(env).is_some_and(|v| v >= (2, 54)) {
         said.push_str(
             "\nai-commit: this git also runs config-defined hooks: `ai-commit uninstall \
              --global && ai-commit install --config-hook` registers the hook without \
@@ -173,7 +174,7 @@ pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
 /// A note when the repository in the current directory sets its own `core.hooksPath`, which
 /// wins over the global one, so the global hook does not run there.
 pub fn local_hooks_path_note(env: &Environment) -> Option<String> {
-    let local = git::config_get(env, Scope::Local, HOOKS_PATH).ok()??;
+    let local = git_cli::config_get(env, Scope::Local, HOOKS_PATH).ok()??;
     Some(format!(
         "this repository sets its own core.hooksPath ({local}), which wins over the global \
          one, so the global hooks do not run here; run `ai-commit install` in it (or, with \
@@ -185,11 +186,12 @@ pub fn local_hooks_path_note(env: &Environment) -> Option<String> {
 /// unsets it), removes our config-defined hook, and deletes our directory.
 pub fn uninstall(env: &Environment) -> Result<String, InstallError> {
     let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
-    let current = git::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
+    let current =
+        git_cli::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
     let previous = fs::read_to_string(dir.join(PREVIOUS_FILE)).ok();
     let mut said = match &current {
         Some(c) if is_our_dir(env, c, &dir) => {
-            git::config_set(env, Scope::Global, HOOKS_PATH, previous.as_deref())
+            git_cli::config_set(env, Scope::Global, HOOKS_PATH, previous.as_deref())
                 .map_err(InstallError::Config)?;
             match &previous {
                 Some(p) => format!("the global core.hooksPath is {p} again"),
@@ -223,7 +225,7 @@ fn config_hook_shim(dir: &Path) -> PathBuf {
 /// the global config (git 2.54+), which runs before each repository's own hook and disables
 /// nothing.
 pub fn install_config_hook(env: &Environment) -> Result<String, InstallError> {
-    match git::version(env) {
+    match git_cli::version(env) {
         Some(v) if v >= (2, 54) => {}
         found => {
             return Err(InstallError::GitTooOld {
@@ -241,7 +243,7 @@ pub fn install_config_hook(env: &Environment) -> Result<String, InstallError> {
     make_executable(&shim)?;
     let command = super::sh_quote(&shim.to_string_lossy());
     let set = |key: &str, value: &str| {
-        git::config_set(
+        git_cli::config_set(
             env,
             Scope::Global,
             &format!("hook.{CONFIG_HOOK}.{key}"),
@@ -260,12 +262,12 @@ pub fn install_config_hook(env: &Environment) -> Result<String, InstallError> {
 /// Removes our config-defined hook; true when there was one.
 fn remove_config_hook(env: &Environment) -> Result<bool, InstallError> {
     let key = |k: &str| format!("hook.{CONFIG_HOOK}.{k}");
-    let had = git::config_get(env, Scope::Global, &key("command"))
+    let had = git_cli::config_get(env, Scope::Global, &key("command"))
         .map_err(InstallError::Config)?
         .is_some();
     if had {
         for k in ["command", "event"] {
-            git::config_set(env, Scope::Global, &key(k), None).map_err(InstallError::Config)?;
+            git_cli::config_set(env, Scope::Global, &key(k), None).map_err(InstallError::Config)?;
         }
     }
     Ok(had)

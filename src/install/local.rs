@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::{io, is_ours, make_executable, with_binary, InstallError};
 use crate::env::Environment;
-use crate::git;
+use crate::git_cli;
 
 /// The shim, as shipped in `hooks/prepare-commit-msg`.
 pub const SHIM: &str = include_str!("../../hooks/prepare-commit-msg");
@@ -22,7 +22,7 @@ pub fn shim_for(binary: Option<&Path>) -> String {
 
 /// Installs the shim; returns the hook's path and what was done.
 pub fn install(env: &Environment, force: bool) -> Result<(PathBuf, String), InstallError> {
-    let dir = git::hooks_dir(env).map_err(InstallError::HooksDir)?;
+    let dir = git_cli::hooks_dir(env).map_err(InstallError::HooksDir)?;
     if let Some(local) = husky_hooks_path(env) {
         return Err(InstallError::Husky { hooks_path: local });
     }
@@ -59,7 +59,7 @@ pub fn install(env: &Environment, force: bool) -> Result<(PathBuf, String), Inst
 
 /// Removes our shim and puts back a hook that `install --force` set aside.
 pub fn uninstall(env: &Environment) -> Result<(PathBuf, String), InstallError> {
-    let dir = git::hooks_dir(env).map_err(InstallError::HooksDir)?;
+    let dir = git_cli::hooks_dir(env).map_err(InstallError::HooksDir)?;
     if is_global_dir(env, &dir) {
         return Err(InstallError::GlobalHere { dir });
     }
@@ -94,7 +94,7 @@ fn is_global_dir(env: &Environment, dir: &Path) -> bool {
 /// The repository's own `core.hooksPath` when husky manages it (`.husky/_` or `.husky`):
 /// husky rewrites that directory, so a shim written there would not last.
 fn husky_hooks_path(env: &Environment) -> Option<String> {
-    let local = git::config_get(env, git::Scope::Local, "core.hooksPath").ok()??;
+    let local = git_cli::config_get(env, git_cli::Scope::Local, "core.hooksPath").ok()??;
     let trimmed = local.trim_end_matches('/');
     (trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")).then_some(local)
 }

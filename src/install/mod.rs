@@ -8,7 +8,7 @@ pub mod local;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::git;
+use crate::git_cli;
 
 pub use local::{install, shim_for, uninstall, SHIM};
 
@@ -22,7 +22,7 @@ const BIN_LINE: &str = "AI_COMMIT_INSTALLED_BIN=''";
 pub enum InstallError {
     /// git could not say where the hooks are (not a repository).
     #[error("cannot find this repository's hooks directory")]
-    HooksDir(#[source] git::CliError),
+    HooksDir(#[source] git_cli::CliError),
     /// A hook that is not ours is in the way.
     #[error("{path} exists and is not ai-commit's hook; left it alone")]
     Foreign {
@@ -52,7 +52,7 @@ pub enum InstallError {
     NoDataDir,
     /// git refused to read or write its configuration.
     #[error("cannot change git's configuration")]
-    Config(#[source] git::CliError),
+    Config(#[source] git_cli::CliError),
     /// Config-defined hooks need a newer git.
     #[error("config-defined hooks need git 2.54 or newer; this git is {found}")]
     GitTooOld {

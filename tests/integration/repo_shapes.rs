@@ -348,6 +348,31 @@ fn relative_git_dir_and_work_tree_from_outside_get_the_reply() {
 }
 
 #[test]
+fn relative_work_tree_from_outside_is_where_the_attributes_are_read() {
+    // git exports GIT_WORK_TREE=. to the hook: the top of the work tree, not of the git dir.
+    let (standin, env) = world("Regenerate the API bindings");
+    let repo = env.repo("outside-attributes");
+    repo.stage(".gitattributes", "api.rs linguist-generated\n");
+    repo.git_ok(&["commit", "-q", "-m", "Add attributes"]);
+    repo.install_hook();
+    repo.stage("api.rs", "pub fn generated_marker() {}\n");
+
+    let out = env.git(
+        env.root(),
+        &[
+            "--git-dir=outside-attributes/.git",
+            "--work-tree=outside-attributes",
+            "commit",
+        ],
+    );
+
+    assert_ok(&out, "git with a relative --work-tree and a generated file");
+    let user = user_message(&standin, &out);
+    assert_listed(&user, "A api.rs +1 (generated, diff not shown)");
+    assert!(!user.contains("generated_marker"), "diff sent:\n{user}");
+}
+
+#[test]
 fn amend_with_the_commit_source_sends_the_whole_amended_change() {
     let reply = "Add c.txt next to b.txt";
     let (standin, env) = world(reply);

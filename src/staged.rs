@@ -1,9 +1,8 @@
-//! Everything that reads the repository: the staged changes as owned data (libgit2, with
-//! `git diff --cached` as the fallback where libgit2 cannot read the repository) and the few
-//! settings of git's own that shape the message file. The only module that uses git2.
+//! The staged changes as owned data, and the work tree they belong to: read with libgit2, with
+//! `git diff --cached` where libgit2 cannot read the repository or is slower. The only module
+//! that uses git2.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use git2::{
     AttrCheckFlags, AttrValue, Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Patch,
@@ -12,6 +11,7 @@ use git2::{
 
 use crate::diff::{parse_patch, FileChange, Hunk, Status};
 use crate::env::Environment;
+use crate::git_cli::{self, explicit_work_tree, CliError};
 
 /// Files larger than this are summarised as binary instead of being diffed line by line.
 const MAX_DIFFED_FILE: i64 = 16 << 20;
@@ -22,9 +22,9 @@ const EXACT_RENAME_LIMIT: usize = 50_000;
 /// How many recent subjects are read for the repository's style.
 const RECENT_SUBJECTS: usize = 30;
 
-/// A repository operation that failed.
+/// Reading the staged changes failed.
 #[derive(Debug, thiserror::Error)]
-pub enum GitError {
+pub enum StagedError {
     /// Neither libgit2 nor the git CLI found a repository here.
     #[error("not inside a git repository")]
     NotARepository,
@@ -39,22 +39,10 @@ pub enum GitError {
         #[source]
         cli: CliError,
     },
-}
-
-/// Running the git CLI failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// git could not be started.
-    #[error("could not run git")]
-    Spawn(#[source] std::io::Error),
-    /// git ran and failed.
-    #[error("`git {args}` failed: {stderr}")]
-    Failed {
-        /// The arguments.
-        args: String,
-        /// Its first line of stderr.
-        stderr: String,
-    },
+    /// The index is large enough to be diffed by git rather than libgit2, and
+    /// `git diff --cached` failed.
+    #[error("could not read the staged changes of a large index: `git diff --cached` failed")]
+    LargeIndexDiff(#[source] CliError),
 }
 
 /// Which tree the index is compared with.
@@ -82,17 +70,13 @@ pub struct Staged {
 /// Reads the staged changes of the repository the environment points at, exactly as git will
 /// commit them (GIT_INDEX_FILE is honoured: `git commit -a` and `git commit <paths>` use
 /// temporary indexes).
-pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError> {
-    absolutise_work_tree(env);
-    let libgit2_error = match Repository::open_from_env() {
+pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedError> {
+    let libgit2_error = match open(env) {
         Ok(repo) if is_large(env, &repo) => {
             // git diffs a large index against HEAD through its cache-tree, skipping every
             // unchanged directory; libgit2 reads the whole tree (40 ms for 50,000 files against
             // git's 7). The rest still comes from libgit2.
-            let files = read_with_cli(env, base).map_err(|cli| GitError::Diff {
-                libgit2: git2::Error::from_str("not used: large index"),
-                cli,
-            })?;
+            let files = read_with_cli(env, base).map_err(StagedError::LargeIndexDiff)?;
             return Ok(Staged {
                 files,
                 work_tree: repo.workdir().map(Path::to_path_buf),
@@ -113,15 +97,15 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
         },
         Err(e) if e.code() == ErrorCode::NotFound => {
             // libgit2 may also fail to *find* repositories it cannot read (reftable).
-            if git_cli(env, &["rev-parse", "--git-dir"]).is_err() {
-                return Err(GitError::NotARepository);
+            if git_cli::run(env, &["rev-parse", "--git-dir"]).is_err() {
+                return Err(StagedError::NotARepository);
             }
             e
         }
         Err(e) => e,
     };
     let via_cli = Some(libgit2_error.message().to_string());
-    let work_tree = cli_work_tree(env);
+    let work_tree = git_cli::work_tree(env);
     match read_with_cli(env, base) {
         Ok(files) => Ok(Staged {
             files,
@@ -129,7 +113,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, GitError>
             via_cli,
             recent_subjects: subjects_with_cli(env),
         }),
-        Err(cli) => Err(GitError::Diff {
+        Err(cli) => Err(StagedError::Diff {
             libgit2: libgit2_error,
             cli,
         }),
@@ -157,15 +141,22 @@ fn is_large(env: &Environment, repo: &Repository) -> bool {
     entries as usize > LARGE_INDEX
 }
 
+/// Opens the repository the environment points at, as git would see it.
+///
 /// git exports `GIT_WORK_TREE=.` to hooks when the user set one; libgit2 resolves a relative
-/// work tree against the git dir, not the current directory, so make it absolute first.
-fn absolutise_work_tree(env: &Environment) {
-    if let (Some(wt), Some(cwd)) = (&env.git_work_tree, &env.cwd) {
-        if wt.is_relative() {
-            // Single-threaded here: this runs before any thread is started.
-            std::env::set_var("GIT_WORK_TREE", cwd.join(wt));
+/// work tree against the git dir, not the current directory, so the work tree it found is
+/// replaced with the one git means. The process environment is left as it is.
+fn open(env: &Environment) -> Result<Repository, git2::Error> {
+    let repo = Repository::open_from_env()?;
+    let relative = env.git_work_tree.as_deref().is_some_and(Path::is_relative);
+    // libgit2 reads GIT_WORK_TREE only for a repository that is neither bare nor a linked
+    // worktree (that one has its own link); where it ignored the variable, so does this.
+    if relative && repo.workdir().is_some() && !repo.is_worktree() {
+        if let Some(wt) = explicit_work_tree(env) {
+            repo.set_workdir(&wt, false)?;
         }
     }
+    Ok(repo)
 }
 
 fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, git2::Error> {
@@ -188,8 +179,7 @@ fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, gi
 
 /// The repository's recent subjects, newest first, for its style; none outside a repository.
 pub fn recent_subjects(env: &Environment) -> Vec<String> {
-    absolutise_work_tree(env);
-    match Repository::open_from_env() {
+    match open(env) {
         Ok(repo) => subjects_with_libgit2(&repo).unwrap_or_default(),
         Err(_) => subjects_with_cli(env),
     }
@@ -220,7 +210,7 @@ fn subjects_with_libgit2(repo: &Repository) -> Result<Vec<String>, git2::Error> 
 
 fn subjects_with_cli(env: &Environment) -> Vec<String> {
     let n = format!("-{RECENT_SUBJECTS}");
-    git_cli(
+    git_cli::run(
         env,
         &["log", &n, "--no-merges", "--first-parent", "--format=%s"],
     )
@@ -389,188 +379,18 @@ fn read_with_cli(env: &Environment, base: Base) -> Result<Vec<FileChange>, CliEr
         "--dst-prefix=b/",
         "--submodule=short",
     ];
-    if base == Base::HeadParent && git_cli(env, &["rev-parse", "--verify", "-q", "HEAD^"]).is_ok() {
+    if base == Base::HeadParent
+        && git_cli::run(env, &["rev-parse", "--verify", "-q", "HEAD^"]).is_ok()
+    {
         args.push("HEAD^");
     }
-    git_cli(env, &args).map(|out| parse_patch(&out))
-}
-
-/// Runs git in the current directory with the hook's environment, returning stdout.
-fn git_cli(env: &Environment, args: &[&str]) -> Result<String, CliError> {
-    let mut cmd = Command::new("git");
-    cmd.args(args);
-    if let Some(cwd) = &env.cwd {
-        cmd.current_dir(cwd);
-    }
-    let out = cmd.output().map_err(CliError::Spawn)?;
-    if !out.status.success() {
-        return Err(CliError::Failed {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    git_cli::run(env, &args).map(|out| parse_patch(&out))
 }
 
 /// Top of the work tree of the repository the environment points at, if any.
 pub fn work_tree(env: &Environment) -> Option<PathBuf> {
-    absolutise_work_tree(env);
-    match Repository::open_from_env() {
+    match open(env) {
         Ok(repo) => repo.workdir().map(Path::to_path_buf),
-        Err(_) => cli_work_tree(env),
-    }
-}
-
-/// The work tree as the git CLI sees it, for repositories libgit2 cannot open.
-fn cli_work_tree(env: &Environment) -> Option<PathBuf> {
-    git_cli(env, &["rev-parse", "--show-toplevel"])
-        .ok()
-        .map(|s| PathBuf::from(s.trim_end_matches('\n')))
-        .filter(|p| !p.as_os_str().is_empty())
-}
-
-/// git's settings that decide how the message file may be written.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MessageSettings {
-    /// `core.commentString` / `core.commentChar`, the last one set; `None` when unset.
-    pub comment: Option<String>,
-    /// `commit.cleanup`, lowercased; `None` when unset.
-    pub cleanup: Option<String>,
-}
-
-/// Reads the comment prefix and cleanup mode with git itself, so that precedence between
-/// `core.commentChar` and `core.commentString` (the last one read wins) is exactly git's.
-pub fn message_settings(env: &Environment) -> MessageSettings {
-    let pattern = r"^(core\.comment(char|string)|commit\.cleanup)$";
-    match git_cli(env, &["config", "-z", "--get-regexp", pattern]) {
-        Ok(out) => parse_message_settings(&out),
-        Err(_) => MessageSettings::default(),
-    }
-}
-
-fn parse_message_settings(out: &str) -> MessageSettings {
-    let mut settings = MessageSettings::default();
-    for entry in out.split('\0') {
-        let (key, value) = entry.split_once('\n').unwrap_or((entry, ""));
-        match key {
-            "core.commentchar" | "core.commentstring" => settings.comment = Some(value.into()),
-            "commit.cleanup" => settings.cleanup = Some(value.to_ascii_lowercase()),
-            _ => {}
-        }
-    }
-    settings
-}
-
-/// Path of the directory holding this repository's hooks, as git resolves it
-/// (`core.hooksPath` included).
-pub fn hooks_dir(env: &Environment) -> Result<PathBuf, CliError> {
-    let out = git_cli(
-        env,
-        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
-    )?;
-    Ok(PathBuf::from(out.trim_end_matches('\n')))
-}
-
-/// Which git configuration file a setting is read from or written to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// `--global`: the user's own file.
-    Global,
-    /// `--local`: this repository's `.git/config`.
-    Local,
-    /// Every file, as git resolves the value.
-    Effective,
-}
-
-impl Scope {
-    fn flag(self) -> Option<&'static str> {
-        match self {
-            Scope::Global => Some("--global"),
-            Scope::Local => Some("--local"),
-            Scope::Effective => None,
-        }
-    }
-}
-
-/// A configuration value as written (no path expansion), `None` when it is not set.
-pub fn config_get(env: &Environment, scope: Scope, key: &str) -> Result<Option<String>, CliError> {
-    let mut args = vec!["config"];
-    args.extend(scope.flag());
-    args.extend(["--get", key]);
-    match git_cli(env, &args) {
-        Ok(out) => Ok(Some(out.trim_end_matches('\n').to_string())),
-        // `git config --get` exits 1 with empty stderr when the key is not set.
-        Err(CliError::Failed { stderr, .. }) if stderr.is_empty() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Sets (`Some`) or removes (`None`) a configuration value.
-pub fn config_set(
-    env: &Environment,
-    scope: Scope,
-    key: &str,
-    value: Option<&str>,
-) -> Result<(), CliError> {
-    let mut args = vec!["config"];
-    args.extend(scope.flag());
-    match value {
-        Some(v) => args.extend([key, v]),
-        None => args.extend(["--unset-all", key]),
-    }
-    match git_cli(env, &args) {
-        Ok(_) => Ok(()),
-        // Removing a key that is not there (exit 5) leaves what we wanted.
-        Err(CliError::Failed { stderr, .. }) if value.is_none() && stderr.is_empty() => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// The repository's common git directory (shared by its worktrees), absolute.
-pub fn common_dir(env: &Environment) -> Result<PathBuf, CliError> {
-    let out = git_cli(
-        env,
-        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
-    )?;
-    Ok(PathBuf::from(out.trim_end_matches('\n')))
-}
-
-/// git's version as (major, minor), when `git version` can be read.
-pub fn version(env: &Environment) -> Option<(u32, u32)> {
-    let out = git_cli(env, &["version"]).ok()?;
-    parse_version(&out)
-}
-
-fn parse_version(out: &str) -> Option<(u32, u32)> {
-    let number = out.split_whitespace().nth(2)?;
-    let mut parts = number.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn git_versions_are_read() {
-        assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47)));
-        assert_eq!(parse_version("git version 2.54.0.windows.1"), Some((2, 54)));
-        assert_eq!(parse_version("nonsense"), None);
-    }
-
-    #[test]
-    fn last_comment_setting_wins() {
-        let out = "core.commentchar\n;\0core.commentstring\n//\0commit.cleanup\nScissors\0";
-        let s = parse_message_settings(out);
-        assert_eq!(s.comment.as_deref(), Some("//"));
-        assert_eq!(s.cleanup.as_deref(), Some("scissors"));
-        let s = parse_message_settings("core.commentstring\n//\0core.commentchar\nauto\0");
-        assert_eq!(s.comment.as_deref(), Some("auto"));
+        Err(_) => git_cli::work_tree(env),
     }
 }

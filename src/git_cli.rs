@@ -1,0 +1,210 @@
+//! Running the git command: the one `Command` wrapper every git child goes through, and what
+//! ai-commit asks git itself (configuration, rev-parse paths, message settings, version).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::env::Environment;
+
+/// Running the git CLI failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// git could not be started.
+    #[error("could not run git")]
+    Spawn(#[source] std::io::Error),
+    /// git ran and failed.
+    #[error("`git {args}` failed: {stderr}")]
+    Failed {
+        /// The arguments.
+        args: String,
+        /// Its first line of stderr.
+        stderr: String,
+    },
+}
+
+/// Runs git in the current directory with the hook's environment, returning stdout.
+pub(crate) fn run(env: &Environment, args: &[&str]) -> Result<String, CliError> {
+    let mut cmd = Command::new("git");
+    cmd.args(args);
+    if let Some(cwd) = &env.cwd {
+        cmd.current_dir(cwd);
+    }
+    // Given explicitly rather than inherited: the child sees the same absolute work tree that
+    // libgit2 is given, and the process environment stays untouched.
+    if let Some(wt) = explicit_work_tree(env) {
+        cmd.env("GIT_WORK_TREE", wt);
+    }
+    let out = cmd.output().map_err(CliError::Spawn)?;
+    if !out.status.success() {
+        return Err(CliError::Failed {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `GIT_WORK_TREE` as git means it: a relative one is relative to the current directory.
+/// `None` when it is unset, or relative with no current directory to resolve it against.
+pub(crate) fn explicit_work_tree(env: &Environment) -> Option<PathBuf> {
+    let wt = env.git_work_tree.as_deref()?;
+    if wt.is_absolute() {
+        return Some(wt.to_path_buf());
+    }
+    env.cwd.as_deref().map(|cwd| cwd.join(wt))
+}
+
+/// The top of the work tree as git itself sees it (`git rev-parse --show-toplevel`), for
+/// repositories libgit2 cannot open; `None` outside a work tree.
+pub fn work_tree(env: &Environment) -> Option<PathBuf> {
+    run(env, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|s| PathBuf::from(s.trim_end_matches('\n')))
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// git's settings that decide how the message file may be written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageSettings {
+    /// `core.commentString` / `core.commentChar`, the last one set; `None` when unset.
+    pub comment: Option<String>,
+    /// `commit.cleanup`, lowercased; `None` when unset.
+    pub cleanup: Option<String>,
+}
+
+/// Reads the comment prefix and cleanup mode with git itself, so that precedence between
+/// `core.commentChar` and `core.commentString` (the last one read wins) is exactly git's.
+pub fn message_settings(env: &Environment) -> MessageSettings {
+    let pattern = r"^(core\.comment(char|string)|commit\.cleanup)$";
+    match run(env, &["config", "-z", "--get-regexp", pattern]) {
+        Ok(out) => parse_message_settings(&out),
+        Err(_) => MessageSettings::default(),
+    }
+}
+
+fn parse_message_settings(out: &str) -> MessageSettings {
+    let mut settings = MessageSettings::default();
+    for entry in out.split('\0') {
+        let (key, value) = entry.split_once('\n').unwrap_or((entry, ""));
+        match key {
+            "core.commentchar" | "core.commentstring" => settings.comment = Some(value.into()),
+            "commit.cleanup" => settings.cleanup = Some(value.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    settings
+}
+
+/// Path of the directory holding this repository's hooks, as git resolves it
+/// (`core.hooksPath` included).
+pub fn hooks_dir(env: &Environment) -> Result<PathBuf, CliError> {
+    let out = run(
+        env,
+        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+    )?;
+    Ok(PathBuf::from(out.trim_end_matches('\n')))
+}
+
+/// Which git configuration file a setting is read from or written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `--global`: the user's own file.
+    Global,
+    /// `--local`: this repository's `.git/config`.
+    Local,
+    /// Every file, as git resolves the value.
+    Effective,
+}
+
+impl Scope {
+    fn flag(self) -> Option<&'static str> {
+        match self {
+            Scope::Global => Some("--global"),
+            Scope::Local => Some("--local"),
+            Scope::Effective => None,
+        }
+    }
+}
+
+/// A configuration value as written (no path expansion), `None` when it is not set.
+pub fn config_get(env: &Environment, scope: Scope, key: &str) -> Result<Option<String>, CliError> {
+    let mut args = vec!["config"];
+    args.extend(scope.flag());
+    args.extend(["--get", key]);
+    match run(env, &args) {
+        Ok(out) => Ok(Some(out.trim_end_matches('\n').to_string())),
+        // `git config --get` exits 1 with empty stderr when the key is not set.
+        Err(CliError::Failed { stderr, .. }) if stderr.is_empty() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets (`Some`) or removes (`None`) a configuration value.
+pub fn config_set(
+    env: &Environment,
+    scope: Scope,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), CliError> {
+    let mut args = vec!["config"];
+    args.extend(scope.flag());
+    match value {
+        Some(v) => args.extend([key, v]),
+        None => args.extend(["--unset-all", key]),
+    }
+    match run(env, &args) {
+        Ok(_) => Ok(()),
+        // Removing a key that is not there (exit 5) leaves what we wanted.
+        Err(CliError::Failed { stderr, .. }) if value.is_none() && stderr.is_empty() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The repository's common git directory (shared by its worktrees), absolute.
+pub fn common_dir(env: &Environment) -> Result<PathBuf, CliError> {
+    let out = run(
+        env,
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    )?;
+    Ok(PathBuf::from(out.trim_end_matches('\n')))
+}
+
+/// git's version as (major, minor), when `git version` can be read.
+pub fn version(env: &Environment) -> Option<(u32, u32)> {
+    let out = run(env, &["version"]).ok()?;
+    parse_version(&out)
+}
+
+fn parse_version(out: &str) -> Option<(u32, u32)> {
+    let number = out.split_whitespace().nth(2)?;
+    let mut parts = number.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_versions_are_read() {
+        assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47)));
+        assert_eq!(parse_version("git version 2.54.0.windows.1"), Some((2, 54)));
+        assert_eq!(parse_version("nonsense"), None);
+    }
+
+    #[test]
+    fn last_comment_setting_wins() {
+        let out = "core.commentchar\n;\0core.commentstring\n//\0commit.cleanup\nScissors\0";
+        let s = parse_message_settings(out);
+        assert_eq!(s.comment.as_deref(), Some("//"));
+        assert_eq!(s.cleanup.as_deref(), Some("scissors"));
+        let s = parse_message_settings("core.commentstring\n//\0core.commentchar\nauto\0");
+        assert_eq!(s.comment.as_deref(), Some("auto"));
+    }
+}
