@@ -2,7 +2,7 @@
 //! fences, blockquotes, indentation, markdown and quotes.
 
 use super::chatter::preamble_rest;
-use super::layout::has_text;
+use super::lines::has_text;
 use super::{floor_boundary, Rejection, TEXT_LIMIT};
 
 const THINK_OPEN: [&str; 2] = ["<think>", "<thinking>"];

@@ -12,10 +12,13 @@
 //! - `subject`: the subject line, its markers removed and fitted within the length limit.
 //! - `truncation`: what a reply cut off by the model's output limit left unfinished.
 //! - `layout`: blank lines, wrapping at 72 columns and the body's size limits.
+//!
+//! `lines` answers the questions about lines of text that several of them ask.
 
 mod chatter;
 mod grounding;
 mod layout;
+mod lines;
 mod markup;
 mod subject;
 mod truncation;
