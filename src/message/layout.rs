@@ -1,7 +1,7 @@
 //! Lays out the message: blank-line structure, list markers, wrapping at 72 columns and the
 //! body's size limits.
 
-use super::markup::leading_spaces;
+use super::lines::leading_spaces;
 
 pub(super) const WIDTH: usize = 72;
 pub(super) const MAX_BODY_CHARS: usize = 2000;

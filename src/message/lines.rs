@@ -5,3 +5,8 @@
 pub(super) fn has_text(lines: &[String]) -> bool {
     lines.iter().any(|l| !l.trim().is_empty())
 }
+
+/// How many spaces `line` starts with.
+pub(super) fn leading_spaces(line: &str) -> usize {
+    line.bytes().take_while(|&b| b == b' ').count()
+}
