@@ -14,6 +14,10 @@
 //! for each change the prompt's bytes and estimated tokens against the budget and the share
 //! of changed files and hunks the prompt shows. It asserts nothing.
 
+// The stand-in and the HTTP server under it, as the integration tests use them.
+#[allow(dead_code)]
+#[path = "../tests/integration/support/http.rs"]
+mod http;
 #[allow(dead_code)]
 #[path = "../tests/integration/support/ollama.rs"]
 mod ollama;

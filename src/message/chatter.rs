@@ -1,7 +1,7 @@
 //! Recognises what the model said around the message rather than in it: preambles, labels,
 //! epilogues addressed to the user and trailers it made up.
 
-use super::layout::has_text;
+use super::lines::has_text;
 
 const ACKS: [&str; 24] = [
     "sure",

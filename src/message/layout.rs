@@ -1,15 +1,11 @@
 //! Lays out the message: blank-line structure, list markers, wrapping at 72 columns and the
 //! body's size limits.
 
-use super::markup::leading_spaces;
+use super::lines::leading_spaces;
 
 pub(super) const WIDTH: usize = 72;
 pub(super) const MAX_BODY_CHARS: usize = 2000;
 pub(super) const MAX_BODY_LINES: usize = 40;
-
-pub(super) fn has_text(lines: &[String]) -> bool {
-    lines.iter().any(|l| !l.trim().is_empty())
-}
 
 /// Trims trailing whitespace, blank lines at both ends and runs of blank lines.
 pub(super) fn tidy(lines: Vec<String>) -> Vec<String> {

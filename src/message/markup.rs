@@ -2,7 +2,7 @@
 //! fences, blockquotes, indentation, markdown and quotes.
 
 use super::chatter::preamble_rest;
-use super::layout::has_text;
+use super::lines::{has_text, leading_spaces};
 use super::{floor_boundary, Rejection, TEXT_LIMIT};
 
 const THINK_OPEN: [&str; 2] = ["<think>", "<thinking>"];
@@ -241,10 +241,6 @@ pub(super) fn strip_blockquote(lines: &mut [String]) {
             *line = rest.strip_prefix(' ').unwrap_or(rest).to_owned();
         }
     }
-}
-
-pub(super) fn leading_spaces(line: &str) -> usize {
-    line.bytes().take_while(|&b| b == b' ').count()
 }
 
 pub(super) fn dedent(lines: &mut [String]) {

@@ -13,6 +13,8 @@
 //! - `truncation`: what a reply cut off by the model's output limit left unfinished.
 //! - `layout`: blank lines, wrapping at 72 columns and the body's size limits.
 //!
+//! `lines` answers the questions about lines of text that several of them ask.
+//!
 //! [`judge`] is the entry point for a model's reply: it decodes a structured reply, runs
 //! [`clean`], then [`check_against`] what was sent, then the repository's style.
 
@@ -20,6 +22,7 @@ mod chatter;
 mod grounding;
 mod judge;
 mod layout;
+mod lines;
 mod markup;
 mod subject;
 mod truncation;

@@ -5,6 +5,7 @@
 //! `current_dir` and a variable set built from scratch, so tests can run in parallel.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod ollama;
 pub mod openai;
 

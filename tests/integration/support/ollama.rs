@@ -6,14 +6,18 @@
 //! which acts before any request is read). The other endpoints always answer normally:
 //! `GET|HEAD /`, `GET|HEAD /api/version`, `GET /api/tags`, `POST /api/show`; any other path is
 //! `404 page not found`, as from Ollama's router.
+//!
+//! The HTTP plumbing (accepting, reading requests, keep-alive, recording, holding connections)
+//! is the shared server in `support::http`; this file says only what Ollama answers.
 
+use super::http::{
+    self, chunk, lock, pieces, After, Connection, Protocol, Recorded, Request, LAST_CHUNK,
+};
 use serde_json::Value;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 /// The model the stand-in lists in `/api/tags` unless told otherwise (the crate's default model).
 pub const DEFAULT_MODEL: &str = "gemma3:4b";
@@ -26,15 +30,6 @@ pub const CONTEXT_LENGTH: u64 = 8192;
 
 /// The fixed `created_at` of every chat response line.
 pub const CREATED_AT: &str = "2026-01-01T00:00:00Z";
-
-/// Longest time a held connection (`Hang`, `AcceptNoRead`, idle keep-alive) is kept open when the
-/// stand-in is not dropped first: a leaked stand-in must not keep threads forever.
-const MAX_HOLD: Duration = Duration::from_secs(120);
-
-/// Bounds on what a request may be, so a broken client cannot make the stand-in allocate forever.
-const MAX_HEAD_LINE: u64 = 64 * 1024;
-const MAX_HEADERS: usize = 200;
-const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// How the stand-in answers `POST /api/chat`. Change it between requests with
 /// [`StandIn::set_behavior`]; a connection that is already being served keeps the behaviour it
@@ -100,38 +95,9 @@ pub enum Behavior {
     },
 }
 
-/// One request as the stand-in received it.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// The request target as sent (path and query string).
-    pub path: String,
-    /// Header names as sent, in order.
-    pub headers: Vec<(String, String)>,
-    /// The body parsed as JSON; `Value::Null` when empty or not JSON.
-    pub body: Value,
-    /// The body bytes (after undoing chunked transfer coding).
-    pub raw_body: Vec<u8>,
-}
-
-impl Recorded {
-    /// The first header with this name, compared case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        header_of(&self.headers, name)
-    }
-
-    /// The path without its query string.
-    pub fn route(&self) -> &str {
-        route_of(&self.path)
-    }
-}
-
 /// The running stand-in. Dropping it stops accepting, and closes every connection it holds.
 pub struct StandIn {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
+    server: http::Server<Ollama>,
 }
 
 impl StandIn {
@@ -142,55 +108,39 @@ impl StandIn {
 
     /// Start a stand-in whose `/api/tags` lists `model`.
     pub fn with_model(behavior: Behavior, model: &str) -> StandIn {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("local address of the stand-in");
-        let shared = Arc::new(Shared {
+        let ollama = Ollama {
             behavior: Mutex::new(behavior),
             model: Mutex::new(model.to_owned()),
-            requests: Mutex::new(Vec::new()),
-            connections: AtomicUsize::new(0),
-            stopped: Mutex::new(false),
-            stop_signal: Condvar::new(),
-            sockets: Mutex::new(Vec::new()),
-        });
-        let for_thread = Arc::clone(&shared);
-        let acceptor = thread::Builder::new()
-            .name(format!("ollama-standin-{}", addr.port()))
-            .spawn(move || accept_loop(listener, for_thread))
-            .expect("spawn the stand-in's accept thread");
+        };
         StandIn {
-            addr,
-            shared,
-            acceptor: Some(acceptor),
+            server: http::Server::start("ollama-standin", ollama),
         }
     }
 
     /// `http://127.0.0.1:PORT`, the value for `OLLAMA_HOST` or the config's `host`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     /// The socket address the stand-in listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// How requests to `/api/chat` that arrive from now on are answered.
     pub fn set_behavior(&self, behavior: Behavior) {
-        *lock(&self.shared.behavior) = behavior;
+        *lock(&self.server.protocol().behavior) = behavior;
     }
 
     /// The model name `/api/tags` lists from now on.
     pub fn set_model(&self, model: &str) {
-        *lock(&self.shared.model) = model.to_owned();
+        *lock(&self.server.protocol().model) = model.to_owned();
     }
 
     /// Every request received so far, in arrival order (recorded once its body was read, before
     /// any answer was written).
     pub fn requests(&self) -> Vec<Recorded> {
-        lock(&self.shared.requests).clone()
+        self.server.requests()
     }
 
     /// The JSON bodies of the `POST /api/chat` requests received so far.
@@ -204,36 +154,12 @@ impl StandIn {
 
     /// How many TCP connections were accepted (including ones never read from).
     pub fn connections(&self) -> usize {
-        self.shared.connections.load(Ordering::SeqCst)
+        self.server.connections()
     }
 
     /// Wait until at least `n` requests were recorded or `timeout` passed; returns what is there.
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let requests = self.requests();
-            if requests.len() >= n || std::time::Instant::now() >= deadline {
-                return requests;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        *lock(&self.shared.stopped) = true;
-        self.shared.stop_signal.notify_all();
-        for socket in lock(&self.shared.sockets).drain(..) {
-            let _ = socket.shutdown(Shutdown::Both);
-        }
-        // Wake the accept thread, which then sees the flag and returns, closing the listener.
-        let woke = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)).is_ok();
-        if let Some(acceptor) = self.acceptor.take() {
-            if woke {
-                let _ = acceptor.join();
-            }
-        }
+        self.server.wait_for_requests(n, timeout)
     }
 }
 
@@ -245,282 +171,46 @@ pub fn closed_port_url() -> String {
     format!("http://{addr}")
 }
 
-struct Shared {
+/// What Ollama answers, and the state a test changes while the stand-in runs.
+struct Ollama {
     behavior: Mutex<Behavior>,
     model: Mutex<String>,
-    requests: Mutex<Vec<Recorded>>,
-    connections: AtomicUsize,
-    stopped: Mutex<bool>,
-    stop_signal: Condvar,
-    /// Clones of every accepted socket, shut down on drop to wake blocked threads.
-    sockets: Mutex<Vec<TcpStream>>,
 }
 
-impl Shared {
-    fn is_stopped(&self) -> bool {
-        *lock(&self.stopped)
+impl Protocol for Ollama {
+    fn holds_unread(&self) -> bool {
+        matches!(*lock(&self.behavior), Behavior::AcceptNoRead)
     }
 
-    /// Sleep for `duration` or until the stand-in is dropped; true when it was dropped.
-    fn wait_stop(&self, duration: Duration) -> bool {
-        let guard = lock(&self.stopped);
-        let (guard, _) = self
-            .stop_signal
-            .wait_timeout_while(guard, duration, |stopped| !*stopped)
-            .unwrap_or_else(|e| e.into_inner());
-        *guard
-    }
-}
-
-/// A panicking connection thread must not poison the stand-in for the test that owns it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.is_stopped() {
-            return;
-        }
-        let Ok(stream) = stream else { continue };
-        {
-            let mut sockets = lock(&shared.sockets);
-            // Checked again under the lock so Drop cannot miss a socket accepted concurrently.
-            if shared.is_stopped() {
-                return;
+    fn answer(&self, request: &Request, conn: &mut Connection<'_>) -> io::Result<After> {
+        let head_only = request.method == "HEAD";
+        match (request.method.as_str(), request.route()) {
+            ("GET" | "HEAD", "/") => write_plain(
+                conn,
+                200,
+                "text/plain; charset=utf-8",
+                "Ollama is running",
+                head_only,
+            ),
+            ("GET" | "HEAD", "/api/version") => {
+                let body = obj(&[("version", js(VERSION))]);
+                write_plain(conn, 200, JSON, &body, head_only)
             }
-            match stream.try_clone() {
-                Ok(clone) => sockets.push(clone),
-                Err(_) => continue,
+            ("GET", "/api/tags") => {
+                let model = lock(&self.model).clone();
+                let body = obj(&[("models", format!("[{}]", model_entry(&model)))]);
+                write_plain(conn, 200, JSON, &body, false)
             }
+            ("POST", "/api/show") => show(request, conn),
+            ("POST", "/api/chat") => chat(self, request, conn),
+            _ => write_plain(
+                conn,
+                404,
+                "text/plain; charset=utf-8",
+                "404 page not found",
+                false,
+            ),
         }
-        shared.connections.fetch_add(1, Ordering::SeqCst);
-        let for_thread = Arc::clone(&shared);
-        let _ = thread::Builder::new()
-            .name("ollama-standin-conn".to_owned())
-            .spawn(move || serve_connection(stream, for_thread));
-    }
-}
-
-/// What happens to the connection after a response.
-enum After {
-    KeepAlive,
-    Close,
-}
-
-fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
-    if matches!(*lock(&shared.behavior), Behavior::AcceptNoRead) {
-        shared.wait_stop(MAX_HOLD);
-        return;
-    }
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(MAX_HOLD));
-    let Ok(read_half) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
-    loop {
-        let request = match read_request(&mut reader, &mut writer) {
-            Ok(Some(request)) => request,
-            Ok(None) => return,
-            Err(_) => {
-                if !shared.is_stopped() {
-                    let _ = write_plain(
-                        &mut writer,
-                        400,
-                        "text/plain; charset=utf-8",
-                        "400 Bad Request",
-                        false,
-                    );
-                }
-                return;
-            }
-        };
-        if shared.is_stopped() {
-            return;
-        }
-        lock(&shared.requests).push(Recorded {
-            method: request.method.clone(),
-            path: request.path.clone(),
-            headers: request.headers.clone(),
-            body: serde_json::from_slice(&request.body).unwrap_or(Value::Null),
-            raw_body: request.body.clone(),
-        });
-        let wants_close = header_of(&request.headers, "connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
-            || request.version == "HTTP/1.0";
-        match route(&shared, &request, &mut writer) {
-            Ok(After::KeepAlive) if !wants_close => continue,
-            _ => {
-                let _ = writer.flush();
-                let _ = writer.shutdown(Shutdown::Write);
-                return;
-            }
-        }
-    }
-}
-
-struct Request {
-    method: String,
-    path: String,
-    version: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-fn bad(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
-}
-
-/// One line without its CRLF; `None` at a clean end of stream.
-fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
-    let mut line = Vec::new();
-    let n = reader
-        .by_ref()
-        .take(MAX_HEAD_LINE)
-        .read_until(b'\n', &mut line)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if line.last() != Some(&b'\n') {
-        return Err(bad("line too long or cut off"));
-    }
-    line.pop();
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    String::from_utf8(line)
-        .map(Some)
-        .map_err(|_| bad("non-UTF-8 head"))
-}
-
-/// Read one request; `Ok(None)` when the client closed between requests.
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
-) -> io::Result<Option<Request>> {
-    let request_line = loop {
-        match read_line(reader)? {
-            None => return Ok(None),
-            Some(line) if line.is_empty() => continue,
-            Some(line) => break line,
-        }
-    };
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(path), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("malformed request line"));
-    };
-    let mut headers = Vec::new();
-    loop {
-        let line = read_line(reader)?.ok_or_else(|| bad("end of stream in headers"))?;
-        if line.is_empty() {
-            break;
-        }
-        if headers.len() >= MAX_HEADERS {
-            return Err(bad("too many headers"));
-        }
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| bad("header without colon"))?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    if header_of(&headers, "expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
-        writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-    }
-    let chunked = header_of(&headers, "transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked {
-        read_chunked_body(reader)?
-    } else if let Some(length) = header_of(&headers, "content-length") {
-        let length: usize = length.parse().map_err(|_| bad("bad content-length"))?;
-        if length > MAX_BODY {
-            return Err(bad("body too large"));
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        body
-    } else {
-        Vec::new()
-    };
-    Ok(Some(Request {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        version: version.to_owned(),
-        headers,
-        body,
-    }))
-}
-
-fn read_chunked_body(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line = read_line(reader)?.ok_or_else(|| bad("end of stream in chunk size"))?;
-        let size = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
-        if size == 0 {
-            // Trailers, up to the empty line.
-            while !read_line(reader)?
-                .ok_or_else(|| bad("end of stream in trailers"))?
-                .is_empty()
-            {}
-            return Ok(body);
-        }
-        if body.len() + size > MAX_BODY {
-            return Err(bad("body too large"));
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        let mut crlf = [0; 2];
-        reader.read_exact(&mut crlf)?;
-        if &crlf != b"\r\n" {
-            return Err(bad("chunk not followed by CRLF"));
-        }
-    }
-}
-
-fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-fn route_of(path: &str) -> &str {
-    path.split('?').next().unwrap_or(path)
-}
-
-fn route(shared: &Shared, request: &Request, w: &mut TcpStream) -> io::Result<After> {
-    let head_only = request.method == "HEAD";
-    match (request.method.as_str(), route_of(&request.path)) {
-        ("GET" | "HEAD", "/") => write_plain(
-            w,
-            200,
-            "text/plain; charset=utf-8",
-            "Ollama is running",
-            head_only,
-        ),
-        ("GET" | "HEAD", "/api/version") => {
-            let body = obj(&[("version", js(VERSION))]);
-            write_plain(w, 200, JSON, &body, head_only)
-        }
-        ("GET", "/api/tags") => {
-            let model = lock(&shared.model).clone();
-            let body = obj(&[("models", format!("[{}]", model_entry(&model)))]);
-            write_plain(w, 200, JSON, &body, false)
-        }
-        ("POST", "/api/show") => show(request, w),
-        ("POST", "/api/chat") => chat(shared, request, w),
-        _ => write_plain(
-            w,
-            404,
-            "text/plain; charset=utf-8",
-            "404 page not found",
-            false,
-        ),
     }
 }
 
@@ -559,7 +249,7 @@ fn arch_of(model: &str) -> String {
     name.rsplit('/').next().unwrap_or(name).to_owned()
 }
 
-fn show(request: &Request, w: &mut TcpStream) -> io::Result<After> {
+fn show(request: &Request, conn: &mut Connection<'_>) -> io::Result<After> {
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let model = body
         .get("model")
@@ -567,7 +257,7 @@ fn show(request: &Request, w: &mut TcpStream) -> io::Result<After> {
         .and_then(Value::as_str)
         .unwrap_or("");
     if model.is_empty() {
-        return write_error(w, 400, "model is required");
+        return write_error(conn, 400, "model is required");
     }
     let arch = arch_of(model);
     let model_info = obj(&[
@@ -584,7 +274,7 @@ fn show(request: &Request, w: &mut TcpStream) -> io::Result<After> {
         ("capabilities", js(vec!["completion"])),
         ("modified_at", js(CREATED_AT)),
     ]);
-    write_plain(w, 200, JSON, &answer, false)
+    write_plain(conn, 200, JSON, &answer, false)
 }
 
 /// What the chat request asked for, as far as the answer depends on it.
@@ -594,18 +284,18 @@ struct ChatAsk {
     prompt_tokens: u64,
 }
 
-fn chat(shared: &Shared, request: &Request, w: &mut TcpStream) -> io::Result<After> {
-    let behavior = lock(&shared.behavior).clone();
+fn chat(ollama: &Ollama, request: &Request, conn: &mut Connection<'_>) -> io::Result<After> {
+    let behavior = lock(&ollama.behavior).clone();
     if request.body.is_empty() {
-        return write_error(w, 400, "missing request body");
+        return write_error(conn, 400, "missing request body");
     }
     let body: Value = match serde_json::from_slice(&request.body) {
         Ok(body) => body,
-        Err(e) => return write_error(w, 400, &e.to_string()),
+        Err(e) => return write_error(conn, 400, &e.to_string()),
     };
     let model = body.get("model").and_then(Value::as_str).unwrap_or("");
     if model.is_empty() {
-        return write_error(w, 400, "model is required");
+        return write_error(conn, 400, "model is required");
     }
     let prompt_chars: usize = body
         .get("messages")
@@ -626,7 +316,8 @@ fn chat(shared: &Shared, request: &Request, w: &mut TcpStream) -> io::Result<Aft
     let behavior = match behavior {
         Behavior::Sequence(list) if !list.is_empty() => {
             // This request is already recorded: the count of chat requests numbers it.
-            let n = lock(&shared.requests)
+            let n = conn
+                .requests()
                 .iter()
                 .filter(|r| r.method == "POST" && r.route() == "/api/chat")
                 .count();
@@ -634,64 +325,53 @@ fn chat(shared: &Shared, request: &Request, w: &mut TcpStream) -> io::Result<Aft
         }
         other => other,
     };
-    answer_chat(shared, &ask, behavior, w)
+    answer_chat(&ask, behavior, conn)
 }
 
-fn answer_chat(
-    shared: &Shared,
-    ask: &ChatAsk,
-    behavior: Behavior,
-    w: &mut TcpStream,
-) -> io::Result<After> {
+fn answer_chat(ask: &ChatAsk, behavior: Behavior, conn: &mut Connection<'_>) -> io::Result<After> {
     match behavior {
         Behavior::Reply(content) => {
-            w.write_all(&reply_bytes(ask, "", &content, "stop"))?;
-            w.flush()?;
+            conn.send(&reply_bytes(ask, "", &content, "stop"))?;
             Ok(After::KeepAlive)
         }
         Behavior::ReplyTruncated(content) => {
-            w.write_all(&reply_bytes(ask, "", &content, "length"))?;
-            w.flush()?;
+            conn.send(&reply_bytes(ask, "", &content, "length"))?;
             Ok(After::KeepAlive)
         }
         Behavior::Thinking { thinking, content } => {
-            w.write_all(&reply_bytes(ask, &thinking, &content, "stop"))?;
-            w.flush()?;
+            conn.send(&reply_bytes(ask, &thinking, &content, "stop"))?;
             Ok(After::KeepAlive)
         }
-        Behavior::Status(status, message) => write_error(w, status, &message),
+        Behavior::Status(status, message) => write_error(conn, status, &message),
         Behavior::Hang | Behavior::AcceptNoRead => {
-            shared.wait_stop(MAX_HOLD);
+            conn.hold(http::MAX_HOLD);
             Ok(After::Close)
         }
         Behavior::SlowBytes { content, delay_ms } => {
             let bytes = reply_bytes(ask, "", &content, "stop");
             for byte in bytes {
-                w.write_all(&[byte])?;
-                w.flush()?;
-                if shared.wait_stop(Duration::from_millis(delay_ms)) {
+                conn.send(&[byte])?;
+                if conn.hold(Duration::from_millis(delay_ms)) {
                     return Ok(After::Close);
                 }
             }
             Ok(After::KeepAlive)
         }
         Behavior::Raw(bytes) => {
-            w.write_all(&bytes)?;
-            w.flush()?;
+            conn.send(&bytes)?;
             Ok(After::Close)
         }
         Behavior::StreamError { before, error } => {
             if !ask.stream {
-                return write_error(w, 500, &error);
+                return write_error(conn, 500, &error);
             }
             let mut out = head(200, NDJSON, None);
             for piece in pieces(&before) {
                 out.extend(chunk(&content_line(&ask.model, "", piece)));
             }
             out.extend(chunk(&line(&obj(&[("error", js(error.as_str()))]))));
-            out.extend(b"0\r\n\r\n");
-            w.write_all(&out)?;
-            w.flush()?;
+            out.extend(LAST_CHUNK);
+            conn.send(&out)?;
             Ok(After::KeepAlive)
         }
         Behavior::DropMidBody { before } => {
@@ -708,57 +388,49 @@ fn answer_chat(
                 out.extend(&whole.as_bytes()[..cut]);
                 out
             };
-            w.write_all(&out)?;
-            w.flush()?;
-            let _ = w.shutdown(Shutdown::Both);
+            conn.send(&out)?;
+            conn.cut();
             Ok(After::Close)
         }
-        Behavior::Huge { bytes } => huge(shared, ask, bytes, w),
+        Behavior::Huge { bytes } => huge(ask, bytes, conn),
         // Resolved in `chat`; an empty list answers like an empty reply.
         Behavior::Sequence(list) => {
             let last = list.into_iter().last();
-            answer_chat(
-                shared,
-                ask,
-                last.unwrap_or(Behavior::Reply(String::new())),
-                w,
-            )
+            answer_chat(ask, last.unwrap_or(Behavior::Reply(String::new())), conn)
         }
         Behavior::Delayed { delay_ms, then } => {
-            if shared.wait_stop(Duration::from_millis(delay_ms)) {
+            if conn.hold(Duration::from_millis(delay_ms)) {
                 return Ok(After::Close);
             }
-            answer_chat(shared, ask, *then, w)
+            answer_chat(ask, *then, conn)
         }
     }
 }
 
-fn huge(shared: &Shared, ask: &ChatAsk, bytes: usize, w: &mut TcpStream) -> io::Result<After> {
+fn huge(ask: &ChatAsk, bytes: usize, conn: &mut Connection<'_>) -> io::Result<After> {
     const WORDS: &str = "lorem ipsum dolor sit amet consectetur adipiscing elit ";
     if !ask.stream {
         let content: String = WORDS.chars().cycle().take(bytes).collect();
-        w.write_all(&reply_bytes(ask, "", &content, "length"))?;
-        w.flush()?;
+        conn.send(&reply_bytes(ask, "", &content, "length"))?;
         return Ok(After::KeepAlive);
     }
     let mut sent = 0;
     let head = head(200, NDJSON, None);
     sent += head.len();
-    w.write_all(&head)?;
+    conn.send(&head)?;
     let mut lines = 0_u64;
     while sent < bytes {
-        if shared.is_stopped() {
+        if conn.is_stopped() {
             return Ok(After::Close);
         }
         let piece = chunk(&content_line(&ask.model, "", WORDS));
-        w.write_all(&piece)?;
+        conn.send(&piece)?;
         sent += piece.len();
         lines += 1;
     }
     let mut end = chunk(&final_line(ask, "length", lines));
-    end.extend(b"0\r\n\r\n");
-    w.write_all(&end)?;
-    w.flush()?;
+    end.extend(LAST_CHUNK);
+    conn.send(&end)?;
     Ok(After::KeepAlive)
 }
 
@@ -781,7 +453,7 @@ fn reply_bytes(ask: &ChatAsk, thinking: &str, content: &str, done_reason: &str) 
         count += 1;
     }
     out.extend(chunk(&final_line(ask, done_reason, count)));
-    out.extend(b"0\r\n\r\n");
+    out.extend(LAST_CHUNK);
     out
 }
 
@@ -846,35 +518,9 @@ fn counters(prompt_tokens: u64, eval_count: u64) -> Vec<(&'static str, String)> 
     ]
 }
 
-/// Splits into pieces of 3, 4, 5, 3, 4, 5... characters, always at char boundaries, as a model
-/// streams tokens.
-fn pieces(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    let mut size = 3;
-    while !rest.is_empty() {
-        let end = rest
-            .char_indices()
-            .nth(size)
-            .map_or(rest.len(), |(index, _)| index);
-        out.push(&rest[..end]);
-        rest = &rest[end..];
-        size = if size == 5 { 3 } else { size + 1 };
-    }
-    out
-}
-
 /// One NDJSON line as Ollama writes it: Go's encoding, then a newline.
 fn line(json: &str) -> String {
     format!("{}\n", go_escape(json.to_owned()))
-}
-
-/// One chunk of a chunked body, as Go's net/http writes a flushed write.
-fn chunk(data: &str) -> Vec<u8> {
-    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
-    out.extend(data.as_bytes());
-    out.extend(b"\r\n");
-    out
 }
 
 /// A JSON value serialised on its own.
@@ -904,23 +550,22 @@ fn go_escape(json: String) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-/// Status line and headers; `length` None means chunked.
+/// Status line and headers as Go's net/http writes them; `length` None means chunked.
 fn head(status: u16, content_type: &str, length: Option<usize>) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nDate: {}\r\n",
-        reason(status),
-        http_date(SystemTime::now())
-    );
-    match length {
-        Some(length) => out.push_str(&format!("Content-Length: {length}\r\n")),
-        None => out.push_str("Transfer-Encoding: chunked\r\n"),
-    }
-    out.push_str("\r\n");
-    out.into_bytes()
+    let date = http::date(SystemTime::now());
+    let length = length.map(|length| length.to_string());
+    let framing = match &length {
+        Some(length) => ("Content-Length", length.as_str()),
+        None => ("Transfer-Encoding", "chunked"),
+    };
+    http::head(
+        status,
+        &[("Content-Type", content_type), ("Date", &date), framing],
+    )
 }
 
 fn write_plain(
-    w: &mut TcpStream,
+    conn: &mut Connection<'_>,
     status: u16,
     content_type: &str,
     body: &str,
@@ -930,58 +575,12 @@ fn write_plain(
     if !head_only {
         out.extend(body.as_bytes());
     }
-    w.write_all(&out)?;
-    w.flush()?;
+    conn.send(&out)?;
     Ok(After::KeepAlive)
 }
 
 /// `{"error": message}` as gin's `c.JSON(status, gin.H{"error": ...})` writes it.
-fn write_error(w: &mut TcpStream, status: u16, message: &str) -> io::Result<After> {
+fn write_error(conn: &mut Connection<'_>, status: u16, message: &str) -> io::Result<After> {
     let body = go_escape(obj(&[("error", js(message))]));
-    write_plain(w, status, JSON, &body, false)
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        413 => "Request Entity Too Large",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Unknown",
-    }
-}
-
-/// `Thu, 01 Jan 2026 00:00:00 GMT` (RFC 9110 IMF-fixdate).
-fn http_date(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let (hour, minute, second) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    // Howard Hinnant's days_from_civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {day:02} {} {year} {hour:02}:{minute:02}:{second:02} GMT",
-        WEEKDAYS[days.rem_euclid(7) as usize],
-        MONTHS[(month - 1) as usize]
-    )
+    write_plain(conn, status, JSON, &body, false)
 }
