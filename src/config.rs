@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::env::Environment;
-pub use crate::style::StyleSetting;
+use crate::llm::ollama::KeepAlive;
+use crate::llm::Api;
+use crate::style::StyleSetting;
 
 /// Built-in defaults, one per key.
 pub mod defaults {
@@ -109,46 +111,6 @@ impl Fallback {
         match self {
             Fallback::Summary => "summary",
             Fallback::None => "none",
-        }
-    }
-}
-
-/// Which protocol the model server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Api {
-    /// Ollama's native `POST /api/chat` at `host`.
-    Ollama,
-    /// The OpenAI-compatible `POST /chat/completions` at `base_url` (llama.cpp's server,
-    /// LM Studio, vLLM, a team server).
-    OpenAi,
-}
-
-impl Api {
-    /// The value as written in a config file.
-    pub fn name(self) -> &'static str {
-        match self {
-            Api::Ollama => "ollama",
-            Api::OpenAi => "openai",
-        }
-    }
-}
-
-/// Ollama's `keep_alive`: a duration string such as `"30m"` or a number of seconds.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum KeepAlive {
-    /// A Go duration string: `"30m"`, `"1h"`, `"-1"`.
-    Duration(String),
-    /// Seconds; negative keeps the model loaded forever, 0 unloads it at once.
-    Seconds(i64),
-}
-
-impl fmt::Display for KeepAlive {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeepAlive::Duration(s) => write!(f, "{s:?}"),
-            KeepAlive::Seconds(n) => write!(f, "{n}"),
         }
     }
 }
@@ -618,7 +580,10 @@ impl Render for f64 {
 
 impl Render for KeepAlive {
     fn render(&self) -> String {
-        self.to_string()
+        match self {
+            KeepAlive::Duration(s) => format!("{s:?}"),
+            KeepAlive::Seconds(n) => n.to_string(),
+        }
     }
 }
 

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::config::{self, Api, Config, Flags};
+use crate::config::{self, Config, Flags};
 use crate::env::Environment;
 use crate::git::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::normalize_base_url;
-use crate::llm::{self, Request};
+use crate::llm::{self, Api, Request};
 
 /// How a finding reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

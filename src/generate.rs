@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{Api, Config, Fallback};
+use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
-use crate::llm::{self, LlmError, Model};
+use crate::llm::{self, Api, LlmError, Model};
 use crate::message::{check_against, clean, CleanOptions};
 use crate::prompt::{self, PromptSettings};
 use crate::spinner::Spinner;
