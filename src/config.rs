@@ -506,14 +506,18 @@ pub fn user_file(env: &Environment) -> Option<PathBuf> {
 /// The repository's own file, at the top of the work tree.
 pub const REPO_FILE: &str = ".ai-commit.toml";
 
-/// Values given on the command line.
-#[derive(Debug, Clone, Default)]
+/// The flags that override the configuration, on every command: the top layer. The command
+/// line flattens this struct, so a flag and the setting it overrides are declared side by side.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct Flags {
-    /// `--model`.
+    /// Ollama model to ask, e.g. `gemma3:4b`.
+    #[arg(long, global = true, value_name = "NAME")]
     pub model: Option<String>,
-    /// `--host`.
+    /// Ollama's address, e.g. `http://127.0.0.1:11434`.
+    #[arg(long, global = true, value_name = "URL")]
     pub host: Option<String>,
-    /// `--timeout`.
+    /// Seconds to wait for the model, connection included.
+    #[arg(long, global = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 }
 
