@@ -508,17 +508,43 @@ pub const REPO_FILE: &str = ".ai-commit.toml";
 
 /// The flags that override the configuration, on every command: the top layer. The command
 /// line flattens this struct, so a flag and the setting it overrides are declared side by side.
+/// Each flag is held to its key's rule as it is parsed: `--timeout inf` is refused like
+/// `timeout = inf` in a file, as a usage error naming the flag.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Flags {
     /// Ollama model to ask, e.g. `gemma3:4b`.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_parser = by_rule(rules::model))]
     pub model: Option<String>,
     /// Ollama's address, e.g. `http://127.0.0.1:11434`.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = by_rule(rules::host))]
     pub host: Option<String>,
     /// Seconds to wait for the model, connection included.
-    #[arg(long, global = true, value_name = "SECONDS")]
+    // Negative numbers reach the rule, which says what is wrong with them, rather than being
+    // taken for an unknown flag.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = by_rule(rules::timeout)
+    )]
     pub timeout: Option<f64>,
+}
+
+/// A flag's value parser: the text parsed as the key's type, then checked by the key's rule.
+/// clap reports a refusal as `invalid value '<text>' for '<flag>': <what the rule says>`.
+fn by_rule<T>(
+    rule: fn(&T) -> Result<(), String>,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: fmt::Display,
+{
+    move |text| {
+        let value = text.parse::<T>().map_err(|e| e.to_string())?;
+        rule(&value)?;
+        Ok(value)
+    }
 }
 
 /// A value and the layer it came from.
@@ -684,10 +710,9 @@ pub fn load(env: &Environment, work_tree: Option<&Path>, flags: &Flags) -> Loade
         .model
         .set(flags.model.clone(), &Origin::Flag("--model"));
     config.host.set(flags.host.clone(), &Origin::Flag("--host"));
-    config.timeout.set(
-        flags.timeout.filter(|t| *t > 0.0),
-        &Origin::Flag("--timeout"),
-    );
+    config
+        .timeout
+        .set(flags.timeout, &Origin::Flag("--timeout"));
     Loaded {
         config,
         errors,
