@@ -4,6 +4,8 @@
 //! < environment (`OLLAMA_HOST`, `AI_COMMIT_MODEL`) < command-line flags. A file that cannot be
 //! used is skipped as a whole and reported; the other layers still apply, so a typo in one file
 //! never sends the diff somewhere unexpected nor blocks a commit.
+//!
+//! Each key is declared once, in the `keys!` table: its type, default, check and display.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::env::Environment;
-pub use crate::style::StyleSetting;
+use crate::llm::ollama::KeepAlive;
+use crate::llm::Api;
+use crate::style::StyleSetting;
 
 /// Built-in defaults, one per key.
 pub mod defaults {
@@ -92,92 +96,198 @@ pub enum Fallback {
     None,
 }
 
-/// Which protocol the model server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Api {
-    /// Ollama's native `POST /api/chat` at `host`.
-    Ollama,
-    /// The OpenAI-compatible `POST /chat/completions` at `base_url` (llama.cpp's server,
-    /// LM Studio, vLLM, a team server).
-    OpenAi,
-}
-
-impl Api {
-    /// The value as written in a config file.
-    pub fn name(self) -> &'static str {
+impl Fallback {
+    fn name(self) -> &'static str {
         match self {
-            Api::Ollama => "ollama",
-            Api::OpenAi => "openai",
+            Fallback::Summary => "summary",
+            Fallback::None => "none",
         }
     }
 }
 
-/// Ollama's `keep_alive`: a duration string such as `"30m"` or a number of seconds.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum KeepAlive {
-    /// A Go duration string: `"30m"`, `"1h"`, `"-1"`.
-    Duration(String),
-    /// Seconds; negative keeps the model loaded forever, 0 unloads it at once.
-    Seconds(i64),
-}
-
-impl fmt::Display for KeepAlive {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeepAlive::Duration(s) => write!(f, "{s:?}"),
-            KeepAlive::Seconds(n) => write!(f, "{n}"),
+/// Declares every configuration key once, in the order `ai-commit config` prints them. A row:
+///
+/// ```text
+/// /// What the key does (documents the file's key and the effective setting alike).
+/// key: FileType [=> Effective] = default
+///     [, user_only: true]  // a repository file may not set it
+///     [, check: rule]      // fn(&FileType) -> Result<(), String>: what serde cannot check
+///     [, apply: convert]   // fn(FileType) -> Effective, when the two types differ
+///     [, show: render];    // fn(&Effective) -> String, when the type's `Render` does not fit
+/// ```
+///
+/// From the rows come [`Layer`] (the file's optional keys), [`Config`] (each key a [`Setting`])
+/// with its `Default`, [`Config::apply`], the rendered lines of [`Config::render`], the
+/// repository file's refusals, and `rules`: each key's check, shared with the command line.
+macro_rules! keys {
+    (@or $default:expr) => { $default };
+    (@or $default:expr, $given:expr) => { $given };
+    (@ty $file:ty) => { $file };
+    (@ty $file:ty, $effective:ty) => { $effective };
+    ($(
+        $(#[doc = $doc:literal])*
+        $key:ident: $file:ty $(=> $effective:ty)? = $default:expr
+            $(, user_only: $user_only:literal)?
+            $(, check: $check:expr)?
+            $(, apply: $apply:expr)?
+            $(, show: $show:expr)?;
+    )*) => {
+        /// One configuration file or layer: every key optional, unknown keys rejected.
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Layer {
+            $( $(#[doc = $doc])* pub $key: Option<$file>, )*
         }
-    }
+
+        /// The effective configuration, every value with its origin.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Config {
+            $( $(#[doc = $doc])* pub $key: Setting<keys!(@ty $file $(, $effective)?)>, )*
+        }
+
+        impl Default for Config {
+            fn default() -> Self {
+                Config {
+                    $( $key: Setting::default($default), )*
+                }
+            }
+        }
+
+        /// Each key's check beyond its type, one function per key: the files' keys and the
+        /// command line's flags are held to the same rule.
+        mod rules {
+            use super::*;
+            $(
+                pub(super) fn $key(value: &$file) -> Result<(), String> {
+                    let check: fn(&$file) -> Result<(), String> =
+                        keys!(@or |_| Ok(()) $(, $check)?);
+                    check(value)
+                }
+            )*
+        }
+
+        impl Layer {
+            /// The first key set here that only the user's own file may set.
+            fn user_only_key(&self) -> Option<&'static str> {
+                let keys = [$(
+                    (stringify!($key), keys!(@or false $(, $user_only)?), self.$key.is_some()),
+                )*];
+                keys.into_iter()
+                    .find(|&(_, user_only, set)| user_only && set)
+                    .map(|(key, ..)| key)
+            }
+
+            /// The first key whose value breaks its rule, with what is wrong.
+            fn broken_rule(&self) -> Option<(&'static str, String)> {
+                $(
+                    if let Some(value) = &self.$key {
+                        if let Err(message) = rules::$key(value) {
+                            return Some((stringify!($key), message));
+                        }
+                    }
+                )*
+                None
+            }
+        }
+
+        impl Config {
+            /// Applies one layer on top of what is there.
+            pub fn apply(&mut self, layer: Layer, origin: &Origin) {
+                $(
+                    let apply: fn($file) -> keys!(@ty $file $(, $effective)?) =
+                        keys!(@or std::convert::identity $(, $apply)?);
+                    self.$key.set(layer.$key.map(apply), origin);
+                )*
+            }
+
+            /// Every key as its name, its value in TOML and its origin.
+            fn entries(&self) -> Vec<(&'static str, String, &Origin)> {
+                vec![$({
+                    let show: fn(&keys!(@ty $file $(, $effective)?)) -> String =
+                        keys!(@or Render::render $(, $show)?);
+                    (stringify!($key), show(&self.$key.value), &self.$key.origin)
+                },)*]
+            }
+        }
+    };
 }
 
-/// One configuration file or layer: every key optional, unknown keys rejected.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Layer {
+keys! {
     /// Which protocol the model server speaks. Not allowed in a repository file.
-    pub api: Option<Api>,
+    api: Api = Api::Ollama, user_only: true;
     /// Model name, e.g. `gemma3:4b` (for either API).
-    pub model: Option<String>,
-    /// Ollama's address, `[scheme://]host[:port]`. Not allowed in a repository file.
-    pub host: Option<String>,
+    model: String = defaults::MODEL.to_string(),
+        check: |model| require(!model.trim().is_empty(), "must not be empty");
+    /// Ollama's address, `[scheme://]host[:port]`, normalised by the client. Not allowed in a
+    /// repository file.
+    host: String = defaults::HOST.to_string(), user_only: true;
     /// The OpenAI-compatible server's base URL, `/v1` included. Not allowed in a repository file.
-    pub base_url: Option<String>,
+    base_url: String = defaults::BASE_URL.to_string(), user_only: true,
+        check: |url| require(!url.trim().is_empty(), "must not be empty");
     /// The name of the environment variable holding the OpenAI-compatible server's API key
-    /// (never the key itself); `""` for none. Not allowed in a repository file.
-    pub api_key_env: Option<String>,
-    /// System instructions replacing the built-in prompt; `{max_subject}` is substituted.
-    pub prompt: Option<String>,
+    /// (never the key itself); `""` in a file, `None` in effect, for no Authorization header.
+    /// Not allowed in a repository file.
+    api_key_env: String => Option<String> = None, user_only: true,
+        // The value is not repeated: a key pasted here by mistake must not reach the terminal.
+        check: |name| require(
+            name.is_empty() || is_env_var_name(name),
+            "must be the NAME of an environment variable (letters, digits, `_`), not the key",
+        ),
+        apply: |name| Some(name).filter(|n| !n.is_empty()),
+        // The variable's name only: its value, the key, is never read here nor printed.
+        show: |name| match name {
+            Some(name) => toml_string(name),
+            None => "(unset: no Authorization header)".to_string(),
+        };
+    /// System instructions replacing the built-in prompt (`None`: the built-in one);
+    /// `{max_subject}` is substituted.
+    prompt: String => Option<String> = None,
+        apply: Some,
+        show: |prompt| match prompt {
+            Some(prompt) => toml_string(prompt),
+            None => "(built-in, see `ai-commit config --prompt`)".to_string(),
+        };
     /// Seconds for the whole model exchange, connect included.
-    pub timeout: Option<f64>,
+    timeout: f64 = defaults::TIMEOUT,
+        check: |t| require(
+            t.is_finite() && *t > 0.0 && *t <= 3600.0,
+            "must be a number of seconds above 0, at most 3600",
+        );
     /// Ollama `num_ctx`: the context window the prompt is fitted into.
-    pub num_ctx: Option<u32>,
+    num_ctx: u32 = defaults::NUM_CTX,
+        check: |n| require(*n >= 512, "must be at least 512");
     /// Ollama `num_predict`: the most tokens the model may write.
-    pub num_predict: Option<u32>,
+    num_predict: u32 = defaults::NUM_PREDICT,
+        check: |n| require((16..=4096).contains(n), "must be between 16 and 4096");
     /// Sampling temperature.
-    pub temperature: Option<f64>,
+    temperature: f64 = defaults::TEMPERATURE,
+        check: |t| require(t.is_finite() && (0.0..=2.0).contains(t), "must be between 0 and 2");
     /// Ollama `keep_alive`: `"30m"` or seconds.
-    pub keep_alive: Option<KeepAlive>,
+    keep_alive: KeepAlive = KeepAlive::Duration(defaults::KEEP_ALIVE.to_string());
     /// Globs of paths whose diff is never sent (they appear by name only).
-    pub exclude: Option<Vec<String>>,
+    exclude: Vec<String> = Vec::new(),
+        check: |globs| globs.iter().try_for_each(|g| match globset::Glob::new(g) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("invalid glob {g:?}: {}", e.kind())),
+        });
     /// Commit sources that get a generated message.
-    pub sources: Option<Vec<Source>>,
+    sources: Vec<Source> = vec![Source::Plain, Source::Template];
     /// What to write when the model gives no usable message.
-    pub fallback: Option<Fallback>,
+    fallback: Fallback = Fallback::Summary;
     /// Longest subject line accepted from the model.
-    pub max_subject: Option<usize>,
+    max_subject: usize = defaults::MAX_SUBJECT,
+        check: |n| require((20..=200).contains(n), "must be between 20 and 200");
     /// Allow sending the diff over plain http to a host that is not this machine. Only the
     /// user's own file may set it.
-    pub allow_remote_http: Option<bool>,
+    allow_remote_http: bool = false, user_only: true;
     /// `auto` (learned from the history), `conventional` or `plain`.
-    pub style: Option<StyleSetting>,
+    style: StyleSetting = StyleSetting::Auto;
     /// The language to write in (`auto`: the history's, else English).
-    pub language: Option<String>,
+    language: String = "auto".to_string();
     /// Whether the message may have a body under the subject.
-    pub body: Option<bool>,
+    body: bool = true;
     /// `text` (free-form reply) or `json` (Ollama structured output `{subject, body}`).
-    pub format: Option<ReplyFormat>,
+    format: ReplyFormat = defaults::FORMAT;
 }
 
 /// How the model is asked to shape its reply.
@@ -286,14 +396,7 @@ pub fn parse_layer(path: &Path, text: &str, repo_file: bool) -> Result<Layer, Co
     // Only the user's own file and environment choose where the diff is sent: a repository
     // file is written by whoever committed it.
     if repo_file {
-        let user_only = [
-            ("host", layer.host.is_some()),
-            ("allow_remote_http", layer.allow_remote_http.is_some()),
-            ("api", layer.api.is_some()),
-            ("base_url", layer.base_url.is_some()),
-            ("api_key_env", layer.api_key_env.is_some()),
-        ];
-        if let Some((key, _)) = user_only.iter().find(|(_, set)| *set) {
+        if let Some(key) = layer.user_only_key() {
             return Err(ConfigError::Parse {
                 path: path.to_path_buf(),
                 line: key_line(text, key),
@@ -304,65 +407,23 @@ pub fn parse_layer(path: &Path, text: &str, repo_file: bool) -> Result<Layer, Co
             });
         }
     }
-    validate(path, text, &layer)?;
+    if let Some((key, message)) = layer.broken_rule() {
+        return Err(ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: key_line(text, key),
+            message: format!("key `{key}`: {message}"),
+        });
+    }
     Ok(layer)
 }
 
-/// Range checks that serde cannot express.
-fn validate(path: &Path, text: &str, layer: &Layer) -> Result<(), ConfigError> {
-    let bad = |key: &str, message: &str| ConfigError::Parse {
-        path: path.to_path_buf(),
-        line: key_line(text, key),
-        message: format!("key `{key}`: {message}"),
-    };
-    if let Some(t) = layer.timeout {
-        if !(t.is_finite() && t > 0.0 && t <= 3600.0) {
-            return Err(bad(
-                "timeout",
-                "must be a number of seconds above 0, at most 3600",
-            ));
-        }
+/// A rule's verdict: `Ok` when `holds`, else what is wrong.
+fn require(holds: bool, message: &str) -> Result<(), String> {
+    if holds {
+        Ok(())
+    } else {
+        Err(message.to_string())
     }
-    if layer.num_ctx.is_some_and(|n| n < 512) {
-        return Err(bad("num_ctx", "must be at least 512"));
-    }
-    if layer.num_predict.is_some_and(|n| !(16..=4096).contains(&n)) {
-        return Err(bad("num_predict", "must be between 16 and 4096"));
-    }
-    if layer
-        .temperature
-        .is_some_and(|t| !(t.is_finite() && (0.0..=2.0).contains(&t)))
-    {
-        return Err(bad("temperature", "must be between 0 and 2"));
-    }
-    if layer.max_subject.is_some_and(|n| !(20..=200).contains(&n)) {
-        return Err(bad("max_subject", "must be between 20 and 200"));
-    }
-    if let Some(model) = &layer.model {
-        if model.trim().is_empty() {
-            return Err(bad("model", "must not be empty"));
-        }
-    }
-    if layer.base_url.as_ref().is_some_and(|u| u.trim().is_empty()) {
-        return Err(bad("base_url", "must not be empty"));
-    }
-    if let Some(name) = &layer.api_key_env {
-        // The value is not repeated: a key pasted here by mistake must not reach the terminal.
-        if !name.is_empty() && !is_env_var_name(name) {
-            return Err(bad(
-                "api_key_env",
-                "must be the NAME of an environment variable (letters, digits, `_`), not the key",
-            ));
-        }
-    }
-    if let Some(globs) = &layer.exclude {
-        for g in globs {
-            if let Err(e) = globset::Glob::new(g) {
-                return Err(bad("exclude", &format!("invalid glob {g:?}: {}", e.kind())));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`, the portable shell variable name.
@@ -435,15 +496,45 @@ pub fn user_file(env: &Environment) -> Option<PathBuf> {
 /// The repository's own file, at the top of the work tree.
 pub const REPO_FILE: &str = ".ai-commit.toml";
 
-/// Values given on the command line.
-#[derive(Debug, Clone, Default)]
+/// The flags that override the configuration, on every command: the top layer. The command
+/// line flattens this struct, so a flag and the setting it overrides are declared side by side.
+/// Each flag is held to its key's rule as it is parsed: `--timeout inf` is refused like
+/// `timeout = inf` in a file, as a usage error naming the flag.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct Flags {
-    /// `--model`.
+    /// Ollama model to ask, e.g. `gemma3:4b`.
+    #[arg(long, global = true, value_name = "NAME", value_parser = by_rule(rules::model))]
     pub model: Option<String>,
-    /// `--host`.
+    /// Ollama's address, e.g. `http://127.0.0.1:11434`.
+    #[arg(long, global = true, value_name = "URL", value_parser = by_rule(rules::host))]
     pub host: Option<String>,
-    /// `--timeout`.
+    /// Seconds to wait for the model, connection included.
+    // Negative numbers reach the rule, which says what is wrong with them, rather than being
+    // taken for an unknown flag.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = by_rule(rules::timeout)
+    )]
     pub timeout: Option<f64>,
+}
+
+/// A flag's value parser: the text parsed as the key's type, then checked by the key's rule.
+/// clap reports a refusal as `invalid value '<text>' for '<flag>': <what the rule says>`.
+fn by_rule<T>(
+    rule: fn(&T) -> Result<(), String>,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: fmt::Display,
+{
+    move |text| {
+        let value = text.parse::<T>().map_err(|e| e.to_string())?;
+        rule(&value)?;
+        Ok(value)
+    }
 }
 
 /// A value and the layer it came from.
@@ -471,191 +562,72 @@ impl<T> Setting<T> {
     }
 }
 
-/// The effective configuration, every value with its origin.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Which protocol the model server speaks.
-    pub api: Setting<Api>,
-    /// Model name.
-    pub model: Setting<String>,
-    /// Ollama base URL as configured (normalised by the client).
-    pub host: Setting<String>,
-    /// The OpenAI-compatible server's base URL as configured.
-    pub base_url: Setting<String>,
-    /// The name of the variable holding the API key (`None`: no Authorization header).
-    pub api_key_env: Setting<Option<String>>,
-    /// System instructions (`None` = built-in).
-    pub prompt: Setting<Option<String>>,
-    /// Seconds for the whole exchange.
-    pub timeout: Setting<f64>,
-    /// Context window.
-    pub num_ctx: Setting<u32>,
-    /// Output token limit.
-    pub num_predict: Setting<u32>,
-    /// Sampling temperature.
-    pub temperature: Setting<f64>,
-    /// Ollama keep_alive.
-    pub keep_alive: Setting<KeepAlive>,
-    /// Paths sent by name only.
-    pub exclude: Setting<Vec<String>>,
-    /// Commit sources that get a message.
-    pub sources: Setting<Vec<Source>>,
-    /// What to write without a model message.
-    pub fallback: Setting<Fallback>,
-    /// Longest accepted subject.
-    pub max_subject: Setting<usize>,
-    /// Plain http to a host that is not this machine is allowed.
-    pub allow_remote_http: Setting<bool>,
-    /// Which commit style to write.
-    pub style: Setting<StyleSetting>,
-    /// The language to write in; `auto` follows the history.
-    pub language: Setting<String>,
-    /// Whether a body may follow the subject.
-    pub body: Setting<bool>,
-    /// Free text or structured JSON replies.
-    pub format: Setting<ReplyFormat>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            api: Setting::default(Api::Ollama),
-            model: Setting::default(defaults::MODEL.to_string()),
-            host: Setting::default(defaults::HOST.to_string()),
-            base_url: Setting::default(defaults::BASE_URL.to_string()),
-            api_key_env: Setting::default(None),
-            prompt: Setting::default(None),
-            timeout: Setting::default(defaults::TIMEOUT),
-            num_ctx: Setting::default(defaults::NUM_CTX),
-            num_predict: Setting::default(defaults::NUM_PREDICT),
-            temperature: Setting::default(defaults::TEMPERATURE),
-            keep_alive: Setting::default(KeepAlive::Duration(defaults::KEEP_ALIVE.to_string())),
-            exclude: Setting::default(Vec::new()),
-            sources: Setting::default(vec![Source::Plain, Source::Template]),
-            fallback: Setting::default(Fallback::Summary),
-            max_subject: Setting::default(defaults::MAX_SUBJECT),
-            allow_remote_http: Setting::default(false),
-            style: Setting::default(StyleSetting::Auto),
-            language: Setting::default("auto".to_string()),
-            body: Setting::default(true),
-            format: Setting::default(defaults::FORMAT),
-        }
-    }
-}
-
 impl Config {
-    /// Applies one layer on top of what is there.
-    pub fn apply(&mut self, layer: Layer, origin: &Origin) {
-        self.api.set(layer.api, origin);
-        self.model.set(layer.model, origin);
-        self.host.set(layer.host, origin);
-        self.base_url.set(layer.base_url, origin);
-        let key_env = layer
-            .api_key_env
-            .map(|name| Some(name).filter(|n| !n.is_empty()));
-        self.api_key_env.set(key_env, origin);
-        self.prompt.set(layer.prompt.map(Some), origin);
-        self.timeout.set(layer.timeout, origin);
-        self.num_ctx.set(layer.num_ctx, origin);
-        self.num_predict.set(layer.num_predict, origin);
-        self.temperature.set(layer.temperature, origin);
-        self.keep_alive.set(layer.keep_alive, origin);
-        self.exclude.set(layer.exclude, origin);
-        self.sources.set(layer.sources, origin);
-        self.fallback.set(layer.fallback, origin);
-        self.max_subject.set(layer.max_subject, origin);
-        self.allow_remote_http.set(layer.allow_remote_http, origin);
-        self.style.set(layer.style, origin);
-        self.language.set(layer.language, origin);
-        self.body.set(layer.body, origin);
-        self.format.set(layer.format, origin);
-    }
-
     /// The configuration as TOML lines, each with a comment naming its origin.
     pub fn render(&self) -> String {
-        fn line(out: &mut String, key: &str, value: String, origin: &Origin) {
-            out.push_str(&format!("{key} = {value}  # {origin}\n"));
-        }
-        let quote = |s: &str| toml_string(s);
-        let list = |items: Vec<String>| format!("[{}]", items.join(", "));
-        let mut out = String::new();
-        line(
-            &mut out,
-            "api",
-            quote(self.api.value.name()),
-            &self.api.origin,
-        );
-        line(
-            &mut out,
-            "model",
-            quote(&self.model.value),
-            &self.model.origin,
-        );
-        line(&mut out, "host", quote(&self.host.value), &self.host.origin);
-        let base = quote(&self.base_url.value);
-        line(&mut out, "base_url", base, &self.base_url.origin);
-        // The variable's name only: its value, the key, is never read here nor printed.
-        let key_env = match &self.api_key_env.value {
-            Some(name) => quote(name),
-            None => "(unset: no Authorization header)".to_string(),
-        };
-        line(&mut out, "api_key_env", key_env, &self.api_key_env.origin);
-        let prompt = match &self.prompt.value {
-            Some(p) => quote(p),
-            None => "(built-in, see `ai-commit config --prompt`)".to_string(),
-        };
-        line(&mut out, "prompt", prompt, &self.prompt.origin);
-        line(
-            &mut out,
-            "timeout",
-            fmt_num(self.timeout.value),
-            &self.timeout.origin,
-        );
-        line(
-            &mut out,
-            "num_ctx",
-            self.num_ctx.value.to_string(),
-            &self.num_ctx.origin,
-        );
-        let np = self.num_predict.value.to_string();
-        line(&mut out, "num_predict", np, &self.num_predict.origin);
-        let t = fmt_num(self.temperature.value);
-        line(&mut out, "temperature", t, &self.temperature.origin);
-        let ka = self.keep_alive.value.to_string();
-        line(&mut out, "keep_alive", ka, &self.keep_alive.origin);
-        let ex = list(self.exclude.value.iter().map(|s| quote(s)).collect());
-        line(&mut out, "exclude", ex, &self.exclude.origin);
-        let src = list(self.sources.value.iter().map(|s| quote(s.name())).collect());
-        line(&mut out, "sources", src, &self.sources.origin);
-        let fb = match self.fallback.value {
-            Fallback::Summary => "\"summary\"",
-            Fallback::None => "\"none\"",
-        };
-        line(&mut out, "fallback", fb.to_string(), &self.fallback.origin);
-        let ms = self.max_subject.value.to_string();
-        line(&mut out, "max_subject", ms, &self.max_subject.origin);
-        let remote = self.allow_remote_http.value.to_string();
-        line(
-            &mut out,
-            "allow_remote_http",
-            remote,
-            &self.allow_remote_http.origin,
-        );
-        let style = quote(self.style.value.name());
-        line(&mut out, "style", style, &self.style.origin);
-        let language = quote(&self.language.value);
-        line(&mut out, "language", language, &self.language.origin);
-        line(
-            &mut out,
-            "body",
-            self.body.value.to_string(),
-            &self.body.origin,
-        );
-        let format = quote(self.format.value.name());
-        line(&mut out, "format", format, &self.format.origin);
-        out
+        self.entries()
+            .into_iter()
+            .map(|(key, value, origin)| format!("{key} = {value}  # {origin}\n"))
+            .collect()
     }
 }
+
+/// A value as `ai-commit config` prints it: TOML, so the output can be pasted into a file.
+trait Render {
+    fn render(&self) -> String;
+}
+
+impl Render for String {
+    fn render(&self) -> String {
+        toml_string(self)
+    }
+}
+
+impl Render for f64 {
+    fn render(&self) -> String {
+        fmt_num(*self)
+    }
+}
+
+impl Render for KeepAlive {
+    fn render(&self) -> String {
+        match self {
+            KeepAlive::Duration(s) => format!("{s:?}"),
+            KeepAlive::Seconds(n) => n.to_string(),
+        }
+    }
+}
+
+impl<T: Render> Render for Vec<T> {
+    fn render(&self) -> String {
+        let items: Vec<String> = self.iter().map(Render::render).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
+/// Numbers and booleans print as Rust writes them, which TOML reads back.
+macro_rules! render_displayed {
+    ($($t:ty),*) => {$(
+        impl Render for $t {
+            fn render(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+render_displayed!(u32, usize, bool);
+
+/// Enums print as the quoted name a file spells them with.
+macro_rules! render_named {
+    ($($t:ty),*) => {$(
+        impl Render for $t {
+            fn render(&self) -> String {
+                toml_string(self.name())
+            }
+        }
+    )*};
+}
+render_named!(Api, Source, Fallback, StyleSetting, ReplyFormat);
 
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 {
@@ -719,10 +691,9 @@ pub fn load(env: &Environment, work_tree: Option<&Path>, flags: &Flags) -> Loade
         .model
         .set(flags.model.clone(), &Origin::Flag("--model"));
     config.host.set(flags.host.clone(), &Origin::Flag("--host"));
-    config.timeout.set(
-        flags.timeout.filter(|t| *t > 0.0),
-        &Origin::Flag("--timeout"),
-    );
+    config
+        .timeout
+        .set(flags.timeout, &Origin::Flag("--timeout"));
     Loaded {
         config,
         errors,
@@ -877,51 +848,28 @@ mod tests {
     fn example_file_sets_every_key_to_its_default() {
         let text = include_str!("../config.example.toml");
         let layer = parse_layer(Path::new("config.example.toml"), text, false).unwrap();
-        // Destructured without `..`, so a new key fails to compile here until it is listed.
-        let Layer {
-            api,
-            model,
-            host,
-            base_url,
-            api_key_env,
-            prompt,
-            timeout,
-            num_ctx,
-            num_predict,
-            temperature,
-            keep_alive,
-            exclude,
-            sources,
-            fallback,
-            max_subject,
-            allow_remote_http,
-            style,
-            language,
-            body,
-            format,
-        } = layer;
-        let d = Config::default();
-        assert_eq!(api, Some(d.api.value));
-        assert_eq!(model, Some(d.model.value));
-        assert_eq!(host, Some(d.host.value));
-        assert_eq!(base_url, Some(d.base_url.value));
         // `""`: no key, the default.
-        assert_eq!(api_key_env.as_deref(), Some(""));
-        assert_eq!(d.api_key_env.value, None);
-        assert_eq!(prompt.as_deref(), Some(crate::prompt::DEFAULT_PROMPT));
-        assert_eq!(timeout, Some(d.timeout.value));
-        assert_eq!(num_ctx, Some(d.num_ctx.value));
-        assert_eq!(num_predict, Some(d.num_predict.value));
-        assert_eq!(temperature, Some(d.temperature.value));
-        assert_eq!(keep_alive, Some(d.keep_alive.value));
-        assert_eq!(exclude, Some(d.exclude.value));
-        assert_eq!(sources, Some(d.sources.value));
-        assert_eq!(fallback, Some(d.fallback.value));
-        assert_eq!(max_subject, Some(d.max_subject.value));
-        assert_eq!(allow_remote_http, Some(d.allow_remote_http.value));
-        assert_eq!(style, Some(d.style.value));
-        assert_eq!(language, Some(d.language.value));
-        assert_eq!(body, Some(d.body.value));
-        assert_eq!(format, Some(d.format.value));
+        assert_eq!(layer.api_key_env.as_deref(), Some(""));
+        let file = Origin::UserFile("config.example.toml".into());
+        let mut example = Config::default();
+        example.apply(layer, &file);
+        assert_eq!(
+            example.prompt.value.as_deref(),
+            Some(crate::prompt::DEFAULT_PROMPT)
+        );
+        let d = Config::default();
+        // Every key, a new one too: the table that declares them also lists them here.
+        for ((key, value, origin), (_, default, _)) in
+            example.entries().into_iter().zip(d.entries())
+        {
+            assert_eq!(origin, &file, "config.example.toml does not set `{key}`");
+            // The example spells out the built-in prompt, checked above.
+            if key != "prompt" {
+                assert_eq!(
+                    value, default,
+                    "`{key}` in config.example.toml is not its default"
+                );
+            }
+        }
     }
 }

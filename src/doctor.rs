@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{self, Api, Config, Flags};
+use crate::config::{self, Config, Flags};
 use crate::env::Environment;
 use crate::git_cli::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
-use crate::llm::{self, LlmError, Request};
+use crate::llm::{self, Api, LlmError, Request};
 use crate::staged;
 
 /// How a finding reads.

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::config::{Api, Config, Fallback};
+use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
 use crate::generate::{generate, Task};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
-use crate::llm::{self, LlmError, Model};
+use crate::llm::{self, Api, LlmError, Model};
 use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Style};

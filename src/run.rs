@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::CommandFactory;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs, Overrides};
+use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs};
 use crate::config::{self, Fallback, Flags};
 use crate::draft::{draft, style_of, NoChange};
 use crate::env::Environment;
@@ -15,7 +15,7 @@ use crate::{doctor, hook, install, prompt};
 
 /// Runs the command; the hook always succeeds.
 pub fn run(cli: Cli, env: &Environment) -> ExitCode {
-    let flags = flags(&cli.overrides);
+    let flags = cli.overrides;
     match cli.command {
         None => run_generate(env, &flags, &cli.generate),
         Some(Command::Generate(args)) => run_generate(env, &flags, &args),
@@ -76,14 +76,6 @@ fn run_install(env: &Environment, args: &InstallArgs) -> ExitCode {
     match result {
         Ok(said) => say(&format!("ai-commit: {said}\n")),
         Err(e) => fail(&e, e.hint()),
-    }
-}
-
-fn flags(o: &Overrides) -> Flags {
-    Flags {
-        model: o.model.clone(),
-        host: o.host.clone(),
-        timeout: o.timeout,
     }
 }
 

@@ -10,7 +10,28 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub use crate::config::Api;
+use serde::Deserialize;
+
+/// Which protocol the model server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// Ollama's native `POST /api/chat` at `host`.
+    Ollama,
+    /// The OpenAI-compatible `POST /chat/completions` at `base_url` (llama.cpp's server,
+    /// LM Studio, vLLM, a team server).
+    OpenAi,
+}
+
+impl Api {
+    /// The value as written in a config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Ollama => "ollama",
+            Api::OpenAi => "openai",
+        }
+    }
+}
 
 /// A commit-message request: the instructions and the change, and for a second try the
 /// first reply with what was wrong with it.

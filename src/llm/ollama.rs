@@ -12,10 +12,19 @@ use super::{
     normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
     StreamError, MAX_BODY,
 };
-use crate::config::KeepAlive;
 
 /// Ollama's port when the address names none.
 const DEFAULT_PORT: u16 = 11434;
+
+/// Ollama's `keep_alive`: a duration string such as `"30m"` or a number of seconds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum KeepAlive {
+    /// A Go duration string: `"30m"`, `"1h"`, `"-1"`.
+    Duration(String),
+    /// Seconds; negative keeps the model loaded forever, 0 unloads it at once.
+    Seconds(i64),
+}
 
 /// Settings for one chat request.
 #[derive(Debug, Clone)]

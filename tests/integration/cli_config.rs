@@ -2,7 +2,9 @@
 //! repository file's trust boundary, the command line, and `install`/`uninstall` with the shim.
 
 use crate::support::ollama::{closed_port_url, Behavior, StandIn};
-use crate::support::{assert_ok, describe, stderr, stdout, TestEnv, BIN};
+use crate::support::{
+    assert_no_requests, assert_ok, describe, stderr, stdout, the_ai_commit_line, TestEnv, BIN,
+};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -835,6 +837,134 @@ fn hook_with_bad_arguments_exits_zero() {
     let out = repo.ai_commit(&["hook", "--no-such-flag"]);
     assert_code(&out, 0, "ai-commit hook with an unknown flag");
     assert_eq!(standin.connections(), 0);
+}
+
+/// What a config file is told about a `timeout` it refuses; `--timeout` is told the same.
+const TIMEOUT_RULE: &str = "must be a number of seconds above 0, at most 3600";
+
+/// `ai-commit --timeout <value>` with a change staged, for a value the config file's rule for
+/// `timeout` refuses: a usage error naming the flag (clap's exit code 2), on one line, before
+/// anything is read or sent, not a panic once the deadline is computed nor a silent default.
+fn assert_timeout_flag_refused(value: &str) {
+    let standin = StandIn::start(Behavior::Reply(REPLY.into()));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = env.repo("timeout-flag");
+    repo.stage("notes.txt", "some notes\n");
+
+    let out = repo.ai_commit(&["--timeout", value]);
+
+    assert_code(&out, 2, &format!("ai-commit --timeout {value}"));
+    let expected =
+        format!("error: invalid value '{value}' for '--timeout <SECONDS>': {TIMEOUT_RULE}");
+    let err = stderr(&out);
+    assert_eq!(
+        err.lines().next(),
+        Some(expected.as_str()),
+        "{}",
+        describe(&out)
+    );
+    assert!(!err.contains("panicked"), "{}", describe(&out));
+    assert_eq!(stdout(&out), "", "{}", describe(&out));
+    assert_no_requests(&standin, &out);
+}
+
+#[test]
+fn timeout_flag_infinite_is_refused() {
+    assert_timeout_flag_refused("inf");
+}
+
+#[test]
+fn timeout_flag_too_large_for_a_deadline_is_refused() {
+    assert_timeout_flag_refused("1e20");
+}
+
+#[test]
+fn timeout_flag_negative_is_refused_by_the_rule_not_taken_for_a_flag() {
+    assert_timeout_flag_refused("-1");
+}
+
+#[test]
+fn timeout_flag_not_a_number_is_refused() {
+    assert_timeout_flag_refused("nan");
+}
+
+/// One rule for the key and the flag: the same value gets the same words from both.
+#[test]
+fn timeout_in_a_file_and_on_the_command_line_meet_one_rule() {
+    let env = TestEnv::new();
+    let dir = outside_dir(&env);
+    env.write_config("timeout = 1e20\n");
+    let path = env.config_path().display().to_string();
+
+    let out = env.ai_commit(&dir, &["config"]);
+    assert_code(&out, 1, "ai-commit config with timeout = 1e20");
+    assert!(
+        stderr(&out).contains(&format!("{path}:1: key `timeout`: {TIMEOUT_RULE}")),
+        "{}",
+        describe(&out)
+    );
+
+    fs::remove_file(env.config_path()).expect("remove the user's file");
+    let out = env.ai_commit(&dir, &["config", "--timeout", "1e20"]);
+    assert_code(&out, 2, "ai-commit config --timeout 1e20");
+    assert!(
+        stderr(&out).contains(&format!("'--timeout <SECONDS>': {TIMEOUT_RULE}")),
+        "{}",
+        describe(&out)
+    );
+    // A value the rule accepts still goes through.
+    let out = env.ai_commit(&dir, &["config", "--timeout", "3600"]);
+    assert_code(&out, 0, "ai-commit config --timeout 3600");
+    assert_eq!(
+        config_line(&out, "timeout"),
+        "timeout = 3600  # flag --timeout"
+    );
+}
+
+/// Every override flag gets its key's rule, not only `--timeout`.
+#[test]
+fn model_flag_empty_is_refused_like_an_empty_model_key() {
+    let env = TestEnv::new();
+    let out = env.ai_commit(&outside_dir(&env), &["config", "--model", " "]);
+    assert_code(&out, 2, "ai-commit config --model ' '");
+    assert_eq!(
+        stderr(&out).lines().next(),
+        Some("error: invalid value ' ' for '--model <NAME>': must not be empty"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// The hook never stops a commit, a refused flag included: one stderr line naming the flag,
+/// exit 0, the message file as git wrote it, nothing sent.
+#[test]
+fn hook_with_a_refused_timeout_flag_leaves_the_message_and_exits_zero() {
+    let standin = StandIn::start(Behavior::Reply(REPLY.into()));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = env.repo("hook-timeout-flag");
+    repo.stage("notes.txt", "some notes\n");
+    let msgfile = repo.git_dir().join("COMMIT_EDITMSG");
+    let original = "\n# Please enter the commit message for your changes.\n";
+    fs::write(&msgfile, original).expect("write the message file");
+    let file_arg = msgfile.display().to_string();
+
+    let out = repo.ai_commit(&["hook", "--timeout", "inf", &file_arg]);
+
+    assert_code(&out, 0, "ai-commit hook --timeout inf <file>");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", describe(&out));
+    assert_eq!(
+        the_ai_commit_line(&out),
+        format!(
+            "ai-commit: error: invalid value 'inf' for '--timeout <SECONDS>': {TIMEOUT_RULE}; \
+             message left as it was"
+        ),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(fs::read_to_string(&msgfile).expect("read"), original);
+    assert_no_requests(&standin, &out);
 }
 
 // ---------------------------------------------------------------------------------------------
