@@ -853,10 +853,8 @@ mod tests {
         let file = Origin::UserFile("config.example.toml".into());
         let mut example = Config::default();
         example.apply(layer, &file);
-        assert_eq!(
-            example.prompt.value.as_deref(),
-            Some(crate::prompt::DEFAULT_PROMPT)
-        );
+        // The prompt it spells out is checked where the prompt lives (prompt::instructions).
+        assert!(example.prompt.value.is_some());
         let d = Config::default();
         // Every key, a new one too: the table that declares them also lists them here.
         for ((key, value, origin), (_, default, _)) in

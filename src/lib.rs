@@ -1,11 +1,12 @@
 //! ai-commit drafts commit messages for `git commit` with a local model, and never breaks a
 //! commit: `hook` is git's prepare-commit-msg hook, `generate` prints a message to stdout.
 //!
-//! Pipeline: [`staged`] reads the staged changes -> [`prompt`] fits them into the model's window
-//! -> [`llm`] asks the model within one deadline -> [`message`] cleans the reply ->
-//! [`summary`] stands in when that fails -> [`msgfile`] writes it above git's own text.
-//! Wherever git itself must answer (its comment settings, the hooks directory, the config that
-//! `install` changes), [`git_cli`] runs it.
+//! Pipeline, one way: [`draft`] drafts for both modes: [`staged`] reads the staged changes ->
+//! [`generate`] runs the exchange: [`prompt`] builds every request -> [`llm`] asks the model
+//! within one deadline -> [`message`] judges every reply -> [`summary`] stands in when that
+//! fails -> [`msgfile`] writes it above git's own text. Wherever git itself must answer (its
+//! comment settings, the hooks directory, the config that `install` changes), [`git_cli`] runs
+//! it. ARCHITECTURE.md draws the whole path.
 
 pub mod cli;
 pub mod config;

@@ -142,6 +142,16 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_spells_out_the_built_in_prompt() {
+        let text = include_str!("../../config.example.toml");
+        let path = std::path::Path::new("config.example.toml");
+        let layer = crate::config::parse_layer(path, text, false).unwrap();
+        let mut example = Config::default();
+        example.apply(layer, &crate::config::Origin::Default);
+        assert_eq!(example.prompt.value.as_deref(), Some(DEFAULT_PROMPT));
+    }
+
+    #[test]
     fn instructions_substitute_the_subject_limit() {
         let c = Config::default();
         assert!(base(&c).contains("at most 72 characters"));
