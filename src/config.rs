@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::env::Environment;
 use crate::llm::ollama::KeepAlive;
 use crate::llm::Api;
-use crate::style::StyleSetting;
+use crate::style::{BodySetting, StyleSetting};
 
 /// Built-in defaults, one per key.
 pub mod defaults {
@@ -284,8 +284,10 @@ keys! {
     style: StyleSetting = StyleSetting::Auto;
     /// The language to write in (`auto`: the history's, else English).
     language: String = "auto".to_string();
-    /// Whether the message may have a body under the subject.
-    body: bool = true;
+    /// Whether the model is asked for a body under the subject: `true`, `false`, or `"auto"`
+    /// (where the history writes bodies and the change is not trivial, or the change is large
+    /// or spans several areas).
+    body: BodySetting = BodySetting::Auto;
     /// `text` (free-form reply) or `json` (Ollama structured output `{subject, body}`).
     format: ReplyFormat = defaults::FORMAT;
 }
@@ -628,6 +630,16 @@ macro_rules! render_named {
     )*};
 }
 render_named!(Api, Source, Fallback, StyleSetting, ReplyFormat);
+
+impl Render for BodySetting {
+    fn render(&self) -> String {
+        match self {
+            BodySetting::Auto => toml_string("auto"),
+            BodySetting::Always => "true".to_string(),
+            BodySetting::Never => "false".to_string(),
+        }
+    }
+}
 
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 {

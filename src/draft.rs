@@ -13,7 +13,7 @@ use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, Api, LlmError, Model};
 use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
-use crate::style::{self, Style};
+use crate::style::{self, Past, Style};
 use crate::summary::summarize;
 
 /// Where the message came from.
@@ -80,7 +80,7 @@ pub fn draft(env: &Environment, config: &Config, base: Base) -> Result<Outcome, 
     if staged.files.is_empty() {
         return Err(NoChange::NothingStaged);
     }
-    let style = style_of(config, &staged.recent_subjects);
+    let style = style_of(config, &staged.history, &staged.files);
     Ok(describe(env, config, &style, &staged.files))
 }
 
@@ -117,15 +117,12 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
     }
 }
 
-/// The style to write in, from the settings and the history.
-pub fn style_of(config: &Config, recent_subjects: &[String]) -> Style {
+/// The style to write `files` in, from the settings and the history.
+pub fn style_of(config: &Config, history: &[Past], files: &[FileChange]) -> Style {
     let language = Some(config.language.value.as_str()).filter(|l| !l.eq_ignore_ascii_case("auto"));
-    Style::new(
-        config.style.value,
-        style::learn(recent_subjects),
-        language,
-        config.body.value,
-    )
+    let learned = style::learn_history(history);
+    let body = config.body.value.wanted(&learned, files);
+    Style::new(config.style.value, learned, language, body)
 }
 
 /// The summary in the repository's style: `docs: update README.md` where Conventional

@@ -134,7 +134,7 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
     let loaded = config::load(env, work_tree.as_deref(), flags);
     let mut text = String::new();
     if prompt {
-        text.push_str(&prompt_text(&loaded.config, &staged::recent_subjects(env)));
+        text.push_str(&prompt_text(&loaded.config, &staged::history(env)));
     } else {
         match config::user_file(env) {
             Some(p) => text.push_str(&format!("# user file: {}\n", p.display())),
@@ -161,14 +161,15 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
 
 /// Every instruction a request for this repository would carry: the system message as sent,
 /// then what a corrective retry adds and, for structured replies, the schema asked for.
-fn prompt_text(config: &config::Config, recent_subjects: &[String]) -> String {
-    let style = style_of(config, recent_subjects);
+fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> String {
+    // As for a small change: `body = "auto"` asks for one only where a change earns it.
+    let style = style_of(config, history, &[]);
     let mut text = prompt::system(config, &style);
     text.push_str("\n\n# When a reply cannot be used, one retry adds this message:\n");
     text.push_str(&prompt::correction("<why>", config, &style));
     text.push('\n');
     if config.structured() {
-        let schema = prompt::reply_schema(config.max_subject.value);
+        let schema = prompt::reply_schema(config.max_subject.value, style.body);
         text.push_str(&format!(
             "\n# The reply is asked for in this JSON schema:\n{schema}\n"
         ));

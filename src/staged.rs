@@ -12,6 +12,7 @@ use git2::{
 use crate::diff::{parse_patch, FileChange, Hunk, Status};
 use crate::env::Environment;
 use crate::git_cli::{self, explicit_work_tree, CliError};
+use crate::style::{self, Past};
 
 /// Files larger than this are summarised as binary instead of being diffed line by line.
 const MAX_DIFFED_FILE: i64 = 16 << 20;
@@ -19,8 +20,6 @@ const MAX_DIFFED_FILE: i64 = 16 << 20;
 const RENAME_LIMIT: usize = 1000;
 /// Exact renames compare object ids only: cheap enough for a very large move.
 const EXACT_RENAME_LIMIT: usize = 50_000;
-/// How many recent subjects are read for the repository's style.
-const RECENT_SUBJECTS: usize = 30;
 
 /// Reading the staged changes failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,8 +62,8 @@ pub struct Staged {
     pub work_tree: Option<PathBuf>,
     /// Set when libgit2 could not read the repository and `git diff --cached` was used.
     pub via_cli: Option<String>,
-    /// Subjects of the most recent non-merge commits on the first-parent line, newest first.
-    pub recent_subjects: Vec<String>,
+    /// The most recent non-merge commits on the first-parent line, newest first.
+    pub history: Vec<Past>,
 }
 
 /// Reads the staged changes of the repository the environment points at, exactly as git will
@@ -81,7 +80,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                 files,
                 work_tree: repo.workdir().map(Path::to_path_buf),
                 via_cli: Some("a large index is diffed faster by git".into()),
-                recent_subjects: subjects_with_libgit2(&repo).unwrap_or_default(),
+                history: history_with_libgit2(&repo).unwrap_or_default(),
             });
         }
         Ok(repo) => match read_with_libgit2(&repo, base) {
@@ -90,7 +89,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                     files,
                     work_tree: repo.workdir().map(Path::to_path_buf),
                     via_cli: None,
-                    recent_subjects: subjects_with_libgit2(&repo).unwrap_or_default(),
+                    history: history_with_libgit2(&repo).unwrap_or_default(),
                 })
             }
             Err(e) => e,
@@ -111,7 +110,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
             files,
             work_tree,
             via_cli,
-            recent_subjects: subjects_with_cli(env),
+            history: history_with_cli(env),
         }),
         Err(cli) => Err(StagedError::Diff {
             libgit2: libgit2_error,
@@ -177,15 +176,18 @@ fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, gi
     }
 }
 
-/// The repository's recent subjects, newest first, for its style; none outside a repository.
-pub fn recent_subjects(env: &Environment) -> Vec<String> {
+/// The repository's recent commits, newest first, for its style; none outside a repository.
+pub fn history(env: &Environment) -> Vec<Past> {
     match open(env) {
-        Ok(repo) => subjects_with_libgit2(&repo).unwrap_or_default(),
-        Err(_) => subjects_with_cli(env),
+        Ok(repo) => history_with_libgit2(&repo).unwrap_or_default(),
+        Err(_) => history_with_cli(env),
     }
 }
 
-fn subjects_with_libgit2(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+/// How many first-parent non-merge commits are read: the style's window and what it may skip.
+const HISTORY: usize = style::WINDOW + style::MAX_SKIP;
+
+fn history_with_libgit2(repo: &Repository) -> Result<Vec<Past>, git2::Error> {
     let mut walk = repo.revwalk()?;
     if walk.push_head().is_err() {
         return Ok(Vec::new()); // unborn branch
@@ -193,28 +195,52 @@ fn subjects_with_libgit2(repo: &Repository) -> Result<Vec<String>, git2::Error> 
     walk.simplify_first_parent()?;
     walk.set_sorting(Sort::NONE)?;
     let mut out = Vec::new();
-    for id in walk.take(RECENT_SUBJECTS * 2) {
+    for id in walk.take(HISTORY * 2) {
         let commit = repo.find_commit(id?)?;
         if commit.parent_count() > 1 {
             continue;
         }
         if let Ok(Some(s)) = commit.summary() {
-            out.push(s.to_string());
+            out.push(Past {
+                id: commit.id().to_string(),
+                subject: s.to_string(),
+                body: commit
+                    .body()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|b| !b.trim().is_empty()),
+            });
         }
-        if out.len() == RECENT_SUBJECTS {
+        if out.len() == HISTORY {
             break;
         }
     }
     Ok(out)
 }
 
-fn subjects_with_cli(env: &Environment) -> Vec<String> {
-    let n = format!("-{RECENT_SUBJECTS}");
+fn history_with_cli(env: &Environment) -> Vec<Past> {
+    let n = format!("-{HISTORY}");
     git_cli::run(
         env,
-        &["log", &n, "--no-merges", "--first-parent", "--format=%s"],
+        &[
+            "log",
+            &n,
+            "--no-merges",
+            "--first-parent",
+            "--format=%H%x1f%s%x1f%b%x1e",
+        ],
     )
-    .map(|out| out.lines().map(str::to_string).collect())
+    .map(|out| {
+        out.split('\x1e')
+            .filter_map(|record| {
+                let mut parts = record.trim_start_matches('\n').splitn(3, '\x1f');
+                let id = parts.next()?.to_string();
+                let subject = parts.next()?.to_string();
+                let body = parts.next().is_some_and(|b| !b.trim().is_empty());
+                Some(Past { id, subject, body })
+            })
+            .collect()
+    })
     .unwrap_or_default()
 }
 

@@ -28,6 +28,66 @@ pub enum StyleSetting {
     Plain,
 }
 
+/// When the model is asked for a body (`body` in the config): `true`, `false` or `"auto"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySetting {
+    /// Only where it earns its time: the history writes bodies for most commits and the change
+    /// is not trivial, or the change is large or spans several areas.
+    Auto,
+    /// Always (`true`).
+    Always,
+    /// Never (`false`).
+    Never,
+}
+
+impl<'de> serde::Deserialize<'de> for BodySetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Spelled {
+            Flag(bool),
+            Word(String),
+        }
+        match Spelled::deserialize(d)? {
+            Spelled::Flag(true) => Ok(BodySetting::Always),
+            Spelled::Flag(false) => Ok(BodySetting::Never),
+            Spelled::Word(w) if w == "auto" => Ok(BodySetting::Auto),
+            Spelled::Word(w) => Err(serde::de::Error::custom(format!(
+                "expected true, false or \"auto\", found {w:?}"
+            ))),
+        }
+    }
+}
+
+/// Changed lines from which a body is asked for whatever the history does.
+const LARGE_CHANGE: usize = 200;
+/// Changed lines under which a body is never worth its time.
+const SMALL_CHANGE: usize = 20;
+/// Top-level areas a change must span to be worth a body by itself.
+const MANY_AREAS: usize = 3;
+
+impl BodySetting {
+    /// Whether this change gets a body asked for.
+    pub fn wanted(self, learned: &Learned, files: &[FileChange]) -> bool {
+        match self {
+            BodySetting::Always => true,
+            BodySetting::Never => false,
+            BodySetting::Auto => {
+                let lines: usize = files.iter().map(|f| f.added + f.removed).sum();
+                let mut areas: Vec<&str> = files
+                    .iter()
+                    .map(|f| f.path.split_once('/').map_or("", |(top, _)| top))
+                    .collect();
+                areas.sort_unstable();
+                areas.dedup();
+                lines >= LARGE_CHANGE
+                    || areas.len() >= MANY_AREAS
+                    || (learned.body_percent >= 50 && lines >= SMALL_CHANGE)
+            }
+        }
+    }
+}
+
 impl StyleSetting {
     /// The config spelling.
     pub fn name(self) -> &'static str {
@@ -58,8 +118,55 @@ pub struct Learned {
     pub typical_len: Option<usize>,
     /// The language most subjects are written in, when it is not English.
     pub language: Option<&'static str>,
-    /// A few recent subjects, newest first.
+    /// A few recent subjects, oldest first: the next commit adds at the end.
     pub examples: Vec<String>,
+    /// The share of recent commits with a body, in percent.
+    pub body_percent: u8,
+}
+
+/// A recent commit as the style sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Past {
+    /// Its id, in hex.
+    pub id: String,
+    /// Its subject line.
+    pub subject: String,
+    /// Whether its message has a body.
+    pub body: bool,
+}
+
+/// How many of the newest commits the window may pass over.
+pub const MAX_SKIP: usize = 16;
+/// How many commits the style is learned from.
+pub const WINDOW: usize = 30;
+
+/// The part of the history the style is learned from, newest first: [`WINDOW`] commits from
+/// the newest one whose id starts with `0` or `8` (one in eight), or from the newest when none
+/// of the [`MAX_SKIP`] newest does, or when starting there would leave fewer than [`WINDOW`]
+/// (a young repository). The window so moves every eighth commit or so, not at every commit:
+/// the instructions, which end with the examples, stay byte-identical between consecutive
+/// commits, and a server that keeps its last prompt reads them from its cache.
+pub fn window(history: &[Past]) -> &[Past] {
+    let anchor = history
+        .iter()
+        .take(MAX_SKIP)
+        .position(|p| p.id.starts_with(['0', '8']))
+        .filter(|&at| history.len() - at >= WINDOW)
+        .unwrap_or(0);
+    let rest = &history[anchor.min(history.len())..];
+    &rest[..rest.len().min(WINDOW)]
+}
+
+/// What the window of `history` shows: [`learn`] of its subjects, and how often it has bodies.
+pub fn learn_history(history: &[Past]) -> Learned {
+    let w = window(history);
+    let subjects: Vec<String> = w.iter().map(|p| p.subject.clone()).collect();
+    let mut learned = learn(&subjects);
+    if !w.is_empty() {
+        let with_body = w.iter().filter(|p| p.body).count();
+        learned.body_percent = (with_body * 100 / w.len()) as u8;
+    }
+    learned
 }
 
 /// The style to write in: the setting, what was learned, and the configured language.
@@ -429,8 +536,10 @@ pub fn learn(subjects: &[String]) -> Learned {
         examples: usable
             .iter()
             .take(EXAMPLES)
+            .rev()
             .map(|s| s.to_string())
             .collect(),
+        body_percent: 0,
     }
 }
 
@@ -580,7 +689,8 @@ mod tests {
         assert_eq!(l.scopes, vec!["cli", "hook"]);
         assert!(l.lowercase);
         assert_eq!(l.examples.len(), 5);
-        assert_eq!(l.examples[0], "feat(cli): add --json output");
+        // Oldest first: the next commit's example comes at the end.
+        assert_eq!(l.examples[4], "feat(cli): add --json output");
         assert_eq!(l.language, None);
     }
 
@@ -680,5 +790,117 @@ mod tests {
         let s = Style::new(StyleSetting::Plain, l, None, true);
         assert!(!s.conventional);
         assert_eq!(s.learned, Learned::default());
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::diff::Status;
+
+    fn past(n: usize) -> Vec<Past> {
+        // Ids whose first digit cycles through 0-f: one in eight starts with 0 or 8.
+        (0..n)
+            .map(|i| Past {
+                id: format!("{:x}{:039x}", i % 16, i),
+                subject: format!("Change number {i}"),
+                body: i % 2 == 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_window_moves_only_at_an_anchor() {
+        // history[0] is the newest commit. A new commit pushes one more in at the head.
+        let older = past(60);
+        let newer: Vec<Past> = std::iter::once(Past {
+            id: "3".repeat(40),
+            subject: "A newer change".into(),
+            body: false,
+        })
+        .chain(older.iter().cloned())
+        .collect();
+        assert_eq!(window(&older), window(&newer));
+        assert_eq!(learn_history(&older), learn_history(&newer));
+        // An anchor at the head starts a new window.
+        let anchored: Vec<Past> = std::iter::once(Past {
+            id: "8".repeat(40),
+            subject: "An anchored change".into(),
+            body: false,
+        })
+        .chain(older.iter().cloned())
+        .collect();
+        assert_eq!(window(&anchored)[0].subject, "An anchored change");
+        assert_eq!(window(&anchored).len(), WINDOW);
+        // No anchor among the newest: the newest commits.
+        let none: Vec<Past> = past(60)
+            .into_iter()
+            .map(|mut p| {
+                p.id.replace_range(..1, "1");
+                p
+            })
+            .collect();
+        assert_eq!(window(&none)[0].subject, "Change number 0");
+        assert!(window(&[]).is_empty());
+        // A young repository keeps all it has rather than skip to an anchor.
+        let young = past(12);
+        assert_eq!(window(&young).len(), 12);
+    }
+
+    #[test]
+    fn the_body_share_is_learned() {
+        let mut h = past(40);
+        for p in &mut h {
+            p.id.replace_range(..1, "0");
+        }
+        assert_eq!(learn_history(&h).body_percent, 50);
+        for p in &mut h {
+            p.body = false;
+        }
+        assert_eq!(learn_history(&h).body_percent, 0);
+    }
+
+    fn change(path: &str, lines: usize) -> FileChange {
+        let mut f = FileChange::new(path, Status::Modified);
+        f.added = lines;
+        f
+    }
+
+    #[test]
+    fn auto_asks_for_a_body_only_where_it_earns_its_time() {
+        let bodies = Learned {
+            body_percent: 80,
+            ..Learned::default()
+        };
+        let none = Learned::default();
+        let small = [change("src/a.rs", 3)];
+        let medium = [change("src/a.rs", 40)];
+        let large = [change("src/a.rs", 250)];
+        let spread = [
+            change("src/a.rs", 1),
+            change("docs/b.md", 1),
+            change("ci.yml", 1),
+        ];
+        assert!(!BodySetting::Auto.wanted(&bodies, &small));
+        assert!(BodySetting::Auto.wanted(&bodies, &medium));
+        assert!(!BodySetting::Auto.wanted(&none, &medium));
+        assert!(BodySetting::Auto.wanted(&none, &large));
+        assert!(BodySetting::Auto.wanted(&none, &spread));
+        assert!(BodySetting::Always.wanted(&none, &small));
+        assert!(!BodySetting::Never.wanted(&bodies, &large));
+    }
+
+    #[test]
+    fn the_body_setting_reads_true_false_and_auto() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            body: BodySetting,
+        }
+        let read = |v: &str| toml::from_str::<T>(&format!("body = {v}")).map(|t| t.body);
+        assert_eq!(read("true").unwrap(), BodySetting::Always);
+        assert_eq!(read("false").unwrap(), BodySetting::Never);
+        assert_eq!(read("\"auto\"").unwrap(), BodySetting::Auto);
+        assert!(read("\"sometimes\"").is_err());
+        assert!(read("3").is_err());
     }
 }

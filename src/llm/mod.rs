@@ -45,6 +45,8 @@ pub struct Request {
     pub retry: Option<Retry>,
     /// A sampling temperature for this request instead of the configured one.
     pub temperature: Option<f64>,
+    /// The most tokens the reply may take, for this request instead of the configured one.
+    pub max_tokens: Option<u32>,
     /// Ask for a JSON object in this schema (structured output) instead
     /// of free text.
     pub schema: Option<serde_json::Value>,
@@ -596,6 +598,7 @@ mod tests {
             }),
             schema: None,
             temperature: None,
+            max_tokens: None,
         };
         let roles: Vec<&str> = r.messages().iter().map(|m| m.0).collect();
         assert_eq!(roles, ["system", "user", "assistant", "user"]);

@@ -73,7 +73,7 @@ impl Ollama {
             "keep_alive": keep_alive,
             "options": {
                 "num_ctx": s.num_ctx,
-                "num_predict": s.num_predict,
+                "num_predict": request.max_tokens.unwrap_or(s.num_predict),
                 "temperature": request.temperature.unwrap_or(s.temperature),
             },
         });

@@ -107,7 +107,7 @@ impl OpenAi {
             "model": s.model,
             "messages": messages,
             "stream": true,
-            "max_tokens": s.max_tokens,
+            "max_tokens": request.max_tokens.unwrap_or(s.max_tokens),
             "temperature": request.temperature.unwrap_or(s.temperature),
         });
         if let Some(schema) = &request.schema {

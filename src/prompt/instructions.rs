@@ -19,6 +19,10 @@ Describe only what the diff shows. No preamble, no markdown, no code fences, no 
 pub const STRUCTURED_INSTRUCTION: &str = "Reply with a JSON object: {\"subject\": the subject \
 line, \"body\": the body, or \"\" when the subject says it all}.";
 
+/// What the instructions add when the reply is structured and only a subject is asked for.
+pub const SUBJECT_ONLY_INSTRUCTION: &str =
+    "Reply with a JSON object: {\"subject\": the subject line}.";
+
 /// What the user message adds when every file shown is prose.
 pub(super) const PROSE_HINT: &str = "\nThese are prose files: say what the new text is about, \
 not only that a file changed.\n";
@@ -44,7 +48,11 @@ pub fn system(config: &Config, style: &Style) -> String {
     }
     if config.structured() {
         text.push('\n');
-        text.push_str(STRUCTURED_INSTRUCTION);
+        text.push_str(if style.body {
+            STRUCTURED_INSTRUCTION
+        } else {
+            SUBJECT_ONLY_INSTRUCTION
+        });
     }
     text
 }
@@ -106,16 +114,34 @@ pub fn style_sentences(style: &Style) -> String {
 
 /// The JSON schema of a structured reply. The subject comes first (serde_json keeps the
 /// order), because a model fills the fields in the order it is given them, and its length is
-/// bounded: without `maxLength` a small model wrote 1,000-character subjects.
-pub fn reply_schema(max_subject: usize) -> serde_json::Value {
-    serde_json::json!({
-        "type": "object",
-        "properties": {
-            "subject": {"type": "string", "maxLength": max_subject},
-            "body": {"type": "string", "maxLength": 1000}
-        },
-        "required": ["subject", "body"]
-    })
+/// bounded: without `maxLength` a small model wrote 1,000-character subjects. Without `body`
+/// the schema has no body field: a model given one writes a body, which costs seconds of output
+/// that would then be thrown away.
+pub fn reply_schema(max_subject: usize, body: bool) -> serde_json::Value {
+    if body {
+        serde_json::json!({
+            "type": "object",
+            "properties": {
+                "subject": {"type": "string", "maxLength": max_subject},
+                "body": {"type": "string", "maxLength": 1000}
+            },
+            "required": ["subject", "body"]
+        })
+    } else {
+        serde_json::json!({
+            "type": "object",
+            "properties": {
+                "subject": {"type": "string", "maxLength": max_subject}
+            },
+            "required": ["subject"]
+        })
+    }
+}
+
+/// The most tokens a subject-only reply needs: the subject (under three characters a token for
+/// English, and the schema's `maxLength` bounds it) and the JSON around it.
+pub fn subject_tokens(max_subject: usize) -> u32 {
+    (max_subject / 2 + 16) as u32
 }
 
 /// What the second request asks for, after the first reply failed for `why`.

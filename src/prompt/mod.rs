@@ -19,7 +19,8 @@ use crate::redact::redact;
 use crate::style::Style;
 use instructions::PROSE_HINT;
 pub use instructions::{
-    base, correction, reply_schema, style_sentences, system, DEFAULT_PROMPT, STRUCTURED_INSTRUCTION,
+    base, correction, reply_schema, style_sentences, subject_tokens, system, DEFAULT_PROMPT,
+    STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
 use select::{exclusion_set, is_prose, share_out, treatment, Treatment};
@@ -60,12 +61,15 @@ pub struct Prompt {
 
 /// The first request for `files`, in `style`, and the prompt it was built from.
 pub fn first(config: &Config, style: &Style, files: &[FileChange]) -> (Request, Prompt) {
+    // Only what will be used is asked for: without a body, a subject's worth of tokens.
+    let max_tokens = (!style.body)
+        .then(|| subject_tokens(config.max_subject.value).min(config.num_predict.value));
     let prompt = build(
         files,
         &PromptSettings {
             instructions: system(config, style),
             num_ctx: config.num_ctx.value as usize,
-            num_predict: config.num_predict.value as usize,
+            num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize,
             exclude: config.exclude.value.clone(),
         },
     );
@@ -75,8 +79,9 @@ pub fn first(config: &Config, style: &Style, files: &[FileChange]) -> (Request, 
         retry: None,
         schema: config
             .structured()
-            .then(|| reply_schema(config.max_subject.value)),
+            .then(|| reply_schema(config.max_subject.value, style.body)),
         temperature: None,
+        max_tokens,
     };
     (request, prompt)
 }
@@ -262,5 +267,25 @@ mod tests {
             "{}",
             p.user
         );
+    }
+
+    #[test]
+    fn a_subject_only_request_asks_for_no_body_and_a_subject_s_worth_of_tokens() {
+        use crate::style::{Learned, StyleSetting};
+        let config = Config::default();
+        let files = vec![text_file("src/a.rs", 3)];
+        let subject_only = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        let (request, _) = first(&config, &subject_only, &files);
+        let schema = request.schema.expect("structured with Ollama");
+        assert!(schema["properties"].get("body").is_none(), "{schema}");
+        assert_eq!(schema["required"], serde_json::json!(["subject"]));
+        assert_eq!(request.max_tokens, Some(subject_tokens(72)));
+        assert!(request.system.ends_with(SUBJECT_ONLY_INSTRUCTION));
+
+        let with_body = Style::new(StyleSetting::Plain, Learned::default(), None, true);
+        let (request, _) = first(&config, &with_body, &files);
+        assert!(request.schema.unwrap()["properties"].get("body").is_some());
+        assert_eq!(request.max_tokens, None);
+        assert!(request.system.ends_with(STRUCTURED_INSTRUCTION));
     }
 }

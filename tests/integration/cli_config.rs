@@ -550,7 +550,7 @@ fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     assert!(prompt.contains("{max_subject}"), "{prompt}");
 
     // Free text: the system message is the prompt alone.
-    env.write_config("format = \"text\"\n");
+    env.write_config("format = \"text\"\nbody = true\n");
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     assert_code(&out, 0, "ai-commit config --prompt");
     assert_eq!(
@@ -564,7 +564,7 @@ fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     assert!(stdout(&out).contains("That reply cannot be used as a commit message: <why>."));
     assert!(!stdout(&out).contains("JSON schema"), "{}", describe(&out));
 
-    env.write_config("format = \"text\"\nmax_subject = 50\n");
+    env.write_config("format = \"text\"\nbody = true\nmax_subject = 50\n");
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     assert_code(&out, 0, "ai-commit config --prompt with max_subject = 50");
     assert_eq!(
@@ -575,7 +575,7 @@ fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     );
 
     env.write_config(
-        "format = \"text\"\nmax_subject = 40\nprompt = \"Subjects up to {max_subject}.\"\n",
+        "format = \"text\"\nbody = true\nmax_subject = 40\nprompt = \"Subjects up to {max_subject}.\"\n",
     );
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     assert_code(
@@ -591,12 +591,24 @@ fn config_prompt_prints_the_instructions_with_the_subject_limit() {
     );
 
     // Structured replies (the default with Ollama): the JSON instruction and the schema too.
-    env.write_config("");
+    env.write_config("body = true\n");
     let out = env.ai_commit(&dir, &["config", "--prompt"]);
     let system = printed_system(&out);
     assert!(system.starts_with(prompt.replace("{max_subject}", "72").trim_end()));
     assert!(
         system.ends_with("when the subject says it all}."),
+        "{system}"
+    );
+    // The default, `body = "auto"`, asks a small change for the subject alone.
+    env.write_config("");
+    let out = env.ai_commit(&dir, &["config", "--prompt"]);
+    let system = printed_system(&out);
+    assert!(
+        system.contains("Write only the subject line, no body."),
+        "{system}"
+    );
+    assert!(
+        system.ends_with("{\"subject\": the subject line}."),
         "{system}"
     );
     assert!(
@@ -630,7 +642,7 @@ fn config_prompt_prints_the_system_message_the_model_gets() {
     assert_eq!(printed_system(&printed), system, "{}", describe(&printed));
     // The style learned from the history is part of it.
     assert!(system.contains("Conventional Commits"), "{system}");
-    assert!(system.contains("feat(core): read the flag"), "{system}");
+    assert!(system.contains("- feat(cli): add a flag\n"), "{system}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ use std::time::Duration;
 /// The configured timeout of every test here, in seconds.
 const TIMEOUT_SECS: f64 = 2.0;
 /// The user config of every test here.
-const CONFIG: &str = "timeout = 2\n";
+/// `body = true`: these replies carry bodies, and the request the configured `num_predict`.
+const CONFIG: &str = "timeout = 2\nbody = true\n";
 /// Correctness bound on a whole `git commit`: the timeout plus a margin for git and process
 /// start-up. Not a benchmark.
 const MARGIN_SECS: f64 = 1.5;

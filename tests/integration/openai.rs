@@ -42,7 +42,8 @@ fn bound() -> Duration {
 
 /// The user config pointing at `url`, with `extra` lines.
 fn config_for(url: &str, extra: &str) -> String {
-    format!("api = \"openai\"\nbase_url = \"{url}\"\ntimeout = 2\n{extra}")
+    // `body = true`: these replies carry bodies, and the request the configured `max_tokens`.
+    format!("api = \"openai\"\nbase_url = \"{url}\"\ntimeout = 2\nbody = true\n{extra}")
 }
 
 /// One `git commit` of a new `hello.txt` through the installed hook.

@@ -222,7 +222,7 @@ fn language_is_learned_from_a_history_in_another_language() {
 fn structured_output_sends_the_schema_and_reads_the_object() {
     let (standin, env) =
         world(r#"{"subject": "Add a greeting", "body": "Say hello to the reader."}"#);
-    env.write_config("format = \"json\"\n");
+    env.write_config("format = \"json\"\nbody = true\n");
     let repo = env.repo("json");
     repo.install_hook();
     repo.stage("hello.txt", "Hello, reader!\n");
@@ -395,4 +395,46 @@ fn moving_two_thousand_files_is_one_rename_each_and_a_one_line_summary() {
         crate::support::stdout(&out),
         "Move 2,000 files from old/ to new/\n"
     );
+}
+
+/// `body = "auto"` (the default): a small change in a history without bodies is asked for the
+/// subject alone (a schema without `body`, a subject's worth of `num_predict`); a large change
+/// gets the body field and the configured `num_predict` back.
+#[test]
+fn body_auto_asks_only_for_what_will_be_used() {
+    let (standin, env) = world(r#"{"subject": "Greet the reader"}"#);
+    let repo = env.repo("auto-body");
+    repo.install_hook();
+    repo.stage("hello.txt", "Hello, reader!\n");
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Greet the reader",
+        "{}",
+        describe(&out)
+    );
+    let chat = &standin.chat_requests()[0];
+    assert!(
+        chat["format"]["properties"].get("body").is_none(),
+        "{chat:#}"
+    );
+    assert_eq!(chat["format"]["required"], serde_json::json!(["subject"]));
+    assert_eq!(chat["options"]["num_predict"], 52, "{chat:#}");
+    let system = chat["messages"][0]["content"].as_str().unwrap_or("");
+    assert!(system.contains("only the subject line"), "{system}");
+
+    let large: String = (0..250)
+        .map(|i| format!("line {i} of the reader's greeting\n"))
+        .collect();
+    repo.stage("greeting.txt", large);
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a large change");
+    let chats = standin.chat_requests();
+    let chat = chats.last().unwrap();
+    assert_eq!(
+        chat["format"]["properties"]["body"]["type"], "string",
+        "{chat:#}"
+    );
+    assert_eq!(chat["options"]["num_predict"], 256, "{chat:#}");
 }

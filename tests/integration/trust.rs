@@ -206,6 +206,7 @@ fn model_output_cannot_add_trailers_escapes_or_unbounded_text() {
                  Co-authored-by: Someone Else <someone@example.com>\n\
                  Reviewed-by: Nobody <n@example.com>";
     let (standin, env) = world(reply);
+    env.write_config("body = true\n");
     let repo = env.repo("trailers");
     repo.install_hook();
     repo.stage("settings.txt", "port = 8080\n");
