@@ -18,6 +18,11 @@
 //! - `AI_COMMIT_REPLAY_COMMITS` (default 50), `AI_COMMIT_REPLAY_FORMATS` (default `text,json`),
 //!   `AI_COMMIT_REPLAY_MAX_FILES` (default 40), `AI_COMMIT_REPLAY_TIMEOUT` (seconds, default 60).
 //! - `AI_COMMIT_REPLAY_LOG`: a file to write one JSON line per run to (message, stderr, ...).
+//! - A setting in `AI_COMMIT_REPLAY_FORMATS` is a reply format, then any config lines after
+//!   `+`: `json+body=true,json+body="auto"` compares the two body settings in one run.
+//! - `AI_COMMIT_REPLAY_SERVER_LOG`: the Ollama front's log (`~/.cache/real-model/front.log`),
+//!   read for the prompt tokens, the tokens read anew (not from the prompt cache) and the
+//!   output tokens of each commit.
 //!
 //! With the loopback model server of `/work/shared/scripts/real-model.sh`:
 //!
@@ -278,12 +283,64 @@ fn oddities(message: &str) -> Vec<String> {
 struct Run {
     case: usize,
     seconds: f64,
+    /// What the server's log says it read and wrote for this run's requests.
+    tokens: Tokens,
     source: Source,
     message: String,
     problems: Vec<String>,
     oddities: Vec<String>,
     exit_ok: bool,
     panicked: bool,
+}
+
+/// Token counts from llama.cpp's Ollama front's log (`AI_COMMIT_REPLAY_SERVER_LOG`), summed over a
+/// run's requests: `prompt N tokens (R read, C from cache), generated G`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tokens {
+    requests: usize,
+    prompt: usize,
+    read: usize,
+    cached: usize,
+    generated: usize,
+}
+
+fn server_log_len(path: Option<&Path>) -> u64 {
+    path.and_then(|p| fs::metadata(p).ok()).map_or(0, |m| m.len())
+}
+
+/// The counts in what the log gained since `from`.
+fn tokens_since(path: Option<&Path>, from: u64) -> Tokens {
+    use std::io::{Read as _, Seek as _};
+    let mut t = Tokens::default();
+    let Some(mut f) = path.and_then(|p| fs::File::open(p).ok()) else {
+        return t;
+    };
+    let mut text = String::new();
+    if f.seek(std::io::SeekFrom::Start(from)).is_err() || f.read_to_string(&mut text).is_err() {
+        return t;
+    }
+    let num = |s: &str| s.trim().parse::<usize>().unwrap_or(0);
+    for line in text.lines().filter(|l| l.starts_with("POST /api/chat")) {
+        let Some((_, rest)) = line.split_once(": prompt ") else {
+            continue;
+        };
+        let Some((prompt, rest)) = rest.split_once(" tokens (") else {
+            continue;
+        };
+        let Some((read, rest)) = rest.split_once(" read, ") else {
+            continue;
+        };
+        let Some((cached, rest)) = rest.split_once(" from cache), generated ") else {
+            continue;
+        };
+        let generated = rest.split(',').next().unwrap_or("");
+        t.requests += 1;
+        t.prompt += num(prompt);
+        t.read += num(read);
+        t.cached += num(cached);
+        t.generated += num(generated);
+    }
+    t
 }
 
 const MSGFILE_TEXT: &str = "\n# Please enter the commit message for your changes. Lines starting\n\
@@ -384,15 +441,19 @@ fn run_format(
     timeout: f64,
     log: &mut Option<fs::File>,
 ) -> Vec<Run> {
-    let config = home.join(format!("ai-commit-{format}.toml"));
+    // A setting is a reply format, then any config lines after `+`: `json+body=true`.
+    let (reply_format, extra) = format.split_once('+').unwrap_or((format, ""));
+    let extra = extra.replace('+', "\n");
+    let config = home.join(format!("ai-commit-{}.toml", format.len() ^ extra.len() << 8));
     fs::write(
         &config,
         format!(
-            "timeout = {timeout}\nformat = \"{format}\"\nmodel = {}\n",
+            "timeout = {timeout}\nformat = \"{reply_format}\"\nmodel = {}\n{extra}\n",
             serde_json::to_string(model).unwrap()
         ),
     )
     .unwrap();
+    let server_log = std::env::var_os("AI_COMMIT_REPLAY_SERVER_LOG").map(PathBuf::from);
     let msgfile = work.join(".git/COMMIT_EDITMSG");
     let mut runs = Vec::new();
     for (i, case) in cases.iter().enumerate() {
@@ -401,6 +462,7 @@ fn run_format(
         git(work, home, &["clean", "-q", "-fdx"]).expect("clean");
         git(work, home, &["reset", "-q", "--soft", &case.parent]).expect("reset --soft");
         fs::write(&msgfile, MSGFILE_TEXT).unwrap();
+        let log_from = server_log_len(server_log.as_deref());
         let start = Instant::now();
         let out = hermetic(BIN, work, home)
             .arg("hook")
@@ -411,6 +473,9 @@ fn run_format(
             .output()
             .expect("ai-commit runs");
         let seconds = start.elapsed().as_secs_f64();
+        // The front logs a request after answering it; give it a moment.
+        std::thread::sleep(Duration::from_millis(50));
+        let tokens = tokens_since(server_log.as_deref(), log_from);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let message = committed_text(work, home, &msgfile);
         let problems = malformations(&message);
@@ -454,6 +519,7 @@ fn run_format(
             let _ = writeln!(f, "{line}");
         }
         runs.push(Run {
+            tokens,
             oddities: oddities(&message),
             case: i,
             seconds,
@@ -679,8 +745,18 @@ fn main() {
     if all.len() > 1 {
         println!("== comparison");
         println!(
-            "{:<8} {:>4} {:>9} {:>9} {:>7} {:>11} {:>17}",
-            "format", "N", "median s", "p90 s", "model", "well-formed", "model+well-formed"
+            "{:<24} {:>4} {:>9} {:>9} {:>7} {:>7} {:>11} {:>17} {:>9} {:>9} {:>9}",
+            "setting",
+            "N",
+            "median s",
+            "p90 s",
+            "max s",
+            "model",
+            "well-formed",
+            "model+well-formed",
+            "prompt/c",
+            "read/c",
+            "output/c"
         );
         for (format, runs) in &all {
             let mut secs: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
@@ -692,13 +768,21 @@ fn main() {
                 .iter()
                 .filter(|r| r.source == Source::Model && r.problems.is_empty())
                 .count();
+            let per = |f: fn(&Tokens) -> usize| {
+                let total: usize = runs.iter().map(|r| f(&r.tokens)).sum();
+                format!("{:.0}", total as f64 / n.max(1) as f64)
+            };
             println!(
-                "{format:<8} {n:>4} {:>9.1} {:>9.1} {:>7} {:>11} {:>17}",
+                "{format:<24} {n:>4} {:>9.1} {:>9.1} {:>7.1} {:>7} {:>11} {:>17} {:>9} {:>9} {:>9}",
                 median(&secs),
                 percentile(&secs, 0.9),
+                secs.last().copied().unwrap_or(f64::NAN),
                 pct(m, n),
                 pct(ok, n),
-                pct(both, n)
+                pct(both, n),
+                per(|t| t.prompt),
+                per(|t| t.read),
+                per(|t| t.generated),
             );
         }
     }
