@@ -5,7 +5,8 @@
 //! -> [`llm`] asks the model within one deadline -> [`message`] cleans the reply ->
 //! [`summary`] stands in when that fails -> [`msgfile`] writes it above git's own text.
 //! Wherever git itself must answer (its comment settings, the hooks directory, the config that
-//! `install` changes), [`git_cli`] runs it.
+//! `install` changes), [`git_cli`] runs it. Every file a repository, a variable or git names is
+//! opened through [`untrusted`].
 
 pub mod cli;
 pub mod config;
@@ -28,3 +29,4 @@ pub mod spinner;
 pub mod staged;
 pub mod style;
 pub mod summary;
+pub mod untrusted;
