@@ -358,7 +358,7 @@ impl fmt::Display for Origin {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file exists but could not be read.
-    #[error("cannot read config file {path}")]
+    #[error("cannot read config file {path}: {source}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -472,7 +472,7 @@ fn key_line(text: &str, key: &str) -> usize {
 
 /// Reads and parses a file; a missing file is an empty layer.
 pub fn load_file(path: &Path, repo_file: bool) -> Result<Option<Layer>, ConfigError> {
-    match std::fs::read_to_string(path) {
+    match crate::untrusted::read_to_string(path, crate::untrusted::CONFIG_LIMIT) {
         Ok(text) => parse_layer(path, &text, repo_file).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ConfigError::Read {

@@ -9,6 +9,7 @@ use crate::env::Environment;
 use crate::git_cli;
 use crate::msgfile::{comment_prefix, compose, write_atomically};
 use crate::staged::Base;
+use crate::untrusted;
 
 /// What git passes a prepare-commit-msg hook.
 #[derive(Debug, Clone, clap::Args)]
@@ -58,7 +59,7 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
         Some(e) => format!(" (config skipped: {e})"),
         None => String::new(),
     };
-    let existing = match std::fs::read(&args.msgfile) {
+    let existing = match untrusted::read(&args.msgfile, untrusted::MESSAGE_LIMIT) {
         Ok(bytes) => bytes,
         Err(e) => {
             return HookReport::Untouched(format!(

@@ -6,7 +6,8 @@
 //! within one deadline -> [`message`] judges every reply -> [`summary`] stands in when that
 //! fails -> [`msgfile`] writes it above git's own text. Wherever git itself must answer (its
 //! comment settings, the hooks directory, the config that `install` changes), [`git_cli`] runs
-//! it. ARCHITECTURE.md draws the whole path.
+//! it. Every file a repository, a variable or git names is opened through [`untrusted`].
+//! ARCHITECTURE.md draws the whole path.
 
 pub mod cli;
 pub mod config;
@@ -29,3 +30,4 @@ pub mod spinner;
 pub mod staged;
 pub mod style;
 pub mod summary;
+pub mod untrusted;

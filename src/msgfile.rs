@@ -5,6 +5,8 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use crate::untrusted;
+
 /// The characters git picks from for `core.commentChar=auto`, in its order.
 const AUTO_CANDIDATES: &[u8] = b"#;@!$%^&|:";
 /// What follows the comment prefix on the `git commit -v` scissors line.
@@ -66,7 +68,11 @@ pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Ve
 
 /// Replaces the file's content atomically: a temporary file in the same directory, renamed
 /// over it, so an interrupted hook leaves either the old or the new text, never half of one.
+/// Only a regular file is replaced (`/dev/null` stays a device); a link to one keeps being a
+/// link, and the file it points at is the one replaced.
 pub fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let meta = untrusted::regular(path)?;
+    let path = &fs::canonicalize(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -76,14 +82,18 @@ pub fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "COMMIT_EDITMSG".into());
     let tmp = dir.join(format!(".{name}.ai-commit-{}.tmp", std::process::id()));
+    // A leftover of a killed run with the same process id, or anything planted under our name.
+    let _ = fs::remove_file(&tmp);
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        // A new file, never one found under the name: a link planted there is not followed.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         // No fsync: git writes this file without one too, and it costs milliseconds on every
         // commit. The rename alone keeps readers from ever seeing half a file.
         file.write_all(content)?;
-        if let Ok(meta) = fs::metadata(path) {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
+        fs::set_permissions(&tmp, meta.permissions())?;
         fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -174,5 +184,21 @@ mod tests {
         write_atomically(&path, b"new").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_write_leaves_a_device_alone_and_keeps_a_link() {
+        assert!(write_atomically(Path::new("/dev/null"), b"new").is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real");
+        let link = dir.path().join("COMMIT_EDITMSG");
+        fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"new");
     }
 }

@@ -1,0 +1,171 @@
+//! Files named by a repository, a variable or git: only a regular file (after following links)
+//! is read or replaced, never more than a bound, and opening one never blocks.
+//!
+//! A cloned repository can make `.ai-commit.toml` a link to `/dev/zero`, `/dev/tty` or a FIFO;
+//! git can be handed `/dev/null` as the message file. Each is refused with an error that says
+//! what the path is, and the caller leaves it alone.
+
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// The most of a configuration file that is read: far above any real one.
+pub const CONFIG_LIMIT: u64 = 1 << 20;
+/// The most of a commit message file that is read: `git commit -v` puts the staged diff in it.
+pub const MESSAGE_LIMIT: u64 = 64 << 20;
+
+/// `O_NONBLOCK | O_NOCTTY`: a FIFO or terminal swapped in after the type check cannot hang the
+/// open or become our controlling terminal. Values from the platforms' `<fcntl.h>`; the BSDs
+/// and macOS never give a process a controlling terminal at open, so only `O_NONBLOCK` there.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const OPEN_FLAGS: i32 = 0o4000 | 0o400;
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+const OPEN_FLAGS: i32 = 0x0004;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)))]
+const OPEN_FLAGS: i32 = 0;
+
+/// The metadata of `path` after following links, if it is a regular file. Anything else is an
+/// `InvalidInput` error naming what it is; a missing file stays `NotFound`, and a link loop is
+/// the system's own error.
+pub fn regular(path: &Path) -> io::Result<Metadata> {
+    let meta = fs::metadata(path)?;
+    check_regular(&meta)?;
+    Ok(meta)
+}
+
+/// The whole file, if it is a regular file of at most `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let meta = regular(path)?;
+    check_size(meta.len(), limit)?;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(OPEN_FLAGS)
+        .open(path)?;
+    // The path may have been swapped between the check and the open: the handle decides.
+    let meta = file.metadata()?;
+    check_regular(&meta)?;
+    check_size(meta.len(), limit)?;
+    read_bounded(file, limit)
+}
+
+/// The file as text (invalid UTF-8 is an `InvalidData` error), under the rules of [`read`].
+pub fn read_to_string(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not valid UTF-8"))
+}
+
+/// Reads at most `limit` bytes; a file that grew past the bound while being read is refused.
+fn read_bounded(file: File, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    check_size(bytes.len() as u64, limit)?;
+    Ok(bytes)
+}
+
+fn check_regular(meta: &Metadata) -> io::Result<()> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let what = if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what})"),
+    ))
+}
+
+fn check_size(len: u64, limit: u64) -> io::Result<()> {
+    if len <= limit {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("larger than {}", human(limit)),
+    ))
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regular_file_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, "abc").unwrap();
+        assert_eq!(read(&path, 3).unwrap(), b"abc");
+        assert_eq!(read_to_string(&path, 3).unwrap(), "abc");
+    }
+
+    #[test]
+    fn a_file_over_the_bound_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, "abcd").unwrap();
+        let err = read(&path, 3).unwrap_err();
+        assert_eq!(err.to_string(), "larger than 3 bytes");
+    }
+
+    #[test]
+    fn devices_directories_and_fifos_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for (path, what) in [
+            (Path::new("/dev/zero"), "a character device"),
+            (dir.path(), "a directory"),
+            (fifo.as_path(), "a FIFO"),
+        ] {
+            let err = read(path, CONFIG_LIMIT).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{path:?}");
+            assert_eq!(err.to_string(), format!("not a regular file ({what})"));
+        }
+    }
+
+    #[test]
+    fn a_missing_file_stays_not_found() {
+        let err = read(Path::new("/nonexistent/ai-commit"), 1).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+}
