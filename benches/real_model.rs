@@ -305,7 +305,8 @@ struct Tokens {
 }
 
 fn server_log_len(path: Option<&Path>) -> u64 {
-    path.and_then(|p| fs::metadata(p).ok()).map_or(0, |m| m.len())
+    path.and_then(|p| fs::metadata(p).ok())
+        .map_or(0, |m| m.len())
 }
 
 /// The counts in what the log gained since `from`.
@@ -444,7 +445,10 @@ fn run_format(
     // A setting is a reply format, then any config lines after `+`: `json+body=true`.
     let (reply_format, extra) = format.split_once('+').unwrap_or((format, ""));
     let extra = extra.replace('+', "\n");
-    let config = home.join(format!("ai-commit-{}.toml", format.len() ^ extra.len() << 8));
+    let config = home.join(format!(
+        "ai-commit-{}.toml",
+        format.len() ^ extra.len() << 8
+    ));
     fs::write(
         &config,
         format!(

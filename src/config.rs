@@ -290,6 +290,9 @@ keys! {
     body: BodySetting = BodySetting::Auto;
     /// `text` (free-form reply) or `json` (Ollama structured output `{subject, body}`).
     format: ReplyFormat = defaults::FORMAT;
+    /// Keep the model's messages, so the same staged change with the same settings gets the
+    /// earlier message at once (a retried commit, `ai-commit` run twice).
+    cache: bool = true;
 }
 
 /// How the model is asked to shape its reply.

@@ -4,13 +4,15 @@
 
 use std::sync::Arc;
 
+use crate::answers::Answers;
 use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
 use crate::generate::{generate, Task};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
-use crate::llm::{self, Api, LlmError, Model};
+use crate::llm::{self, Api, LlmError, Model, Request};
+use crate::prompt;
 use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Past, Style};
@@ -25,6 +27,11 @@ pub enum Provenance {
         model: String,
         /// Seconds the exchange took.
         seconds: f64,
+    },
+    /// The model wrote it for the same request before, and it was kept.
+    Cached {
+        /// The model's name.
+        model: String,
     },
     /// The model gave nothing usable; `message` is the fallback summary or nothing.
     Fallback {
@@ -48,6 +55,9 @@ impl Outcome {
         match (&self.provenance, &self.message) {
             (Provenance::Model { model, seconds }, _) => {
                 format!("message from {model} in {seconds:.1}s")
+            }
+            (Provenance::Cached { model }, _) => {
+                format!("message from {model}, kept from the same request before")
             }
             (Provenance::Fallback { reason }, Some(_)) => {
                 format!("no model message ({reason}); wrote a summary instead")
@@ -92,13 +102,30 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
         style,
         files,
     };
+    let (first, _) = prompt::first(config, style, files);
+    let answers = env
+        .cache_dir()
+        .filter(|_| config.cache.value)
+        .map(|dir| Answers::new(&dir));
+    let key = answer_key(config, &first);
+    if let Some(message) = answers.as_ref().and_then(|a| a.get(&key)) {
+        return Outcome {
+            message: Some(message),
+            provenance: Provenance::Cached {
+                model: config.model.value.clone(),
+            },
+        };
+    }
     let result = client(config).map_err(|e| e.to_string()).and_then(|model| {
         let label = format!("ai-commit: asking {}...", config.model.value);
         let mut spinner = Spinner::new(label, env.stderr_is_terminal);
-        let result = generate(model, &task, |waited| spinner.tick(waited));
+        let result = generate(model, &task, first, |waited| spinner.tick(waited));
         spinner.clear();
         result
     });
+    if let (Ok(message), Some(answers)) = (&result, &answers) {
+        answers.put(&key, message);
+    }
     match result {
         Ok(message) => Outcome {
             message: Some(message),
@@ -115,6 +142,28 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
             provenance: Provenance::Fallback { reason },
         },
     }
+}
+
+/// Everything the answer to `first` depends on, as text: where it goes, the model and its
+/// options, the messages, and the checks its reply must pass.
+fn answer_key(config: &Config, first: &Request) -> String {
+    let address = match config.api.value {
+        Api::Ollama => &config.host.value,
+        Api::OpenAi => &config.base_url.value,
+    };
+    serde_json::json!({
+        "api": format!("{:?}", config.api.value),
+        "address": address,
+        "model": config.model.value,
+        "num_ctx": config.num_ctx.value,
+        "num_predict": config.num_predict.value,
+        "temperature": config.temperature.value,
+        "max_subject": config.max_subject.value,
+        "messages": first.messages(),
+        "schema": first.schema,
+        "max_tokens": first.max_tokens,
+    })
+    .to_string()
 }
 
 /// The style to write `files` in, from the settings and the history.

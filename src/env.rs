@@ -17,6 +17,8 @@ pub struct Environment {
     pub xdg_config_home: Option<PathBuf>,
     /// `XDG_DATA_HOME`: where `install --global` keeps its hooks directory.
     pub xdg_data_home: Option<PathBuf>,
+    /// `XDG_CACHE_HOME`: where the answers already had are kept.
+    pub xdg_cache_home: Option<PathBuf>,
     /// `HOME`.
     pub home: Option<PathBuf>,
     /// `PRE_COMMIT_COMMIT_MSG_SOURCE`: the commit source, when the pre-commit framework runs
@@ -50,6 +52,7 @@ impl Environment {
             ai_commit_config: path("AI_COMMIT_CONFIG"),
             xdg_config_home: path("XDG_CONFIG_HOME"),
             xdg_data_home: path("XDG_DATA_HOME"),
+            xdg_cache_home: path("XDG_CACHE_HOME"),
             home: path("HOME"),
             pre_commit_source: var("PRE_COMMIT_COMMIT_MSG_SOURCE"),
             git_editor: std::env::var_os("GIT_EDITOR"),
@@ -64,5 +67,14 @@ impl Environment {
     /// committed as they are, so none may be written.
     pub fn no_editor(&self) -> bool {
         self.git_editor.as_deref().is_some_and(|e| e == ":")
+    }
+
+    /// `$XDG_CACHE_HOME/ai-commit`, else `~/.cache/ai-commit`.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        let base = match &self.xdg_cache_home {
+            Some(dir) if dir.is_absolute() => dir.clone(),
+            _ => self.home.as_ref()?.join(".cache"),
+        };
+        Some(base.join("ai-commit"))
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::diff::FileChange;
-use crate::llm::{self, LlmError, Model};
+use crate::llm::{self, LlmError, Model, Request};
 use crate::message::{judge, Expected};
 use crate::prompt;
 use crate::style::Style;
@@ -22,16 +22,17 @@ pub struct Task<'a> {
     pub files: &'a [FileChange],
 }
 
-/// Asks `model` for a message within the configured timeout, calling `tick` with the time
-/// waited so far (for the spinner). Returns the judged message, or why there is none, in one
-/// line.
+/// Asks `model` for a message with `first` (from [`prompt::first`]) within the configured
+/// timeout, calling `tick` with the time waited so far (for the spinner). Returns the judged
+/// message, or why there is none, in one line.
 pub fn generate(
     model: Arc<dyn Model>,
     task: &Task<'_>,
+    first_request: Request,
     mut tick: impl FnMut(Duration),
 ) -> Result<String, String> {
     let config = task.config;
-    let (mut request, _) = prompt::first(config, task.style, task.files);
+    let mut request = first_request;
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let start = Instant::now();
     let mut first: Option<String> = None;
@@ -95,7 +96,7 @@ enum Failure {
 mod tests {
     use super::*;
     use crate::diff::Status;
-    use crate::llm::{Reply, Request};
+    use crate::llm::Reply;
     use crate::style::{Learned, StyleSetting};
     use std::sync::Mutex;
 
@@ -166,7 +167,8 @@ mod tests {
             style: &style,
             files: &files,
         };
-        generate(Arc::clone(model) as Arc<dyn Model>, &task, |_| {})
+        let (first, _) = prompt::first(&config, &style, &files);
+        generate(Arc::clone(model) as Arc<dyn Model>, &task, first, |_| {})
     }
 
     const NOW: Duration = Duration::ZERO;

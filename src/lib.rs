@@ -9,6 +9,7 @@
 //! it. Every file a repository, a variable or git names is opened through [`untrusted`].
 //! ARCHITECTURE.md draws the whole path.
 
+pub mod answers;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -169,6 +169,7 @@ impl TestEnv {
             ("PATH", path),
             ("HOME", p("home")),
             ("XDG_CONFIG_HOME", p("xdg")),
+            ("XDG_CACHE_HOME", p("cache")),
             ("TMPDIR", p("tmp")),
             ("GIT_CONFIG_GLOBAL", p("gitconfig-global")),
             ("GIT_CONFIG_SYSTEM", p("gitconfig-system")),
