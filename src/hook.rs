@@ -7,7 +7,7 @@ use crate::config::{self, Flags, Source};
 use crate::draft::{draft, Outcome};
 use crate::env::Environment;
 use crate::git_cli;
-use crate::msgfile::{comment_prefix, compose, write_atomically};
+use crate::msgfile::{comment_prefix, compose, git_strips_comments, write_atomically};
 use crate::staged::Base;
 use crate::untrusted;
 
@@ -91,19 +91,18 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
 }
 
 /// The comment line under the message, only when git will strip comments: with no editor
-/// (`GIT_EDITOR=:`) or a cleanup mode that keeps them, a comment would be committed.
+/// (`GIT_EDITOR=:`) or a cleanup mode that keeps them (`commit.cleanup` or `--cleanup`
+/// whitespace, verbatim, scissors), a comment would be committed. The file git wrote is what
+/// says which mode is in force: the flag never reaches the hook.
 fn note_line(env: &Environment, existing: &[u8], outcome: &Outcome) -> Option<String> {
     if env.no_editor() {
         return None;
     }
     let settings = git_cli::message_settings(env);
-    if !matches!(
-        settings.cleanup.as_deref(),
-        None | Some("default" | "strip")
-    ) {
+    let prefix = comment_prefix(settings.comment.as_deref(), existing);
+    if !git_strips_comments(existing, &prefix) {
         return None;
     }
-    let prefix = comment_prefix(settings.comment.as_deref(), existing);
     Some(format!("{prefix} ai-commit: {}", outcome.describe()))
 }
 

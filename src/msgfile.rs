@@ -39,6 +39,23 @@ fn detect_auto_prefix(existing: &[u8]) -> Option<String> {
         .then(|| (first as char).to_string())
 }
 
+/// Whether git will strip comment lines from this file. git says so in its own help text
+/// (`Lines starting with '#' will be ignored`), which it writes only for the cleanup modes that
+/// strip: `default` with an editor, and `strip`. For `whitespace` and `verbatim` it writes
+/// "will be kept" instead, for `scissors` a scissors line, and with no editor nothing; all of
+/// these are the same whether the mode came from `commit.cleanup` or `--cleanup`, which the
+/// hook cannot see. Only git's comment block is searched, not the `-v` diff below a scissors
+/// line. A translated git's text is not recognised: then the answer is no, and nothing that
+/// git would keep is written.
+pub fn git_strips_comments(existing: &[u8], prefix: &str) -> bool {
+    let hint = format!("'{prefix}' will be ignored");
+    let scissors = format!("{prefix}{SCISSORS_TAIL}");
+    String::from_utf8_lossy(existing)
+        .lines()
+        .take_while(|l| *l != scissors)
+        .any(|l| l.starts_with(prefix) && l.contains(&hint))
+}
+
 /// The new file text: `message` at the top, then the optional comment `note` (already prefixed),
 /// then a blank line and everything that was there, byte for byte. Returns `existing`
 /// unchanged when it already starts with the same block, so running twice changes nothing.
@@ -174,6 +191,19 @@ mod tests {
         assert_eq!(comment_prefix(Some("auto"), verbose), ";");
         assert_eq!(comment_prefix(Some("//"), b""), "//");
         assert_eq!(comment_prefix(None, b""), "#");
+    }
+
+    #[test]
+    fn only_gits_stripping_help_text_says_comments_go() {
+        assert!(git_strips_comments(EDITOR_FILE.as_bytes(), "#"));
+        let kept = "\n# Please enter the commit message for your changes. Lines starting\n# with '#' will be kept; you may remove them yourself if you want to.\n";
+        assert!(!git_strips_comments(kept.as_bytes(), "#"));
+        let scissors = "\n# ------------------------ >8 ------------------------\n# Do not modify\ndiff --git a/x b/x\n# with '#' will be ignored\n";
+        assert!(!git_strips_comments(scissors.as_bytes(), "#"));
+        assert!(!git_strips_comments(b"", "#"));
+        let custom = "\n// Please enter. Lines starting\n// with '//' will be ignored.\n";
+        assert!(git_strips_comments(custom.as_bytes(), "//"));
+        assert!(!git_strips_comments(custom.as_bytes(), "#"));
     }
 
     #[test]
