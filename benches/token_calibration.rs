@@ -427,6 +427,7 @@ fn settings() -> PromptSettings {
         num_ctx: NUM_CTX,
         num_predict: NUM_PREDICT,
         exclude: Vec::new(),
+        max_prompt: None,
     }
 }
 

@@ -10,11 +10,8 @@
 //! that is corrupt, foreign or not a regular file is ignored and replaced. Writes go to a
 //! temporary file renamed into place, so two commits at once never see half a file.
 
-use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::untrusted;
 
@@ -53,7 +50,9 @@ impl Answers {
     /// Keeps `message` as the answer to `key`. Failing to keep it changes nothing else.
     pub fn put(&self, key: &str, message: &str) {
         let text = format!("{HEADER}\n{}\n{key}\n{message}", key.len());
-        if text.len() as u64 > MAX_FILE || self.write(key, &text).is_err() {
+        if text.len() as u64 > MAX_FILE
+            || untrusted::replace_private(&self.path(key), text.as_bytes()).is_err()
+        {
             return;
         }
         self.prune();
@@ -61,33 +60,6 @@ impl Answers {
 
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(format!("{:016x}", fnv1a(key.as_bytes())))
-    }
-
-    fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)?;
-        static SERIAL: AtomicUsize = AtomicUsize::new(0);
-        let tmp = self.dir.join(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            SERIAL.fetch_add(1, Ordering::Relaxed)
-        ));
-        let result = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            file.write_all(text.as_bytes())?;
-            // rename replaces the directory entry itself, whatever was there (a link too).
-            fs::rename(&tmp, self.path(key))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
     }
 
     /// Removes the oldest answers past [`MAX_ENTRIES`], and temporary files left by a process
@@ -101,13 +73,14 @@ impl Answers {
             let Ok(meta) = entry.metadata() else { continue };
             let modified = meta.modified().ok();
             let name = entry.file_name();
-            let stale_tmp = name.to_string_lossy().starts_with(".tmp-")
+            let is_tmp = name.to_string_lossy().ends_with(".tmp");
+            let stale_tmp = is_tmp
                 && modified
                     .and_then(|m| m.elapsed().ok())
                     .is_some_and(|age| age.as_secs() > 3600);
             if stale_tmp {
                 let _ = fs::remove_file(entry.path());
-            } else if !name.to_string_lossy().starts_with(".tmp-") {
+            } else if !is_tmp {
                 kept.push((modified, entry.path()));
             }
         }

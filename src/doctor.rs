@@ -13,7 +13,8 @@ use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, Api, LlmError, Request};
-use crate::staged;
+use crate::speed::Speeds;
+use crate::{draft, staged};
 
 /// How a finding reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,7 @@ pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
     let mut out = Vec::new();
     check_config(env, work_tree.as_deref(), &loaded, &mut out);
     check_server(&loaded.config, &mut out);
+    check_speed(env, &loaded.config, &mut out);
     if work_tree.is_some() {
         check_hook(env, &mut out);
     } else {
@@ -79,6 +81,43 @@ pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// What the server and model have shown of their speed, and the prompt that fits the timeout.
+fn check_speed(env: &Environment, config: &Config, out: &mut Vec<Finding>) {
+    let Some(dir) = env.cache_dir() else {
+        return;
+    };
+    let speed = Speeds::new(&dir).get(&draft::server_key(config));
+    let style = crate::style::Style::new(
+        config.style.value,
+        crate::style::Learned::default(),
+        None,
+        false,
+    );
+    let budget = speed.prompt_budget(
+        config.timeout.value,
+        crate::prompt::expected_output(config, &style),
+    );
+    let rates = format!(
+        "reads {:.0} tokens/s, writes {:.0} tokens/s, loads in {:.1}s",
+        speed.read, speed.write, speed.load
+    );
+    let fits = format!(
+        "a prompt of about {budget} tokens is answered within timeout = {}s",
+        config.timeout.value
+    );
+    out.push(note(if speed.samples == 0 {
+        format!(
+            "no speed learned yet for {}: assuming it {rates}; {fits}",
+            config.model.value
+        )
+    } else {
+        format!(
+            "{} {rates} (learned from {} replies); {fits}",
+            config.model.value, speed.samples
+        )
+    }));
 }
 
 /// The report as text, one finding per line with its fix under it.

@@ -13,6 +13,7 @@ use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, Api, LlmError, Model, Request};
 use crate::prompt;
+use crate::speed::{Speed, Speeds};
 use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Past, Style};
@@ -102,12 +103,22 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
         style,
         files,
     };
-    let (first, _) = prompt::first(config, style, files);
-    let answers = env
-        .cache_dir()
+    let cache_dir = env.cache_dir();
+    let server = server_key(config);
+    let speeds = cache_dir.as_deref().map(Speeds::new);
+    let speed = speeds.as_ref().map_or(Speed::ASSUMED, |s| s.get(&server));
+    let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
+    let (first, sized) = prompt::first(config, style, files, Some(budget));
+    let answers = cache_dir
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
-    let key = answer_key(config, &first);
+    // The answer is kept for the change, not for how much of it this speed let through: a
+    // retried commit after the speed was learned finds it again.
+    let key = if sized.cut {
+        answer_key(config, &prompt::first(config, style, files, None).0)
+    } else {
+        answer_key(config, &first)
+    };
     if let Some(message) = answers.as_ref().and_then(|a| a.get(&key)) {
         return Outcome {
             message: Some(message),
@@ -119,7 +130,12 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
     let result = client(config).map_err(|e| e.to_string()).and_then(|model| {
         let label = format!("ai-commit: asking {}...", config.model.value);
         let mut spinner = Spinner::new(label, env.stderr_is_terminal);
-        let result = generate(model, &task, first, |waited| spinner.tick(waited));
+        let learn = |reply: &llm::Reply, wall| {
+            if let Some(speeds) = &speeds {
+                speeds.record(&server, reply, wall);
+            }
+        };
+        let result = generate(model, &task, first, |waited| spinner.tick(waited), learn);
         spinner.clear();
         result
     });
@@ -142,6 +158,15 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
             provenance: Provenance::Fallback { reason },
         },
     }
+}
+
+/// The server and model a speed is learned for.
+pub fn server_key(config: &Config) -> String {
+    let address = match config.api.value {
+        Api::Ollama => &config.host.value,
+        Api::OpenAi => &config.base_url.value,
+    };
+    format!("{:?} {address} {}", config.api.value, config.model.value)
 }
 
 /// Everything the answer to `first` depends on, as text: where it goes, the model and its

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::diff::FileChange;
-use crate::llm::{self, LlmError, Model, Request};
+use crate::llm::{self, LlmError, Model, Reply, Request};
 use crate::message::{judge, Expected};
 use crate::prompt;
 use crate::style::Style;
@@ -23,13 +23,15 @@ pub struct Task<'a> {
 }
 
 /// Asks `model` for a message with `first` (from [`prompt::first`]) within the configured
-/// timeout, calling `tick` with the time waited so far (for the spinner). Returns the judged
-/// message, or why there is none, in one line.
+/// timeout, calling `tick` with the time waited so far (for the spinner) and `observe` with
+/// each reply and how long it took (for the learned speed). Returns the judged message, or why
+/// there is none, in one line.
 pub fn generate(
     model: Arc<dyn Model>,
     task: &Task<'_>,
     first_request: Request,
     mut tick: impl FnMut(Duration),
+    mut observe: impl FnMut(&Reply, Duration),
 ) -> Result<String, String> {
     let config = task.config;
     let mut request = first_request;
@@ -38,6 +40,7 @@ pub fn generate(
     let mut first: Option<String> = None;
     let result = loop {
         let left = timeout.saturating_sub(start.elapsed());
+        let asked = Instant::now();
         let reply = llm::ask(Arc::clone(&model), request.clone(), left, |_| {
             tick(start.elapsed())
         });
@@ -53,6 +56,7 @@ pub fn generate(
             }
             Err(e) => break Err(Failure::Server(e.to_string())),
         };
+        observe(&reply, asked.elapsed());
         let told = request.told();
         let expected = Expected {
             structured: request.schema.is_some(),
@@ -96,7 +100,6 @@ enum Failure {
 mod tests {
     use super::*;
     use crate::diff::Status;
-    use crate::llm::Reply;
     use crate::style::{Learned, StyleSetting};
     use std::sync::Mutex;
 
@@ -167,8 +170,14 @@ mod tests {
             style: &style,
             files: &files,
         };
-        let (first, _) = prompt::first(&config, &style, &files);
-        generate(Arc::clone(model) as Arc<dyn Model>, &task, first, |_| {})
+        let (first, _) = prompt::first(&config, &style, &files, None);
+        generate(
+            Arc::clone(model) as Arc<dyn Model>,
+            &task,
+            first,
+            |_| {},
+            |_, _| {},
+        )
     }
 
     const NOW: Duration = Duration::ZERO;

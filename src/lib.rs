@@ -27,6 +27,7 @@ pub mod msgfile;
 pub mod prompt;
 pub mod redact;
 pub mod run;
+pub mod speed;
 pub mod spinner;
 pub mod staged;
 pub mod style;

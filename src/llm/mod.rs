@@ -96,6 +96,22 @@ pub struct Reply {
     pub truncated: bool,
     /// Tokens the server says it read from the prompt, when it says.
     pub prompt_tokens: Option<u64>,
+    /// Tokens the server says it wrote, when it says.
+    pub output_tokens: Option<u64>,
+    /// How long the server says it spent, when it says.
+    pub timing: Option<ServerTiming>,
+}
+
+/// The server's own account of its time, in nanoseconds: Ollama's `load_duration`,
+/// `prompt_eval_duration` and `eval_duration`, or llama.cpp's `timings`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerTiming {
+    /// Loading the model.
+    pub load_ns: u64,
+    /// Reading the prompt.
+    pub prompt_ns: u64,
+    /// Writing the reply.
+    pub output_ns: u64,
 }
 
 /// Why there is no reply. Each renders as one line that tells the person what to do. Errors

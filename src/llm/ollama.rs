@@ -10,7 +10,7 @@ use serde_json::json;
 use super::probe::{self, ModelDetails, ModelList, Timed};
 use super::{
     normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
-    StreamError, MAX_BODY,
+    ServerTiming, StreamError, MAX_BODY,
 };
 
 /// Ollama's port when the address names none.
@@ -173,6 +173,14 @@ struct Chunk {
     #[serde(default)]
     prompt_eval_count: Option<u64>,
     #[serde(default)]
+    eval_count: Option<u64>,
+    #[serde(default)]
+    load_duration: Option<u64>,
+    #[serde(default)]
+    prompt_eval_duration: Option<u64>,
+    #[serde(default)]
+    eval_duration: Option<u64>,
+    #[serde(default)]
     error: Option<String>,
 }
 
@@ -212,6 +220,17 @@ fn handle_line(text: &str, reply: &mut Reply) -> Result<bool, LlmError> {
     if chunk.done {
         reply.truncated |= chunk.done_reason.as_deref() == Some("length");
         reply.prompt_tokens = chunk.prompt_eval_count;
+        reply.output_tokens = chunk.eval_count;
+        // The durations are there together or not at all (a proxy may drop them).
+        if let (Some(prompt_ns), Some(output_ns)) =
+            (chunk.prompt_eval_duration, chunk.eval_duration)
+        {
+            reply.timing = Some(ServerTiming {
+                load_ns: chunk.load_duration.unwrap_or(0),
+                prompt_ns,
+                output_ns,
+            });
+        }
         return Ok(true);
     }
     Ok(false)

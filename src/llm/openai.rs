@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::probe::{self, ModelList, Timed};
 use super::{
     normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
-    StreamError, MAX_BODY, MAX_CONTENT,
+    ServerTiming, StreamError, MAX_BODY, MAX_CONTENT,
 };
 
 /// Settings for one chat request.
@@ -280,6 +280,9 @@ struct Chunk {
     choices: Option<Vec<Choice>>,
     #[serde(default)]
     usage: Option<Usage>,
+    /// llama.cpp's server's own account of its time.
+    #[serde(default)]
+    timings: Option<Timings>,
     #[serde(default)]
     error: Option<ServerError>,
     /// `"error"` in vLLM's older error objects, which carry `message` at the top.
@@ -325,6 +328,26 @@ struct Text {
 struct Usage {
     #[serde(default)]
     prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
+/// llama.cpp's `timings`: milliseconds reading the prompt and writing the reply.
+#[derive(Deserialize)]
+struct Timings {
+    prompt_ms: f64,
+    predicted_ms: f64,
+}
+
+impl Timings {
+    fn server_timing(&self) -> Option<ServerTiming> {
+        let ns = |ms: f64| (ms.is_finite() && ms >= 0.0).then_some((ms * 1e6) as u64);
+        Some(ServerTiming {
+            load_ns: 0,
+            prompt_ns: ns(self.prompt_ms)?,
+            output_ns: ns(self.predicted_ms)?,
+        })
+    }
 }
 
 /// `{"error": "text"}` (llama.cpp, Ollama) or `{"error": {"message": ...}}` (OpenAI).
@@ -408,8 +431,12 @@ impl Events {
         if let Some(error) = chunk.error() {
             return Err(error);
         }
-        if let Some(prompt_tokens) = chunk.usage.and_then(|u| u.prompt_tokens) {
-            reply.prompt_tokens = Some(prompt_tokens);
+        if let Some(usage) = &chunk.usage {
+            reply.prompt_tokens = usage.prompt_tokens.or(reply.prompt_tokens);
+            reply.output_tokens = usage.completion_tokens.or(reply.output_tokens);
+        }
+        if let Some(timing) = chunk.timings.as_ref().and_then(Timings::server_timing) {
+            reply.timing = Some(timing);
         }
         let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) else {
             return Ok(());
@@ -498,7 +525,9 @@ fn read_whole(reader: impl Read) -> Result<Reply, StreamError> {
     Ok(Reply {
         content,
         truncated,
-        prompt_tokens: chunk.usage.and_then(|u| u.prompt_tokens),
+        prompt_tokens: chunk.usage.as_ref().and_then(|u| u.prompt_tokens),
+        output_tokens: chunk.usage.as_ref().and_then(|u| u.completion_tokens),
+        timing: chunk.timings.as_ref().and_then(Timings::server_timing),
     })
 }
 

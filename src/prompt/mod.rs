@@ -27,6 +27,8 @@ use select::{exclusion_set, is_prose, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;
 use tokens::estimate_up_to;
 
+/// The least of the change a deadline leaves in the prompt: a small change whole.
+const MIN_CHANGE: usize = 512;
 /// Tokens kept free for the chat template's own markup around the two messages.
 const TEMPLATE_OVERHEAD: usize = 64;
 /// The file list may use at most this share of the room, so that a huge change still shows
@@ -44,6 +46,9 @@ pub struct PromptSettings {
     pub num_predict: usize,
     /// Globs of paths whose diff is never sent.
     pub exclude: Vec<String>,
+    /// The most tokens the two messages may take, when the deadline bounds them more tightly
+    /// than the window (see [`crate::speed`]).
+    pub max_prompt: Option<usize>,
 }
 
 /// The two messages and what they cover.
@@ -59,8 +64,14 @@ pub struct Prompt {
     pub cut: bool,
 }
 
-/// The first request for `files`, in `style`, and the prompt it was built from.
-pub fn first(config: &Config, style: &Style, files: &[FileChange]) -> (Request, Prompt) {
+/// The first request for `files`, in `style`, at most `max_prompt` tokens when the deadline
+/// bounds it, and the prompt it was built from.
+pub fn first(
+    config: &Config,
+    style: &Style,
+    files: &[FileChange],
+    max_prompt: Option<usize>,
+) -> (Request, Prompt) {
     // Only what will be used is asked for: without a body, a subject's worth of tokens.
     let max_tokens = (!style.body)
         .then(|| subject_tokens(config.max_subject.value).min(config.num_predict.value));
@@ -71,6 +82,7 @@ pub fn first(config: &Config, style: &Style, files: &[FileChange]) -> (Request, 
             num_ctx: config.num_ctx.value as usize,
             num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize,
             exclude: config.exclude.value.clone(),
+            max_prompt,
         },
     );
     let request = Request {
@@ -84,6 +96,18 @@ pub fn first(config: &Config, style: &Style, files: &[FileChange]) -> (Request, 
         max_tokens,
     };
     (request, prompt)
+}
+
+/// The tokens a reply is expected to take, for sizing the prompt to the deadline: a subject
+/// when only a subject is asked for, else a subject and a short body.
+pub fn expected_output(config: &Config, style: &Style) -> u32 {
+    const WITH_BODY: u32 = 120;
+    let most = if style.body {
+        WITH_BODY
+    } else {
+        subject_tokens(config.max_subject.value)
+    };
+    most.min(config.num_predict.value)
 }
 
 /// The least sampling temperature of the corrective retry.
@@ -111,6 +135,12 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
     let reserved = estimate_tokens(&system) + settings.num_predict + TEMPLATE_OVERHEAD;
     // 5% margin on top of the estimate for what the estimate cannot see.
     let room = (settings.num_ctx.saturating_sub(reserved) * 95 / 100).max(64);
+    // What the deadline allows after the instructions, when that is less; never less than
+    // enough to show a small change whole.
+    let room = match settings.max_prompt {
+        Some(max) => room.min(max.saturating_sub(estimate_tokens(&system)).max(MIN_CHANGE)),
+        None => room,
+    };
 
     let (list, list_cut) = file_list(files, &excluded, (room as f64 * LIST_SHARE) as usize);
     let mut user = list;
@@ -163,6 +193,7 @@ mod tests {
             num_ctx,
             num_predict: 128,
             exclude: vec!["docs/generated/**".into()],
+            max_prompt: None,
         }
     }
 
@@ -275,7 +306,7 @@ mod tests {
         let config = Config::default();
         let files = vec![text_file("src/a.rs", 3)];
         let subject_only = Style::new(StyleSetting::Plain, Learned::default(), None, false);
-        let (request, _) = first(&config, &subject_only, &files);
+        let (request, _) = first(&config, &subject_only, &files, None);
         let schema = request.schema.expect("structured with Ollama");
         assert!(schema["properties"].get("body").is_none(), "{schema}");
         assert_eq!(schema["required"], serde_json::json!(["subject"]));
@@ -283,7 +314,7 @@ mod tests {
         assert!(request.system.ends_with(SUBJECT_ONLY_INSTRUCTION));
 
         let with_body = Style::new(StyleSetting::Plain, Learned::default(), None, true);
-        let (request, _) = first(&config, &with_body, &files);
+        let (request, _) = first(&config, &with_body, &files, None);
         assert!(request.schema.unwrap()["properties"].get("body").is_some());
         assert_eq!(request.max_tokens, None);
         assert!(request.system.ends_with(STRUCTURED_INSTRUCTION));

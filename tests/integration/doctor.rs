@@ -353,3 +353,29 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         assert!(man.contains(word), "the man page lacks {word}");
     }
 }
+
+/// doctor shows the speed it assumes before any reply, and the one learned after.
+#[test]
+fn doctor_shows_the_learned_speed() {
+    let standin = StandIn::start(Behavior::Reply(r#"{"subject": "Greet the reader"}"#.into()));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = env.repo("speed");
+    let out = repo.ai_commit(&["doctor"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("no speed learned yet for gemma3:4b: assuming it reads 50 tokens/s"),
+        "{text}"
+    );
+    standin.set_pace(50_000_000, 100_000_000);
+    repo.install_hook();
+    repo.stage("hello.txt", "Hello, reader!\n");
+    assert!(repo.git(&["commit", "--no-edit"]).status.success());
+    let out = repo.ai_commit(&["doctor"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("gemma3:4b reads 20 tokens/s, writes 10 tokens/s")
+            && text.contains("(learned from 1 replies)"),
+        "{text}"
+    );
+}

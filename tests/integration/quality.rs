@@ -320,6 +320,8 @@ fn whitespace_only_change_is_named_and_not_shown() {
 #[test]
 fn thousands_of_files_are_summarised_and_whole_small_diffs_still_shown() {
     let (standin, env) = world("Add the f functions under src");
+    // Time enough that the window bounds this prompt, not the deadline.
+    env.write_config("timeout = 600\n");
     let repo = env.repo("many");
     repo.install_hook();
     for i in 0..2_000 {
@@ -437,4 +439,48 @@ fn body_auto_asks_only_for_what_will_be_used() {
         "{chat:#}"
     );
     assert_eq!(chat["options"]["num_predict"], 256, "{chat:#}");
+}
+
+/// The prompt is sized for the deadline from the server's own counters: after a slow server's
+/// first reply (10 tokens a second read, 5 written), a large change is cut to what it can read
+/// and answer within `timeout`; a fast server's shows far more of the same change.
+#[test]
+fn the_prompt_is_sized_for_the_deadline_from_the_server_s_counters() {
+    let large: String = (0..3000)
+        .map(|i| format!("entry {i}: the reader's notes\n"))
+        .collect();
+    let user_of = |pace: Option<(u64, u64)>| {
+        let (standin, env) = world(r#"{"subject": "Add notes for the reader"}"#);
+        if let Some((read, write)) = pace {
+            standin.set_pace(read, write);
+        }
+        env.write_config("timeout = 60\n");
+        let repo = env.repo("sized");
+        repo.install_hook();
+        repo.stage("hello.txt", "Hello, reader!\n");
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "first commit");
+        repo.stage("notes.txt", large.as_str());
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "large commit");
+        let chats = standin.chat_requests();
+        chats.last().unwrap()["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let slow = user_of(Some((100_000_000, 200_000_000)));
+    let fast = user_of(None);
+    // 60 s at 10 tokens a second, less the margin and the subject's writing: about 400
+    // tokens, of which the minimum of the change (512 estimated tokens) is what is left.
+    assert!(slow.contains("lines not shown"), "{slow}");
+    assert!(
+        slow.len() < 3_000,
+        "the slow server got {} bytes",
+        slow.len()
+    );
+    assert!(
+        fast.len() > 3 * slow.len(),
+        "fast {} vs slow {}",
+        fast.len(),
+        slow.len()
+    );
 }

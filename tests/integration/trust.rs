@@ -100,6 +100,8 @@ fn remote_plain_http_host_is_refused_without_the_users_consent() {
 #[test]
 fn secret_files_are_sent_by_name_only() {
     let (standin, env) = world(REPLY);
+    // Time enough that the window bounds this prompt, not the deadline.
+    env.write_config("timeout = 600\n");
     let repo = env.repo("secret-files");
     repo.install_hook();
     let files = [
@@ -142,6 +144,8 @@ fn secret_files_are_sent_by_name_only() {
 #[test]
 fn private_keys_and_tokens_in_the_diff_are_redacted() {
     let (standin, env) = world(REPLY);
+    // Time enough that the window bounds this prompt, not the deadline.
+    env.write_config("timeout = 600\n");
     let repo = env.repo("secret-lines");
     repo.install_hook();
     let secrets = [

@@ -111,6 +111,7 @@ impl StandIn {
         let ollama = Ollama {
             behavior: Mutex::new(behavior),
             model: Mutex::new(model.to_owned()),
+            pace: Mutex::new(None),
         };
         StandIn {
             server: http::Server::start("ollama-standin", ollama),
@@ -130,6 +131,12 @@ impl StandIn {
     /// How requests to `/api/chat` that arrive from now on are answered.
     pub fn set_behavior(&self, behavior: Behavior) {
         *lock(&self.server.protocol().behavior) = behavior;
+    }
+
+    /// The durations the final chunk reports from now on: nanoseconds per prompt token read
+    /// and per token written (the default reports a fast server's fixed durations).
+    pub fn set_pace(&self, read_ns_per_token: u64, write_ns_per_token: u64) {
+        *lock(&self.server.protocol().pace) = Some((read_ns_per_token, write_ns_per_token));
     }
 
     /// The model name `/api/tags` lists from now on.
@@ -175,6 +182,7 @@ pub fn closed_port_url() -> String {
 struct Ollama {
     behavior: Mutex<Behavior>,
     model: Mutex<String>,
+    pace: Mutex<Option<(u64, u64)>>,
 }
 
 impl Protocol for Ollama {
@@ -282,6 +290,8 @@ struct ChatAsk {
     model: String,
     stream: bool,
     prompt_tokens: u64,
+    /// Nanoseconds per token read and written that the counters report, if set.
+    pace: Option<(u64, u64)>,
 }
 
 fn chat(ollama: &Ollama, request: &Request, conn: &mut Connection<'_>) -> io::Result<After> {
@@ -312,6 +322,7 @@ fn chat(ollama: &Ollama, request: &Request, conn: &mut Connection<'_>) -> io::Re
         model: model.to_owned(),
         stream: body.get("stream").and_then(Value::as_bool).unwrap_or(true),
         prompt_tokens: (prompt_chars as u64 / 4).max(1),
+        pace: *lock(&ollama.pace),
     };
     let behavior = match behavior {
         Behavior::Sequence(list) if !list.is_empty() => {
@@ -471,7 +482,7 @@ fn whole_answer(ask: &ChatAsk, thinking: &str, content: &str, done_reason: &str)
         ("done", js(true)),
         ("done_reason", js(done_reason)),
     ];
-    fields.extend(counters(ask.prompt_tokens, eval_count as u64));
+    fields.extend(counters(ask, eval_count as u64));
     go_escape(obj(&fields))
 }
 
@@ -503,18 +514,22 @@ fn final_line(ask: &ChatAsk, done_reason: &str, eval_count: u64) -> String {
         ("done", js(true)),
         ("done_reason", js(done_reason)),
     ];
-    fields.extend(counters(ask.prompt_tokens, eval_count.max(1)));
+    fields.extend(counters(ask, eval_count.max(1)));
     line(&obj(&fields))
 }
 
-fn counters(prompt_tokens: u64, eval_count: u64) -> Vec<(&'static str, String)> {
+fn counters(ask: &ChatAsk, eval_count: u64) -> Vec<(&'static str, String)> {
+    let (prompt_ns, eval_ns) = match ask.pace {
+        Some((read, write)) => (ask.prompt_tokens * read, eval_count * write),
+        None => (123_456_789, 987_654_321),
+    };
     vec![
         ("total_duration", js(1_234_567_890_u64)),
         ("load_duration", js(45_678_901_u64)),
-        ("prompt_eval_count", js(prompt_tokens)),
-        ("prompt_eval_duration", js(123_456_789_u64)),
+        ("prompt_eval_count", js(ask.prompt_tokens)),
+        ("prompt_eval_duration", js(prompt_ns)),
         ("eval_count", js(eval_count)),
-        ("eval_duration", js(987_654_321_u64)),
+        ("eval_duration", js(eval_ns)),
     ]
 }
 
