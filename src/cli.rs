@@ -50,6 +50,13 @@ pub enum Command {
     Man,
     /// Check why messages might not come: config, server, model, hook. Exits 1 on a problem.
     Doctor,
+    /// Load the model now, so the next commit does not wait for it: returns at once and loads
+    /// in the background (silent, bounded by `timeout`), or with --wait in the foreground.
+    Warm {
+        /// Load in the foreground and say how long it took (exit 1 if it failed).
+        #[arg(long)]
+        wait: bool,
+    },
     /// Show the effective configuration and where each value came from.
     Config {
         /// Print the instructions sent to the model instead.

@@ -160,6 +160,14 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
     }
 }
 
+/// Loads the configured model within `timeout`; the seconds it took.
+pub fn warm(config: &Config) -> Result<f64, LlmError> {
+    let model = client(config)?;
+    let start = std::time::Instant::now();
+    model.warm(std::time::Duration::from_secs_f64(config.timeout.value))?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
 /// The server and model a speed is learned for.
 pub fn server_key(config: &Config) -> String {
     let address = match config.api.value {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs};
 use crate::config::{self, Fallback, Flags};
-use crate::draft::{draft, style_of, NoChange};
+use crate::draft::{self, draft, style_of, NoChange};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
 use crate::staged::{self, Base};
@@ -45,6 +45,7 @@ pub fn run(cli: Cli, env: &Environment) -> ExitCode {
                 Err(e) => fail(&e, None),
             }
         }
+        Some(Command::Warm { wait }) => run_warm(env, &flags, wait),
         Some(Command::Doctor) => {
             let findings = doctor::check(env, &flags);
             let printed = say(&doctor::render(&findings));
@@ -54,6 +55,45 @@ pub fn run(cli: Cli, env: &Environment) -> ExitCode {
                 printed
             }
         }
+    }
+}
+
+/// `warm`: in the background unless `wait`; never prints when it detaches.
+fn run_warm(env: &Environment, flags: &Flags, wait: bool) -> ExitCode {
+    if !wait {
+        // The same command with --wait, detached: the caller (an editor, a pre-commit hook)
+        // goes on at once, and nothing of ours reaches its terminal.
+        let Ok(me) = std::env::current_exe() else {
+            return ExitCode::SUCCESS;
+        };
+        let mut child = std::process::Command::new(me);
+        if let Some(model) = &flags.model {
+            child.args(["--model", model]);
+        }
+        if let Some(host) = &flags.host {
+            child.args(["--host", host]);
+        }
+        if let Some(timeout) = flags.timeout {
+            child.args(["--timeout", &timeout.to_string()]);
+        }
+        use std::os::unix::process::CommandExt;
+        let _ = child
+            .args(["warm", "--wait"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn();
+        return ExitCode::SUCCESS;
+    }
+    let work_tree = staged::work_tree(env);
+    let loaded = config::load(env, work_tree.as_deref(), flags);
+    match draft::warm(&loaded.config) {
+        Ok(seconds) => say(&format!(
+            "ai-commit: {} is loaded ({seconds:.1}s)\n",
+            loaded.config.model.value
+        )),
+        Err(e) => fail(&e, None),
     }
 }
 

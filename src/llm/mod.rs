@@ -316,6 +316,11 @@ pub trait Model: Send + Sync {
     fn name(&self) -> &str;
     /// Sends the request and returns the whole reply.
     fn chat(&self, request: &Request, deadline: Instant) -> Result<Reply, LlmError>;
+    /// Loads the model so the next request does not wait for it, within `timeout`. A server
+    /// that loads its model at start (an OpenAI-compatible one) has nothing to do.
+    fn warm(&self, _timeout: Duration) -> Result<(), LlmError> {
+        Ok(())
+    }
 }
 
 /// Asks `model` in a worker thread and waits at most `timeout`, calling `tick` about ten

@@ -136,6 +136,24 @@ impl Model for Ollama {
         &self.settings.model
     }
 
+    /// A chat with no messages only loads the model (Ollama answers `done_reason: "load"`),
+    /// with the same `num_ctx` and `keep_alive` the hook's requests use: another `num_ctx`
+    /// would make the next request load it again.
+    fn warm(&self, timeout: Duration) -> Result<(), LlmError> {
+        let mut body = self.body(&Request::default());
+        body["messages"] = json!([]);
+        body["stream"] = json!(false);
+        let url = format!("{}/api/chat", self.settings.base_url);
+        let text = body.to_string();
+        self.probe(timeout, |agent| {
+            agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(text)
+        })
+        .map(|_| ())
+    }
+
     fn chat(&self, request: &Request, deadline: Instant) -> Result<Reply, LlmError> {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let peer = Peer {

@@ -484,3 +484,49 @@ fn the_prompt_is_sized_for_the_deadline_from_the_server_s_counters() {
         slow.len()
     );
 }
+
+/// `ai-commit warm` loads the model with the hook's own `num_ctx` and `keep_alive` (a chat with
+/// no messages); without `--wait` it returns at once and loads in the background, silent
+/// whatever the server does.
+#[test]
+fn warm_loads_the_model_in_the_background() {
+    let (standin, env) = world(r#"{"subject": "Greet the reader"}"#);
+    let repo = env.repo("warm");
+    let out = repo.ai_commit(&["warm", "--wait"]);
+    assert_ok(&out, "ai-commit warm --wait");
+    let chat = &standin.chat_requests()[0];
+    assert_eq!(chat["messages"], serde_json::json!([]), "{chat:#}");
+    assert_eq!(chat["options"]["num_ctx"], 8192);
+    assert_eq!(chat["keep_alive"], "30m");
+
+    // Detached: back at once even from a server that never answers, and silent.
+    standin.set_behavior(Behavior::Hang);
+    let start = std::time::Instant::now();
+    let out = repo.ai_commit(&["warm"]);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_ok(&out, "ai-commit warm");
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        describe(&out)
+    );
+    let seen = standin.wait_for_requests(2, std::time::Duration::from_secs(10));
+    assert_eq!(seen.iter().filter(|r| r.route() == "/api/chat").count(), 2);
+
+    // With the server down: silent when detached, one line and exit 1 with --wait.
+    env.set_ollama(&crate::support::ollama::closed_port_url());
+    let out = repo.ai_commit(&["warm"]);
+    assert_ok(&out, "ai-commit warm, server down");
+    assert!(out.stderr.is_empty(), "{}", describe(&out));
+    let out = repo.ai_commit(&["warm", "--wait"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("could not connect"),
+        "{}",
+        describe(&out)
+    );
+}
