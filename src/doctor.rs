@@ -519,7 +519,7 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
 
 /// The binary the shim recorded at install time still exists.
 fn check_binary(hook: &Path, out: &mut Vec<Finding>) {
-    let Ok(text) = std::fs::read_to_string(hook) else {
+    let Ok(text) = crate::untrusted::read_to_string(hook, crate::untrusted::CONFIG_LIMIT) else {
         return;
     };
     let recorded = text

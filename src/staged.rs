@@ -32,8 +32,8 @@ pub enum StagedError {
         "could not read the staged changes (libgit2: {libgit2}); `git diff --cached` failed too"
     )]
     Diff {
-        /// What libgit2 said.
-        libgit2: git2::Error,
+        /// Why libgit2 did not read them.
+        libgit2: String,
         /// Why the git CLI fallback failed.
         #[source]
         cli: CliError,
@@ -42,6 +42,18 @@ pub enum StagedError {
     /// `git diff --cached` failed.
     #[error("could not read the staged changes of a large index: `git diff --cached` failed")]
     LargeIndexDiff(#[source] CliError),
+}
+
+/// Why libgit2 did not read the staged changes, so that `git diff --cached` does.
+#[derive(Debug, thiserror::Error)]
+enum Unread {
+    /// libgit2 failed.
+    #[error("{}", .0.message())]
+    Git(#[from] git2::Error),
+    /// A `.gitattributes` on a changed path is a link or not a file: libgit2 would follow it
+    /// and block on a FIFO (a repository can commit such a link), where git does not follow it.
+    #[error("{} is not a regular file", .0.display())]
+    Attributes(PathBuf),
 }
 
 /// Which tree the index is compared with.
@@ -92,18 +104,18 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                     history: history_with_libgit2(&repo).unwrap_or_default(),
                 })
             }
-            Err(e) => e,
+            Err(e) => e.to_string(),
         },
         Err(e) if e.code() == ErrorCode::NotFound => {
             // libgit2 may also fail to *find* repositories it cannot read (reftable).
             if git_cli::run(env, &["rev-parse", "--git-dir"]).is_err() {
                 return Err(StagedError::NotARepository);
             }
-            e
+            e.message().to_string()
         }
-        Err(e) => e,
+        Err(e) => e.message().to_string(),
     };
-    let via_cli = Some(libgit2_error.message().to_string());
+    let via_cli = Some(libgit2_error.clone());
     let work_tree = git_cli::work_tree(env);
     match read_with_cli(env, base) {
         Ok(files) => Ok(Staged {
@@ -244,23 +256,22 @@ fn history_with_cli(env: &Environment) -> Vec<Past> {
     .unwrap_or_default()
 }
 
-/// Whether any attributes file could apply to `paths`: a `.gitattributes` in one of their
+/// Which attributes files could apply to `paths`: a `.gitattributes` in one of their
 /// directories (or the top), `info/attributes`, or `core.attributesFile`. An attribute lookup
 /// costs libgit2 a dozen system calls per path, so a repository without any (most of them)
-/// skips them all.
-fn has_attributes(repo: &Repository, paths: &[String]) -> bool {
-    if repo.path().join("info/attributes").exists() {
-        return true;
-    }
-    if repo
-        .config()
-        .and_then(|c| c.get_string("core.attributesFile"))
-        .is_ok()
-    {
-        return true;
-    }
+/// skips them all; one whose `.gitattributes` is a link or a FIFO is read by git instead.
+fn attributes_on(repo: &Repository, paths: &[String]) -> Attributes {
+    let mut found = repo.path().join("info/attributes").exists()
+        || repo
+            .config()
+            .and_then(|c| c.get_string("core.attributesFile"))
+            .is_ok();
     let Some(top) = repo.workdir() else {
-        return false;
+        return if found {
+            Attributes::Some
+        } else {
+            Attributes::None
+        };
     };
     let mut seen = std::collections::HashSet::new();
     for path in paths {
@@ -269,13 +280,31 @@ fn has_attributes(repo: &Repository, paths: &[String]) -> bool {
             if !seen.insert(d.to_path_buf()) {
                 break;
             }
-            if top.join(d).join(".gitattributes").exists() {
-                return true;
+            let file = top.join(d).join(".gitattributes");
+            // Not followed: git reads a `.gitattributes` only when it is a file itself.
+            match std::fs::symlink_metadata(&file) {
+                Ok(meta) if meta.is_file() => found = true,
+                Ok(_) => return Attributes::Irregular(file),
+                Err(_) => {}
             }
             dir = d.parent();
         }
     }
-    false
+    if found {
+        Attributes::Some
+    } else {
+        Attributes::None
+    }
+}
+
+/// What attributes files could apply to the changed paths.
+enum Attributes {
+    /// None: no attribute lookups are needed.
+    None,
+    /// Some regular files.
+    Some,
+    /// A `.gitattributes` that is a link or not a file at all.
+    Irregular(PathBuf),
 }
 
 /// Whether `.gitattributes` marks the path `linguist-generated`.
@@ -290,7 +319,7 @@ fn is_generated(repo: &Repository, path: &str) -> bool {
     }
 }
 
-fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, git2::Error> {
+fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, Unread> {
     let index = repo.index()?;
     let tree = base_tree(repo, base)?;
     let mut opts = DiffOptions::new();
@@ -309,13 +338,15 @@ fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, g
 
     let paths: Vec<String> = diff
         .deltas()
-        .filter_map(|d| {
-            d.new_file()
-                .path()
-                .map(|p| p.to_string_lossy().into_owned())
-        })
+        .flat_map(|d| [d.old_file().path(), d.new_file().path()])
+        .flatten()
+        .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    let attributes = has_attributes(repo, &paths);
+    let attributes = match attributes_on(repo, &paths) {
+        Attributes::None => false,
+        Attributes::Some => true,
+        Attributes::Irregular(path) => return Err(Unread::Attributes(path)),
+    };
     let mut files = Vec::with_capacity(diff.deltas().len());
     for (i, delta) in diff.deltas().enumerate() {
         let status = match delta.status() {

@@ -113,7 +113,10 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Insta
 
 /// True when the file at `path` is a script we wrote.
 pub fn is_ours(path: &Path) -> bool {
-    fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
+    // A hooks directory can be a repository's own (`core.hooksPath = .githooks`): only a small
+    // regular file is read, never a link to a device or a FIFO.
+    crate::untrusted::read_to_string(path, crate::untrusted::CONFIG_LIMIT)
+        .is_ok_and(|t| t.contains(MARKER))
 }
 
 /// `script` with the binary's absolute path recorded, so GUI clients with a minimal PATH

@@ -267,3 +267,59 @@ fn a_linked_message_file_stays_a_link() {
         "the message did not reach the link's target"
     );
 }
+
+/// A repository can commit a `.gitattributes` that is a link, here to a FIFO, on any changed
+/// path: at the top, beside the changed file, or in the directory a file moved out of. libgit2
+/// would follow it and wait for ever; git does not follow it, and the staged changes are read
+/// as git reads them. (Found by a second pass over the same class.)
+#[test]
+fn a_linked_gitattributes_does_not_hang_the_staged_diff() {
+    for (attributes, before, after) in [
+        (".gitattributes", "notes.txt", "notes.txt"),
+        ("sub/.gitattributes", "sub/notes.txt", "sub/notes.txt"),
+        ("old/.gitattributes", "old/notes.txt", "new/notes.txt"),
+    ] {
+        let (standin, env) = world(REPLY);
+        let repo = env.repo("attributes");
+        let fifo = env.root().join("fifo");
+        Hostile::Fifo.make(&fifo);
+        repo.write(before, "notes\n");
+        symlink(&fifo, repo.path().join(attributes)).expect("link .gitattributes to a FIFO");
+        repo.git_ok(&["add", "--", before, attributes]);
+        repo.git_ok(&["commit", "-q", "-m", "Start the notes"]);
+        repo.install_hook();
+        if before == after {
+            repo.stage(after, "more notes\n");
+        } else {
+            fs::create_dir_all(repo.path().join("new")).expect("create new/");
+            repo.git_ok(&["mv", before, after]);
+        }
+        let out = limited(&env, repo.path(), "git", &["commit", "-q"]);
+        let what = format!("git commit with {attributes} linked to a FIFO");
+        assert_ok(&out, &what);
+        let user = crate::support::user_message(&standin, &out);
+        assert!(
+            user.contains(after),
+            "{what}: the prompt misses {after}:\n{user}"
+        );
+    }
+}
+
+/// A hook in a repository's own hooks directory that is a link to a device or a FIFO is never
+/// read by `install` or `doctor`.
+#[test]
+fn a_hostile_hook_file_is_never_read() {
+    for kind in [Hostile::Fifo, Hostile::DevZero, Hostile::Huge] {
+        let (_standin, env) = world(REPLY);
+        let repo = env.repo("hooks");
+        repo.git_ok(&["config", "core.hooksPath", ".githooks"]);
+        fs::create_dir_all(repo.path().join(".githooks")).unwrap();
+        kind.make(&repo.path().join(".githooks/prepare-commit-msg"));
+        let bin = crate::support::BIN;
+        let install = limited(&env, repo.path(), bin, &["install"]);
+        assert_ne!(install.status.code(), None, "install was killed: {kind:?}");
+        let doctor = limited(&env, repo.path(), bin, &["doctor"]);
+        assert_ne!(doctor.status.code(), None, "doctor was killed: {kind:?}");
+        kind.assert_intact(&repo.path().join(".githooks/prepare-commit-msg"));
+    }
+}
