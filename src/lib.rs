@@ -10,6 +10,7 @@
 //! ARCHITECTURE.md draws the whole path.
 
 pub mod answers;
+pub mod bumps;
 pub mod cli;
 pub mod config;
 pub mod diff;
@@ -17,6 +18,7 @@ pub mod doctor;
 pub mod draft;
 pub mod env;
 pub mod error;
+pub mod facts;
 pub mod generate;
 pub mod git_cli;
 pub mod hook;

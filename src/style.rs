@@ -341,12 +341,16 @@ fn scope_fits(scope: &str, files: &[FileChange]) -> bool {
     })
 }
 
-/// Kinds of path that some commit types promise.
-#[derive(Debug, Clone, Copy)]
-enum PathKind {
+/// What a path is for, by its name and directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// Documentation and prose.
     Docs,
+    /// Tests.
     Tests,
+    /// CI configuration.
     Ci,
+    /// Build configuration and manifests.
     Build,
 }
 
@@ -378,7 +382,8 @@ impl PathKind {
         }
     }
 
-    fn matches(self, path: &str) -> bool {
+    /// Whether `path` is of this kind.
+    pub fn matches(self, path: &str) -> bool {
         let lower = path.to_ascii_lowercase();
         let name = lower.rsplit('/').next().unwrap_or(&lower);
         let in_dir =

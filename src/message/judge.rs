@@ -1,8 +1,10 @@
 //! The one entry point for a model's reply: decodes a structured reply, cleans it, checks it
 //! against what was sent, and holds it to the repository's style.
 
+use super::agreement::{echoes_scaffolding, verb_disagrees};
 use super::{check_against, clean, CleanOptions};
 use crate::diff::FileChange;
+use crate::facts;
 use crate::style::Style;
 
 /// What a reply is judged against.
@@ -36,6 +38,16 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
     };
     let message = clean(&text, &options).map_err(|why| why.to_string())?;
     check_against(&message, expected.told, expected.shown).map_err(|why| why.to_string())?;
+    let subject = message.lines().next().unwrap_or("");
+    if echoes_scaffolding(subject) {
+        return Err("it repeats the prompt's list of changed files".into());
+    }
+    if let Some(why) = verb_disagrees(subject, expected.files) {
+        return Err(why);
+    }
+    if let Some(why) = facts::kind(expected.files).and_then(|k| k.contradiction(subject)) {
+        return Err(why.into());
+    }
     expected.style.apply(&message, expected.files)
 }
 

@@ -18,6 +18,7 @@
 //! [`judge`] is the entry point for a model's reply: it decodes a structured reply, runs
 //! [`clean`], then [`check_against`] what was sent, then the repository's style.
 
+mod agreement;
 mod chatter;
 mod grounding;
 mod judge;

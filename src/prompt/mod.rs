@@ -17,6 +17,7 @@ use crate::diff::FileChange;
 use crate::llm::{Request, Retry};
 use crate::redact::redact;
 use crate::style::Style;
+use crate::{bumps, facts};
 use instructions::PROSE_HINT;
 pub use instructions::{
     base, correction, reply_schema, style_sentences, subject_tokens, system, DEFAULT_PROMPT,
@@ -27,6 +28,8 @@ use select::{exclusion_set, is_prose, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;
 use tokens::estimate_up_to;
 
+/// How many dependency bumps the prompt names before counting the rest.
+const MAX_BUMPS: usize = 8;
 /// The least of the change a deadline leaves in the prompt: a small change whole.
 const MIN_CHANGE: usize = 512;
 /// Tokens kept free for the chat template's own markup around the two messages.
@@ -144,6 +147,17 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
 
     let (list, list_cut) = file_list(files, &excluded, (room as f64 * LIST_SHARE) as usize);
     let mut user = list;
+    // Facts the model gets wrong and that are computed exactly instead.
+    if let Some(kind) = facts::kind(files) {
+        user.push_str(&format!("\n{}\n", kind.sentence()));
+    }
+    let found = bumps::bumps(files);
+    if !found.is_empty() {
+        let line = bumps::facts_line(&found, MAX_BUMPS);
+        user.push_str(&redact(&format!(
+            "\nDependency versions changed: {line}.\n"
+        )));
+    }
     let mut used = estimate_tokens(&user);
 
     let shown: Vec<&FileChange> = files

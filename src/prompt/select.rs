@@ -80,7 +80,7 @@ pub(super) fn treatment(f: &FileChange, excluded: &GlobSet) -> Treatment {
         Treatment::LfsPointer(size)
     } else if f.hunks.is_empty() {
         Treatment::NoHunks
-    } else if is_whitespace_only(f) {
+    } else if crate::facts::is_whitespace_only(f) {
         Treatment::WhitespaceOnly
     } else if is_generated(f) {
         Treatment::Generated
@@ -112,22 +112,6 @@ fn is_generated(f: &FileChange) -> bool {
         .any(|s| name.ends_with(s))
         || name.contains(".generated.")
         || name.contains("_generated.")
-}
-
-/// Every removed and added line is the same text but for whitespace.
-fn is_whitespace_only(f: &FileChange) -> bool {
-    if f.added == 0 || f.removed == 0 {
-        return false;
-    }
-    let squeeze = |origin: char| -> String {
-        f.hunks
-            .iter()
-            .flat_map(|h| h.body.lines())
-            .filter(|l| l.starts_with(origin))
-            .flat_map(|l| l[1..].chars().filter(|c| !c.is_whitespace()))
-            .collect()
-    };
-    squeeze('-') == squeeze('+')
 }
 
 /// Prose rather than code: what was written matters more than which file.
