@@ -117,7 +117,20 @@ impl StandIn {
         }
     }
 
-    /// `http://127.0.0.1:PORT`, the value for `OLLAMA_HOST` or the config's `host`.
+    /// A stand-in serving [`DEFAULT_MODEL`] at `addr` (`[::1]:0`, say), or why it cannot
+    /// listen there.
+    pub fn start_at(behavior: Behavior, addr: SocketAddr) -> io::Result<StandIn> {
+        let ollama = Ollama {
+            behavior: Mutex::new(behavior),
+            model: Mutex::new(DEFAULT_MODEL.to_owned()),
+        };
+        Ok(StandIn {
+            server: http::Server::start_at("ollama-standin", ollama, addr)?,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (`http://[::1]:PORT` on IPv6), the value for `OLLAMA_HOST` or
+    /// the config's `host`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr())
     }
