@@ -1,6 +1,8 @@
 //! The trust boundary for what leaves the process: files whose names mark them as secrets are
 //! sent by name only, and secrets inside diff text (private-key blocks, well-known token
-//! formats, quoted values assigned to secret-sounding names) are replaced by a marker.
+//! formats, quoted values assigned to secret-sounding names) are replaced by a marker, by one
+//! rule ([`redact`]) wherever the text comes from: the diff, file names ([`shown_path`]), the
+//! repository's recent subjects.
 //!
 //! Hand-written matchers rather than a regex engine: each token format is a fixed prefix and a
 //! character class, checked in one pass over the text that is about to be sent.
@@ -57,6 +59,12 @@ pub fn is_secret_path(path: &str) -> bool {
         || SUFFIXES.iter().any(|s| lower.ends_with(s))
         || PREFIXES.iter().any(|p| lower.starts_with(p))
         || path.split('/').any(|dir| dir == ".ssh" || dir == ".gnupg")
+}
+
+/// A path as it may be shown to the model or written into a message: a token or key in a file
+/// or directory name is replaced as it would be in the diff.
+pub fn shown_path(path: &str) -> String {
+    redact(path).into_owned()
 }
 
 /// `text` (diff lines, one per line) with every secret replaced. Private-key blocks become a
@@ -494,6 +502,19 @@ mod tests {
             redact("+  \"client_secret\": \"abcdef0123456789\",\n"),
             "+  \"client_secret\": \"[REDACTED]\",\n"
         );
+    }
+
+    #[test]
+    fn secrets_in_paths_are_replaced() {
+        assert_eq!(
+            shown_path("keys/AKIAIOSFODNN7EXAMPLE.txt"),
+            "keys/[REDACTED].txt"
+        );
+        assert_eq!(
+            shown_path("ghp_0123456789abcdefghijABCDEFGHIJ012345/notes.md"),
+            "[REDACTED]/notes.md"
+        );
+        assert_eq!(shown_path("src/token.rs"), "src/token.rs");
     }
 
     #[test]

@@ -251,3 +251,97 @@ fn model_output_cannot_add_trailers_escapes_or_unbounded_text() {
         "{message}"
     );
 }
+
+/// Tokens someone once committed in a subject, and tokens in file and directory names: the
+/// diff's redaction rule holds for them too, in the style examples and learned scopes of the
+/// system message (and `ai-commit config --prompt`, which shows it), in the file list and the
+/// diff's headers, and in the fallback summary.
+#[test]
+fn secrets_in_recent_subjects_and_file_names_are_redacted() {
+    const AWS: &str = "AKIAIOSFODNN7EXAMPLE";
+    const GITHUB: &str = "ghp_R4nd0mT0kenV4lue0123456789abcdefABCD";
+    const GITLAB: &str = "glpat-xYz0123456789AbCdEfGh";
+    const SLACK: &str = "xoxb-123456789012-1234567890123-AbCdEfGhIj";
+    let (standin, env) = world("feat: add the settings");
+    let repo = env.repo("secret-names");
+    for (file, subject) in [
+        (
+            format!("{SLACK}.txt"),
+            format!("feat({GITLAB}): read the settings"),
+        ),
+        (
+            "b.txt".into(),
+            format!("fix: rotate {AWS} out of the deploy config"),
+        ),
+        (
+            "c.txt".into(),
+            format!("chore: set password = \"hunter2hunter2\" and {GITHUB}"),
+        ),
+    ] {
+        repo.stage(&file, "old settings\n");
+        repo.git_ok(&["commit", "-q", "-m", &subject]);
+    }
+    repo.install_hook();
+    repo.stage(&format!("keys/{AWS}.txt"), "settings\n");
+    repo.stage(&format!("{GITHUB}/settings.md"), "settings\n");
+    repo.git_ok(&["mv", &format!("{SLACK}.txt"), "settings.txt"]);
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit with secrets in subjects and names");
+    let (system, user) = crate::support::chat_messages(&standin, &out);
+    for secret in [AWS, GITHUB, GITLAB, SLACK, "hunter2hunter2"] {
+        assert!(
+            !system.contains(secret),
+            "{secret} in the system message:\n{system}"
+        );
+        assert!(
+            !user.contains(secret),
+            "{secret} in the user message:\n{user}"
+        );
+    }
+    assert!(
+        system.contains("- fix: rotate [REDACTED] out of the deploy config"),
+        "{system}"
+    );
+    assert!(system.contains("Scopes used here: [REDACTED];"), "{system}");
+    assert!(user.contains("A keys/[REDACTED].txt +1\n"), "{user}");
+    assert!(user.contains("A [REDACTED]/settings.md +1\n"), "{user}");
+    assert!(
+        user.contains("R [REDACTED].txt -> settings.txt\n"),
+        "{user}"
+    );
+    assert!(
+        user.contains("--- keys/[REDACTED].txt (new file)\n"),
+        "{user}"
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), "feat: add the settings");
+
+    let out = repo.ai_commit(&["config", "--prompt"]);
+    let shown = crate::support::stdout(&out);
+    assert!(shown.contains("[REDACTED]"), "{}", describe(&out));
+    for secret in [AWS, GITHUB, GITLAB, "hunter2hunter2"] {
+        assert!(
+            !shown.contains(secret),
+            "`config --prompt` shows {secret}:\n{shown}"
+        );
+    }
+
+    // The summary names the files without their tokens.
+    env.set_ollama(&crate::support::ollama::closed_port_url());
+    let named: Vec<String> = vec![format!("more/{AWS}.txt")];
+    let grouped: Vec<String> = (0..6).map(|i| format!("{GITHUB}/docs/m{i}.md")).collect();
+    let slack: Vec<String> = vec![format!("{SLACK}.md")];
+    for (staged, summary) in [
+        (named, "docs: add [REDACTED].txt"),
+        (grouped, "docs: add 6 files in [REDACTED]/docs/"),
+        (slack, "docs: add [REDACTED].md"),
+    ] {
+        for path in &staged {
+            repo.stage(path, "more settings\n");
+        }
+        let out = repo.git(&["commit"]);
+        assert_ok(&out, "git commit with the fallback");
+        assert_eq!(repo.commit_msg_of("HEAD"), summary, "{}", describe(&out));
+    }
+}
