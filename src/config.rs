@@ -217,7 +217,10 @@ keys! {
     api: Api = Api::Ollama, user_only: true;
     /// Model name, e.g. `gemma3:4b` (for either API).
     model: String = defaults::MODEL.to_string(),
-        check: |model| require(!model.trim().is_empty(), "must not be empty");
+        check: |model| require(!model.trim().is_empty(), "must not be empty").and(require(
+            !model.chars().any(char::is_control),
+            "must not hold control characters",
+        ));
     /// Ollama's address, `[scheme://]host[:port]`, normalised by the client. Not allowed in a
     /// repository file.
     host: String = defaults::HOST.to_string(), user_only: true,

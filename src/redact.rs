@@ -61,10 +61,38 @@ pub fn is_secret_path(path: &str) -> bool {
         || path.split('/').any(|dir| dir == ".ssh" || dir == ".gnupg")
 }
 
-/// A path as it may be shown to the model or written into a message: a token or key in a file
-/// or directory name is replaced as it would be in the diff.
+/// A path as it may be shown to the model or written into a message. A file name is data, never
+/// structure: a control character (a newline, a carriage return, an escape), a Unicode line or
+/// paragraph separator or a bidirectional override is written as its escape (`\n`,
+/// `\u{1b}`), so a name can neither start a line of its own (a trailer, a fake diff line) nor
+/// drive a terminal nor show as another name; and a token or key in it is replaced as it would
+/// be in the diff.
 pub fn shown_path(path: &str) -> String {
-    redact(path).into_owned()
+    let mut escaped = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_control() || breaks_display(c) {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    redact(&escaped).into_owned()
+}
+
+/// The characters, not control characters to Unicode, that break a line where they stand
+/// (U+2028, U+2029) or reorder how the text around them is displayed (the bidirectional
+/// embeddings, overrides, isolates and marks).
+fn breaks_display(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// `text` (diff lines, one per line) with every secret replaced. Private-key blocks become a
@@ -515,6 +543,22 @@ mod tests {
             "[REDACTED]/notes.md"
         );
         assert_eq!(shown_path("src/token.rs"), "src/token.rs");
+    }
+
+    #[test]
+    fn control_characters_in_paths_are_escaped() {
+        assert_eq!(
+            shown_path("a\n\nCo-authored-by: E <e@x>"),
+            "a\\n\\nCo-authored-by: E <e@x>"
+        );
+        assert_eq!(shown_path("x\u{1b}[31m.txt"), "x\\u{1b}[31m.txt");
+        assert_eq!(shown_path("a\r\tb\u{7}"), "a\\r\\tb\\u{7}");
+        assert_eq!(shown_path("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(shown_path("a\u{2028}b"), "a\\u{2028}b");
+        assert_eq!(shown_path("src/ünïcödé ok.rs"), "src/ünïcödé ok.rs");
+        // A key block in a name is one marker: its material is not shown.
+        let key = shown_path("-----BEGIN RSA PRIVATE KEY-----\nMIIEow");
+        assert!(key.ends_with(KEY_MARKER) && !key.contains("MIIE"), "{key}");
     }
 
     #[test]

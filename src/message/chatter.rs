@@ -338,21 +338,30 @@ pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
     }
 }
 
-const TRAILERS: [&str; 3] = ["change-id:", "cc:", "link:"];
+const TRAILERS: [&str; 3] = ["change-id", "cc", "link"];
 
 /// A trailer the model made up; real ones are added by git and by people, not guessed:
 /// `Signed-off-by:`, `Co-authored-by:` and every other `<Word>-by:`, `Change-Id:`, `Cc:`,
-/// `Link:`.
+/// `Link:`, in any case, and the `(cherry picked from commit ...)` line git writes. The token is
+/// read as git reads it (trailer.c, `find_separator`): letters, digits and `-`, then any spaces
+/// or tabs, then the colon, so `Signed-off-by : X` is one too.
 pub(super) fn is_trailer(line: &str) -> bool {
-    let lower = line.trim_start().to_ascii_lowercase();
-    if TRAILERS.iter().any(|t| lower.starts_with(t)) {
+    let line = line.trim_start();
+    if line
+        .to_ascii_lowercase()
+        .starts_with("(cherry picked from commit")
+    {
         return true;
     }
-    lower.split_once(':').is_some_and(|(token, _)| {
-        token.ends_with("-by")
-            && token.len() > 3
-            && token.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-    })
+    let token_len = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(line.len());
+    let (token, rest) = line.split_at(token_len);
+    if token.is_empty() || !rest.trim_start_matches([' ', '\t']).starts_with(':') {
+        return false;
+    }
+    let token = token.to_ascii_lowercase();
+    TRAILERS.contains(&token.as_str()) || (token.ends_with("-by") && token.len() > 3)
 }
 
 const BODY_LABELS: [&str; 8] = [
@@ -393,4 +402,40 @@ pub(super) fn drop_body_labels(lines: &mut Vec<String>) {
         out.push(line);
     }
     *lines = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailers_are_read_as_git_reads_them() {
+        for line in [
+            "Signed-off-by: Model <m@example.com>",
+            "Signed-off-by : Model <m@example.com>",
+            "Signed-off-by\t: Model",
+            "signed-off-by:Model",
+            "Co-Authored-By  :  Someone <s@example.com>",
+            "  Reviewed-by: Nobody",
+            "Acked-by: A",
+            "Change-Id : I0123456789abcdef",
+            "CC: list@example.com",
+            "Link :https://example.com",
+            "(cherry picked from commit 0123456789abcdef)",
+        ] {
+            assert!(is_trailer(line), "{line:?}");
+        }
+        for line in [
+            "Fix: the parser",
+            "Signed off by: Model",
+            "Reviewed by: Nobody",
+            "-by: x",
+            "The parser is used by: the hook",
+            "Signed-off-by Model",
+            "Cc the list",
+            "Linked: x",
+        ] {
+            assert!(!is_trailer(line), "{line:?}");
+        }
+    }
 }

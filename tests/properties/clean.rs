@@ -65,6 +65,18 @@ const TRAILERS: [&str; 7] = [
     "change-id:",
 ];
 
+/// Whether git would read `line` as one of the trailers only people and git write: the token
+/// as git reads it (letters, digits, `-`, then spaces or tabs before the colon), any case.
+fn is_trailer(line: &str) -> bool {
+    let lower = line.trim_start().to_ascii_lowercase();
+    let end = lower
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(lower.len());
+    let (token, rest) = lower.split_at(end);
+    rest.trim_start_matches([' ', '\t']).starts_with(':')
+        && TRAILERS.contains(&format!("{token}:").as_str())
+}
+
 /// Checks that `out` is a well-formed message for a subject limit of `max_subject`.
 pub fn check_message(out: &str, max_subject: usize) -> Result<(), String> {
     let fail = |what: &str| Err(format!("{what}: {out:?}"));
@@ -136,8 +148,7 @@ pub fn check_message(out: &str, max_subject: usize) -> Result<(), String> {
         if is_diff_line(line) {
             return fail(&format!("diff line {line:?}"));
         }
-        let lower = line.trim_start().to_ascii_lowercase();
-        if TRAILERS.iter().any(|t| lower.starts_with(t)) {
+        if is_trailer(line) {
             return fail(&format!("trailer {line:?}"));
         }
         let lower = line.to_lowercase();

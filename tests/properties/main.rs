@@ -10,6 +10,7 @@ mod addresses;
 mod clean;
 mod gen;
 mod msgfile;
+mod names;
 mod regressions;
 
 use proptest::test_runner::{Config, RngSeed};
