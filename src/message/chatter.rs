@@ -327,14 +327,120 @@ fn is_chatter(line: &str, is_subject: bool) -> bool {
     !is_subject && CHATTER_AFTER_SUBJECT.iter().any(|p| lower.starts_with(p))
 }
 
-/// Cuts the message at the first line of chatter: what follows it is more chatter.
-pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
-    if let Some(at) = lines
+// Sentences addressed to the person that no commit message holds, wherever in a line they
+// start: after any word boundary.
+const CHATTER_ANYWHERE: [&str; 19] = [
+    "hope this helps",
+    "hope that helps",
+    "hope it helps",
+    "hope this is helpful",
+    "i hope this",
+    "i hope that",
+    "i hope you",
+    "let me know if",
+    "let me know what",
+    "feel free to",
+    "happy coding",
+    "happy hacking",
+    "i apologize",
+    "i apologise",
+    "my apologies",
+    "apologies for the",
+    "sorry for the confusion",
+    "sorry about the confusion",
+    "is there anything else",
+];
+
+// Shorter openings, chatter only where a sentence or clause starts: "Update x. Let me know."
+const CHATTER_SENTENCES: [&str; 7] = [
+    "i hope",
+    "let me know",
+    "feel free",
+    "please let me",
+    "good luck",
+    "if you have any questions",
+    "if you need anything",
+];
+
+/// Where chatter starts in `line`: the earliest phrase of [`CHATTER_ANYWHERE`] at a word
+/// boundary, or of [`CHATTER_SENTENCES`] at the start of a sentence or clause.
+fn chatter_start(line: &str) -> Option<usize> {
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` slice `line` safely.
+    let lower = line.to_ascii_lowercase();
+    let word_start = |at: usize| {
+        line[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    };
+    let sentence_start = |at: usize| {
+        let before = line[..at].trim_end();
+        before.is_empty()
+            || (before.len() < at || before.ends_with('('))
+                && before.ends_with(['.', '!', '?', '…', ';', ':', ',', '-', '—', '–', '('])
+    };
+    let phrases = CHATTER_ANYWHERE
         .iter()
-        .enumerate()
-        .position(|(i, l)| is_chatter(l, i == 0))
-    {
-        lines.truncate(at);
+        .map(|p| (p, false))
+        .chain(CHATTER_SENTENCES.iter().map(|p| (p, true)));
+    let mut first: Option<usize> = None;
+    for (phrase, at_sentence) in phrases {
+        for (at, _) in lower.match_indices(phrase) {
+            if first.is_some_and(|f| at >= f) {
+                break;
+            }
+            let ends_word = lower[at + phrase.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+            let starts = if at_sentence {
+                sentence_start(at)
+            } else {
+                word_start(at)
+            };
+            if starts && ends_word {
+                first = Some(at);
+                break;
+            }
+        }
+    }
+    first
+}
+
+/// What is left of a line cut before its chatter: without the comma, dash, colon, bracket or
+/// ellipsis that led into it.
+fn before_chatter(line: &str, at: usize) -> String {
+    let mut kept = line[..at].trim_end();
+    loop {
+        let next = kept
+            .strip_suffix([',', ';', ':', '-', '—', '–', '(', '…'])
+            .or_else(|| kept.ends_with("..").then(|| kept.trim_end_matches('.')))
+            .map(str::trim_end);
+        match next {
+            Some(shorter) => kept = shorter,
+            None => return kept.to_string(),
+        }
+    }
+}
+
+/// Cuts the message at the first chatter: a line of it, or a sentence of it within a line
+/// ("Update x. Hope this helps!"). What follows chatter is more chatter.
+pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
+    for i in 0..lines.len() {
+        if is_chatter(&lines[i], i == 0) {
+            lines.truncate(i);
+            return;
+        }
+        if let Some(at) = chatter_start(&lines[i]) {
+            let kept = before_chatter(&lines[i], at);
+            if kept.chars().any(char::is_alphanumeric) {
+                lines[i] = kept;
+                lines.truncate(i + 1);
+            } else {
+                lines.truncate(i);
+            }
+            return;
+        }
     }
 }
 
@@ -407,6 +513,67 @@ pub(super) fn drop_body_labels(lines: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn epilogue_cut(text: &str) -> Vec<String> {
+        let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+        drop_epilogue(&mut lines);
+        lines
+    }
+
+    #[test]
+    fn chatter_is_cut_wherever_it_starts_in_a_line() {
+        for (line, kept) in [
+            ("Update x. Hope this helps!", "Update x."),
+            (
+                "Fix the parser… I apologize for the confusion",
+                "Fix the parser",
+            ),
+            (
+                "Fix the parser... I apologise for the confusion.",
+                "Fix the parser",
+            ),
+            ("Add retries, let me know if you want fewer", "Add retries"),
+            ("Add retries - feel free to adjust the count", "Add retries"),
+            ("Add retries (feel free to tweak)", "Add retries"),
+            ("Add retries. I hope this works for you.", "Add retries."),
+            ("Add retries! Happy coding!", "Add retries!"),
+            ("Add retries 🙂 hope that helps", "Add retries 🙂"),
+            (
+                "Add retries; my apologies for the earlier reply",
+                "Add retries",
+            ),
+            ("Add retries. Let me know.", "Add retries."),
+            ("Add retries. Good luck!", "Add retries."),
+            (
+                "Add retries. Is there anything else you need?",
+                "Add retries.",
+            ),
+        ] {
+            assert_eq!(epilogue_cut(line), [kept], "{line}");
+        }
+        assert_eq!(
+            epilogue_cut(
+                "Add retries\n\nThe client retries twice. Let me know if\nmore is needed."
+            ),
+            ["Add retries", "", "The client retries twice."]
+        );
+        assert!(epilogue_cut("Happy coding! Add retries").is_empty());
+    }
+
+    #[test]
+    fn words_of_chatter_in_a_real_message_are_kept() {
+        for line in [
+            "Let the parser know about tabs",
+            "Make the sidebar feel freer to resize",
+            "Add a hopeful retry on timeouts",
+            "Rename i_hope_this to retry_once",
+            "Fix the let-me-know button",
+            "Fix typo in good luck message for translators",
+            "Drop the happy-coding banner",
+        ] {
+            assert_eq!(epilogue_cut(line), [line], "{line}");
+        }
+    }
 
     #[test]
     fn trailers_are_read_as_git_reads_them() {

@@ -141,7 +141,10 @@ const MAX_PASSES: usize = 8;
 ///   everything before it goes too.
 /// - Epilogue starts at the first line (after the subject) of chatter addressed to the user
 ///   ("I hope", "Let me know", "Feel free", "Note:", "Explanation", "This message follows", ...)
-///   and runs to the end.
+///   and runs to the end; it starts within a line too, at a sentence such as "Hope this
+///   helps", "I apologize", "Feel free to", "Happy coding" (a shorter opening such as "Let me
+///   know" only after `.`, `!`, `?`, `,`, `;`, `:`, a dash or a bracket), and that line keeps
+///   only what came before it.
 /// - A subject over the limit is split at its first ". " or "; " that comes within the limit
 ///   (not after "e.g", "etc" or a single letter); the rest opens the body.
 /// - With `truncated`, a body whose last line does not end in closing punctuation loses its last

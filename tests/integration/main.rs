@@ -2,6 +2,7 @@
 //! repositories, against an in-process stand-in for Ollama's HTTP API.
 
 mod addresses;
+mod chatter;
 mod cli_config;
 mod commit_sources;
 mod doctor;

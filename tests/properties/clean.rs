@@ -3,6 +3,7 @@
 
 use ai_commit::message::{clean, CleanOptions};
 use proptest::prelude::*;
+use proptest::sample::select;
 use proptest::test_runner::TestRunner;
 
 use crate::gen;
@@ -325,4 +326,64 @@ fn generators_produce_accepted_messages() {
         "{structured}% of laid-out replies accepted"
     );
     assert!(fragments >= 10, "{fragments}% of fragment soups accepted");
+}
+
+/// Chatter sentences appended to a line of a message, the subject or a body line.
+const CHATTER: &[&str] = &[
+    "Hope this helps!",
+    "hope that helps",
+    "I hope this is what you wanted.",
+    "Let me know if you need anything else.",
+    "let me know if it should be shorter",
+    "Feel free to adjust.",
+    "feel free to rename it",
+    "Happy coding!",
+    "I apologize for the confusion.",
+    "My apologies for the earlier reply.",
+    "Sorry for the confusion!",
+    "Is there anything else?",
+];
+
+/// What leads from a message's text into the chatter.
+const JOINTS: &[&str] = &[
+    ". ", "! ", "… ", "... ", ", ", " - ", " — ", "; ", " (", " ",
+];
+
+proptest! {
+    #![proptest_config(crate::config(600))]
+
+    /// A5: chatter starting anywhere in a line goes, with everything after it: the message
+    /// cleans to its lines up to the chatter, or the reply is rejected, never committed with it.
+    #[test]
+    fn chatter_within_a_line_is_cut(
+        message in gen::simple_message(),
+        chatter in select(CHATTER),
+        joint in select(JOINTS),
+        in_body in any::<bool>(),
+        tail in prop::option::of(gen::sentence()),
+    ) {
+        let opts = CleanOptions { max_subject: 72, truncated: false };
+        let Ok(plain) = clean(&message, &opts) else {
+            return Ok(());
+        };
+        let mut lines: Vec<String> = plain.split('\n').map(str::to_string).collect();
+        let at = if in_body { lines.len() - 1 } else { 0 };
+        let expected = lines[..=at].join("\n");
+        lines[at] = format!("{}{joint}{chatter}", lines[at]);
+        if let Some(tail) = tail {
+            lines.push(String::new());
+            lines.push(tail);
+        }
+        let raw = lines.join("\n");
+        // The same words: a joint's punctuation may stay, a body may wrap differently.
+        let words = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        if let Ok(out) = clean(&raw, &opts) {
+            prop_assert_eq!(words(&out), words(&expected), "{:?} -> {:?}", raw, out);
+        }
+    }
 }
