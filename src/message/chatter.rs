@@ -313,18 +313,20 @@ const MESSAGE_VERBS: [&str; 26] = [
 fn is_chatter(line: &str, is_subject: bool) -> bool {
     let t = line.trim_start_matches(|c: char| c.is_whitespace() || "(*_>[".contains(c));
     let lower = t.to_ascii_lowercase();
-    if CHATTER_ALWAYS.iter().any(|p| lower.starts_with(p)) {
+    if CHATTER_ALWAYS.iter().any(|p| lower.starts_with(p)) || is_about_the_message(&lower) {
         return true;
     }
-    for subject in MESSAGE_SUBJECTS {
-        if let Some(rest) = lower.strip_prefix(subject) {
-            let verb = rest.split_whitespace().next().unwrap_or("");
-            if rest.starts_with(' ') && MESSAGE_VERBS.contains(&verb) {
-                return true;
-            }
-        }
-    }
     !is_subject && CHATTER_AFTER_SUBJECT.iter().any(|p| lower.starts_with(p))
+}
+
+/// Whether lowercased `text` starts by talking about the message ("this message follows ...").
+fn is_about_the_message(lower: &str) -> bool {
+    MESSAGE_SUBJECTS.iter().any(|subject| {
+        lower.strip_prefix(subject).is_some_and(|rest| {
+            let verb = rest.split_whitespace().next().unwrap_or("");
+            rest.starts_with(' ') && MESSAGE_VERBS.contains(&verb)
+        })
+    })
 }
 
 // Sentences addressed to the person that no commit message holds, wherever in a line they
@@ -363,7 +365,8 @@ const CHATTER_SENTENCES: [&str; 7] = [
 ];
 
 /// Where chatter starts in `line`: the earliest phrase of [`CHATTER_ANYWHERE`] at a word
-/// boundary, or of [`CHATTER_SENTENCES`] at the start of a sentence or clause.
+/// boundary, or of [`CHATTER_SENTENCES`] (or talk about the message, "This message follows
+/// ...") at the start of a sentence or clause.
 fn chatter_start(line: &str) -> Option<usize> {
     // ASCII lowercasing keeps byte offsets, so positions found in `lower` slice `line` safely.
     let lower = line.to_ascii_lowercase();
@@ -373,17 +376,24 @@ fn chatter_start(line: &str) -> Option<usize> {
             .next_back()
             .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
     };
+    // After punctuation that ends a sentence or clause, or a capital after a space: a model
+    // that runs "Update x Let me know ..." on without a full stop has still begun a sentence.
     let sentence_start = |at: usize| {
         let before = line[..at].trim_end();
+        let spaced = before.len() < at;
         before.is_empty()
-            || (before.len() < at || before.ends_with('('))
+            || (spaced || before.ends_with('('))
                 && before.ends_with(['.', '!', '?', '…', ';', ':', ',', '-', '—', '–', '('])
+            || spaced && line[at..].starts_with(|c: char| c.is_uppercase())
     };
     let phrases = CHATTER_ANYWHERE
         .iter()
         .map(|p| (p, false))
         .chain(CHATTER_SENTENCES.iter().map(|p| (p, true)));
-    let mut first: Option<usize> = None;
+    let mut first: Option<usize> = lower
+        .match_indices([' ', '('])
+        .map(|(i, _)| i + 1)
+        .find(|&at| sentence_start(at) && is_about_the_message(&lower[at..]));
     for (phrase, at_sentence) in phrases {
         for (at, _) in lower.match_indices(phrase) {
             if first.is_some_and(|f| at >= f) {
@@ -548,6 +558,13 @@ mod tests {
                 "Add retries. Is there anything else you need?",
                 "Add retries.",
             ),
+            (
+                "Add retries. This message follows the Conventional Commits style.",
+                "Add retries.",
+            ),
+            ("Add retries; the message is concise", "Add retries"),
+            ("Add retries (this message is short)", "Add retries"),
+            ("Add retries Let me know.", "Add retries"),
         ] {
             assert_eq!(epilogue_cut(line), [kept], "{line}");
         }
@@ -570,6 +587,9 @@ mod tests {
             "Fix the let-me-know button",
             "Fix typo in good luck message for translators",
             "Drop the happy-coding banner",
+            "Fix the message is empty check",
+            "Log why. The message parser now keeps tabs",
+            "Tell the user to let me know tools",
         ] {
             assert_eq!(epilogue_cut(line), [line], "{line}");
         }

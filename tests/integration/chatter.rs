@@ -45,6 +45,10 @@ fn chatter_sentences_are_cut_wherever_they_start() {
             "Update the settings port\n\nThe server now listens on 8081.",
         ),
         (
+            "Update the settings port. This message uses the imperative mood.",
+            "Update the settings port",
+        ),
+        (
             r#"{"subject": "Update the settings port. Hope that helps!", "body": ""}"#,
             "Update the settings port",
         ),

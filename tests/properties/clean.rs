@@ -342,6 +342,7 @@ const CHATTER: &[&str] = &[
     "My apologies for the earlier reply.",
     "Sorry for the confusion!",
     "Is there anything else?",
+    "This commit message follows the Conventional Commits format.",
 ];
 
 /// What leads from a message's text into the chatter.
