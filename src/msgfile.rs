@@ -5,6 +5,8 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use crate::redact::is_hidden_control;
+
 /// The characters git picks from for `core.commentChar=auto`, in its order.
 const AUTO_CANDIDATES: &[u8] = b"#;@!$%^&|:";
 /// What follows the comment prefix on the `git commit -v` scissors line.
@@ -66,14 +68,15 @@ pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Ve
     out
 }
 
-/// `text` with each control character a space (a tab) or gone, line breaks kept when
+/// `text` with each hidden control character ([`is_hidden_control`]: control characters, line
+/// separators, bidirectional overrides) a space (a tab) or gone, line breaks kept when
 /// `line_breaks` says so and spaces otherwise.
 fn printable(text: &str, line_breaks: bool) -> String {
     text.chars()
         .filter_map(|c| match c {
             '\n' if line_breaks => Some('\n'),
             '\n' | '\t' => Some(' '),
-            c if c.is_control() => None,
+            c if is_hidden_control(c) => None,
             c => Some(c),
         })
         .collect()

@@ -70,7 +70,7 @@ pub fn is_secret_path(path: &str) -> bool {
 pub fn shown_path(path: &str) -> String {
     let mut escaped = String::with_capacity(path.len());
     for c in path.chars() {
-        if c.is_control() || breaks_display(c) {
+        if is_hidden_control(c) {
             escaped.extend(c.escape_default());
         } else {
             escaped.push(c);
@@ -79,20 +79,22 @@ pub fn shown_path(path: &str) -> String {
     redact(&escaped).into_owned()
 }
 
-/// The characters, not control characters to Unicode, that break a line where they stand
-/// (U+2028, U+2029) or reorder how the text around them is displayed (the bidirectional
-/// embeddings, overrides, isolates and marks).
-fn breaks_display(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061c}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-    )
+/// Whether `c` changes how text shows without showing itself: a control character, a Unicode
+/// line or paragraph separator (U+2028, U+2029), or one that reorders the text around it (the
+/// bidirectional embeddings, overrides, isolates and marks). None is written into a message;
+/// in a name, each is shown as its escape.
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// `text` (diff lines, one per line) with every secret replaced. Private-key blocks become a

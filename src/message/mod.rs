@@ -718,6 +718,14 @@ mod tests {
     }
 
     #[test]
+    fn bidirectional_overrides_removed() {
+        assert_eq!(
+            ok("Fix the \u{202e}txt.exe\u{202c} check \u{2066}now\u{2069}"),
+            "Fix the txt.exe check now"
+        );
+    }
+
+    #[test]
     fn trailers_removed() {
         assert_eq!(
             ok("Fix x\n\nBody.\n\nSigned-off-by: Bot <b@x>"),

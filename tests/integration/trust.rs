@@ -523,3 +523,23 @@ fn a_model_name_cannot_write_lines_into_the_message() {
     assert_eq!(repo.commit_msg_of("HEAD"), REPLY, "{}", describe(&out));
     assert_eq!(trailers_of(&repo, "HEAD"), "");
 }
+
+/// A reply cannot make the message show as other text: bidirectional overrides and isolates
+/// (the "Trojan Source" characters), NUL and DEL are gone from what is committed.
+#[test]
+fn reply_cannot_hide_text_in_the_message() {
+    let reply = "Add the \u{202e}sgnittes\u{202c} file\u{0}\n\n\
+                 Read the port \u{2066}from\u{2069} the settings\u{7f} file.";
+    let (_standin, env) = world(reply);
+    let repo = env.repo("bidi-reply");
+    repo.install_hook();
+    repo.stage("settings.txt", "port = 8080\n");
+    let out = repo.git(&["commit"]);
+    assert_ok(&out, "git commit with bidirectional controls in the reply");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Add the sgnittes file\n\nRead the port from the settings file.",
+        "{}",
+        describe(&out)
+    );
+}

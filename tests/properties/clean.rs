@@ -88,11 +88,12 @@ pub fn check_message(out: &str, max_subject: usize) -> Result<(), String> {
         return fail("trailing newline");
     }
     // Tabs become spaces and `\r`, `\u{85}`, `\u{2028}`, `\u{2029}` become `\n`: git and the
-    // terminal see only printable text and `\n` (`markup::normalise`).
-    if let Some(c) = out
-        .chars()
-        .find(|&c| (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
+    // terminal see only printable text and `\n` (`markup::normalise`); bidirectional controls,
+    // which would show the text as other text, are gone.
+    if let Some(c) = out.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
         return fail(&format!("control character {c:?}"));
     }
     let lines: Vec<&str> = out.split('\n').collect();
