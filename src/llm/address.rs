@@ -15,10 +15,9 @@ use super::{Api, LlmError};
 #[derive(Clone, PartialEq, Eq)]
 pub struct Address {
     /// What the client connects to (host and port) and authenticates with (credentials),
-    /// exactly as the client reads it.
+    /// exactly as the client reads it; the host checked and shown is read from it, never from
+    /// the text again.
     authority: Authority,
-    /// The host as it is shown and checked: the authority's host, never re-read from text.
-    host: String,
     /// The port, when the address or its API's default names one; otherwise http's 80.
     port: Option<u16>,
     /// The base path without a trailing `/`: `""` or `/v1`.
@@ -118,7 +117,6 @@ impl Address {
             return Err(bad("cannot read host:port"));
         }
         let address = Address {
-            host: authority.host().to_string(),
             authority,
             port,
             path: uri.path().trim_end_matches('/').to_string(),
@@ -136,11 +134,11 @@ impl Address {
     /// `localhost` count: any other name is whatever a resolver makes of it, and forms such as
     /// `2130706433` or `127.1` are names to the parser.
     pub fn is_this_machine(&self) -> bool {
-        let bare = self
-            .host
+        let host = self.host();
+        let bare = host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(&self.host);
+            .unwrap_or(host);
         bare.eq_ignore_ascii_case("localhost")
             || bare
                 .parse::<IpAddr>()
@@ -149,7 +147,7 @@ impl Address {
 
     /// The host the client connects to, as written in the URI (IPv6 in brackets).
     pub fn host(&self) -> &str {
-        &self.host
+        self.authority.host()
     }
 
     /// The port the client connects to.
@@ -183,7 +181,7 @@ impl fmt::Display for Address {
         } else {
             ""
         };
-        write!(f, "http://{credentials}{}", self.host)?;
+        write!(f, "http://{credentials}{}", self.host())?;
         if let Some(port) = self.port {
             write!(f, ":{port}")?;
         }
