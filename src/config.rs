@@ -217,13 +217,18 @@ keys! {
     api: Api = Api::Ollama, user_only: true;
     /// Model name, e.g. `gemma3:4b` (for either API).
     model: String = defaults::MODEL.to_string(),
-        check: |model| require(!model.trim().is_empty(), "must not be empty");
+        check: |model| require(!model.trim().is_empty(), "must not be empty").and(require(
+            !model.chars().any(char::is_control),
+            "must not hold control characters",
+        ));
     /// Ollama's address, `[scheme://]host[:port]`, normalised by the client. Not allowed in a
     /// repository file.
-    host: String = defaults::HOST.to_string(), user_only: true;
+    host: String = defaults::HOST.to_string(), user_only: true,
+        show: |url| toml_string(&crate::llm::hide_credentials(url));
     /// The OpenAI-compatible server's base URL, `/v1` included. Not allowed in a repository file.
     base_url: String = defaults::BASE_URL.to_string(), user_only: true,
-        check: |url| require(!url.trim().is_empty(), "must not be empty");
+        check: |url| require(!url.trim().is_empty(), "must not be empty"),
+        show: |url| toml_string(&crate::llm::hide_credentials(url));
     /// The name of the environment variable holding the OpenAI-compatible server's API key
     /// (never the key itself); `""` in a file, `None` in effect, for no Authorization header.
     /// Not allowed in a repository file.

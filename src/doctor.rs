@@ -12,7 +12,7 @@ use crate::git_cli::{self, Scope};
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
-use crate::llm::{self, Api, LlmError, Request};
+use crate::llm::{self, Address, Api, LlmError, Request};
 use crate::speed::Speeds;
 use crate::{draft, staged};
 
@@ -181,7 +181,7 @@ fn check_config(
 
 /// Whether the hook may send the diff to `base` (set by the config key `key`): a problem when
 /// it may not, a note when it goes over plain http to another machine with the user's consent.
-fn address_allowed(config: &Config, base: &str, key: &str, out: &mut Vec<Finding>) -> bool {
+fn address_allowed(config: &Config, base: &Address, key: &str, out: &mut Vec<Finding>) -> bool {
     if let Err(e) = llm::check_destination(base, config.allow_remote_http.value) {
         out.push(problem(
             e.to_string(),
@@ -192,7 +192,7 @@ fn address_allowed(config: &Config, base: &str, key: &str, out: &mut Vec<Finding
         ));
         return false;
     }
-    if !llm::is_loopback(base) {
+    if !base.is_this_machine() {
         out.push(note(format!(
             "diffs go over plain http to {base}, which is not this machine \
              (allow_remote_http = true): anyone on the network path can read them"
@@ -220,7 +220,7 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
         return;
     }
     let client = Ollama::new(OllamaSettings {
-        base_url: base.to_string(),
+        base_url: base.clone(),
         model: config.model.value.clone(),
         num_ctx: config.num_ctx.value,
         num_predict: 8,

@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use crate::redact::is_hidden_control;
 use crate::untrusted;
 
 /// The characters git picks from for `core.commentChar=auto`, in its order.
@@ -59,14 +60,16 @@ pub fn git_strips_comments(existing: &[u8], prefix: &str) -> bool {
 /// The new file text: `message` at the top, then the optional comment `note` (already prefixed),
 /// then a blank line and everything that was there, byte for byte. Returns `existing`
 /// unchanged when it already starts with the same block, so running twice changes nothing.
+/// Whatever made them, the message keeps no control character but its line breaks, and the
+/// note none at all: a newline in it would start a line git does not strip as a comment.
 pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Vec<u8> {
     let mut block = String::new();
     if let Some(m) = message {
-        block.push_str(m.trim_end_matches('\n'));
+        block.push_str(printable(m, true).trim_end_matches('\n'));
         block.push('\n');
     }
     if let Some(n) = note {
-        block.push_str(n);
+        block.push_str(&printable(n, false));
         block.push('\n');
     }
     if block.is_empty() || existing.starts_with(block.as_bytes()) {
@@ -81,6 +84,20 @@ pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Ve
     }
     out.extend_from_slice(existing);
     out
+}
+
+/// `text` with each hidden control character ([`is_hidden_control`]: control characters, line
+/// separators, bidirectional overrides) a space (a tab) or gone, line breaks kept when
+/// `line_breaks` says so and spaces otherwise.
+fn printable(text: &str, line_breaks: bool) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' if line_breaks => Some('\n'),
+            '\n' | '\t' => Some(' '),
+            c if is_hidden_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// Replaces the file's content atomically: a temporary file in the same directory, renamed
@@ -176,6 +193,22 @@ mod tests {
         let existing = b"caf\xe9\n# c\n";
         let out = compose(existing, Some("Add x"), None);
         assert!(out.ends_with(existing));
+    }
+
+    #[test]
+    fn no_control_character_is_written_and_the_note_stays_one_line() {
+        let out = compose(
+            EDITOR_FILE.as_bytes(),
+            Some("Add \u{1b}[31mx\u{7}\r\n\nBody\twith a tab."),
+            Some("# ai-commit: message from m\n\nCo-authored-by: E <e@x>"),
+        );
+        assert_eq!(
+            s(out),
+            format!(
+                "Add [31mx\n\nBody with a tab.\n\
+                 # ai-commit: message from m  Co-authored-by: E <e@x>\n{EDITOR_FILE}"
+            )
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The trust boundary for what leaves the process: files whose names mark them as secrets are
 //! sent by name only, and secrets inside diff text (private-key blocks, well-known token
-//! formats, quoted values assigned to secret-sounding names) are replaced by a marker.
+//! formats, quoted values assigned to secret-sounding names) are replaced by a marker, by one
+//! rule ([`redact`]) wherever the text comes from: the diff, file names ([`shown_path`]), the
+//! repository's recent subjects.
 //!
 //! Hand-written matchers rather than a regex engine: each token format is a fixed prefix and a
 //! character class, checked in one pass over the text that is about to be sent.
@@ -57,6 +59,42 @@ pub fn is_secret_path(path: &str) -> bool {
         || SUFFIXES.iter().any(|s| lower.ends_with(s))
         || PREFIXES.iter().any(|p| lower.starts_with(p))
         || path.split('/').any(|dir| dir == ".ssh" || dir == ".gnupg")
+}
+
+/// A path as it may be shown to the model or written into a message. A file name is data, never
+/// structure: a control character (a newline, a carriage return, an escape), a Unicode line or
+/// paragraph separator or a bidirectional override is written as its escape (`\n`,
+/// `\u{1b}`), so a name can neither start a line of its own (a trailer, a fake diff line) nor
+/// drive a terminal nor show as another name; and a token or key in it is replaced as it would
+/// be in the diff.
+pub fn shown_path(path: &str) -> String {
+    let mut escaped = String::with_capacity(path.len());
+    for c in path.chars() {
+        if is_hidden_control(c) {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    redact(&escaped).into_owned()
+}
+
+/// Whether `c` changes how text shows without showing itself: a control character, a Unicode
+/// line or paragraph separator (U+2028, U+2029), or one that reorders the text around it (the
+/// bidirectional embeddings, overrides, isolates and marks). None is written into a message;
+/// in a name, each is shown as its escape.
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// `text` (diff lines, one per line) with every secret replaced. Private-key blocks become a
@@ -494,6 +532,35 @@ mod tests {
             redact("+  \"client_secret\": \"abcdef0123456789\",\n"),
             "+  \"client_secret\": \"[REDACTED]\",\n"
         );
+    }
+
+    #[test]
+    fn secrets_in_paths_are_replaced() {
+        assert_eq!(
+            shown_path("keys/AKIAIOSFODNN7EXAMPLE.txt"),
+            "keys/[REDACTED].txt"
+        );
+        assert_eq!(
+            shown_path("ghp_0123456789abcdefghijABCDEFGHIJ012345/notes.md"),
+            "[REDACTED]/notes.md"
+        );
+        assert_eq!(shown_path("src/token.rs"), "src/token.rs");
+    }
+
+    #[test]
+    fn control_characters_in_paths_are_escaped() {
+        assert_eq!(
+            shown_path("a\n\nCo-authored-by: E <e@x>"),
+            "a\\n\\nCo-authored-by: E <e@x>"
+        );
+        assert_eq!(shown_path("x\u{1b}[31m.txt"), "x\\u{1b}[31m.txt");
+        assert_eq!(shown_path("a\r\tb\u{7}"), "a\\r\\tb\\u{7}");
+        assert_eq!(shown_path("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(shown_path("a\u{2028}b"), "a\\u{2028}b");
+        assert_eq!(shown_path("src/ünïcödé ok.rs"), "src/ünïcödé ok.rs");
+        // A key block in a name is one marker: its material is not shown.
+        let key = shown_path("-----BEGIN RSA PRIVATE KEY-----\nMIIEow");
+        assert!(key.ends_with(KEY_MARKER) && !key.contains("MIIE"), "{key}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The fallback message: a short deterministic summary of the staged files, in the style a
 //! person writes by hand (`Update journal.txt`, `Add parser.rs, update lib.rs and 2 more files`).
+//! Names are shown as [`shown_path`] shows them: a secret in a file name is not written out.
 
 use crate::diff::{FileChange, Status};
+use crate::redact::shown_path;
 
 /// How many files a summary names before counting the rest.
 const NAMED: usize = 2;
@@ -69,6 +71,7 @@ fn render(files: &[FileChange], named: usize) -> String {
             }
             _ => f.file_name().to_string(),
         };
+        let name = shown_path(&name);
         match groups.iter_mut().find(|(v, _)| *v == verb(f.status)) {
             Some((_, names)) => names.push(name),
             None => groups.push((verb(f.status), vec![name])),
@@ -102,11 +105,13 @@ fn grouped(files: &[FileChange]) -> Option<String> {
         .iter()
         .all(|f| f.status == Status::Renamed && f.old_path.is_some())
     {
-        let from = common_dir(files.iter().filter_map(|f| f.old_path.as_deref()))?;
-        let to = common_dir(files.iter().map(|f| f.path.as_str()))?;
+        let from = shown_path(&common_dir(
+            files.iter().filter_map(|f| f.old_path.as_deref()),
+        )?);
+        let to = shown_path(&common_dir(files.iter().map(|f| f.path.as_str()))?);
         return Some(format!("Move {n} files from {from} to {to}"));
     }
-    let dir = common_dir(files.iter().map(|f| f.path.as_str()))?;
+    let dir = shown_path(&common_dir(files.iter().map(|f| f.path.as_str()))?);
     let first = verb(files[0].status);
     let verb = if files.iter().all(|f| verb(f.status) == first) {
         first
@@ -264,6 +269,20 @@ mod tests {
         assert_eq!(
             summarize(&spread, 72).unwrap(),
             "Update x.rs and x.rs, 6 more files"
+        );
+    }
+
+    #[test]
+    fn secrets_in_names_are_not_written() {
+        let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let files = [f(&format!("keys/{token}.txt"), Status::Added)];
+        assert_eq!(summarize(&files, 72).unwrap(), "Add [REDACTED].txt");
+        let files: Vec<_> = (0..6)
+            .map(|i| f(&format!("{token}/m{i}.rs"), Status::Modified))
+            .collect();
+        assert_eq!(
+            summarize(&files, 72).unwrap(),
+            "Update 6 files in [REDACTED]/"
         );
     }
 

@@ -1,6 +1,8 @@
 //! Talking to a model: the request and reply types, the errors a person is told about, and the
-//! deadline that bounds the whole exchange whatever the server does.
+//! deadline that bounds the whole exchange whatever the server does. Where the server is, read
+//! once and checked, is [`address`].
 
+pub mod address;
 pub mod ollama;
 pub mod openai;
 pub mod probe;
@@ -11,6 +13,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+
+pub use address::{check_destination, hide_credentials, Address};
 
 /// Which protocol the model server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -165,6 +169,22 @@ pub enum LlmError {
         /// Its error text, shortened to one line.
         message: String,
     },
+    /// The server answered with a redirect, which is not followed: it could name any host,
+    /// one the destination check never saw.
+    #[error(
+        "{} at {url} answered {status}, a redirect, which is not followed; set {} to the \
+         server's own address",
+        server(.api),
+        address_keys(.api)
+    )]
+    Redirect {
+        /// Which protocol the server speaks.
+        api: Api,
+        /// The server's base URL.
+        url: String,
+        /// HTTP status (3xx).
+        status: u16,
+    },
     /// The server reported an error in the middle of its reply.
     #[error("{} failed while answering: {message}", server(.api))]
     Stream {
@@ -259,13 +279,15 @@ fn answerer(api: &Api, url: &str) -> String {
 }
 
 /// The HTTP client for a model server: one overall `timeout`, error statuses returned as
-/// responses (their bodies carry the server's reason), and no proxy from the environment,
-/// which would send the diff (and any API key) to a host the user never named.
+/// responses (their bodies carry the server's reason), no proxy from the environment and no
+/// redirect followed: either would send the diff (and any API key) to a host the user never
+/// named and the destination check never saw.
 pub fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout.max(Duration::from_millis(1))))
         .http_status_as_error(false)
         .proxy(None)
+        .max_redirects(0)
         .build()
         .new_agent()
 }
@@ -278,36 +300,6 @@ pub(crate) fn error_text(reader: impl Read) -> String {
     let mut text = String::new();
     let _ = reader.take(MAX_ERROR_BODY).read_to_string(&mut text);
     text
-}
-
-/// Refuses a base URL that leaves this machine unless `allow_remote` says the user chose it:
-/// a diff holds source code and perhaps secrets, and plain http shows it to the network.
-pub fn check_destination(base_url: &str, allow_remote: bool) -> Result<(), LlmError> {
-    if allow_remote || is_loopback(base_url) {
-        Ok(())
-    } else {
-        Err(LlmError::Remote {
-            url: base_url.to_string(),
-        })
-    }
-}
-
-/// Whether the URL's host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
-pub fn is_loopback(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or("");
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority.split(':').next().unwrap_or("")
-    };
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    host.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A chat model that answers one request, stopping by itself no later than `deadline`.
@@ -469,8 +461,8 @@ pub(crate) fn read_lines(
 pub(crate) struct Peer<'a> {
     /// Which protocol it speaks.
     pub api: Api,
-    /// Its base URL.
-    pub url: &'a str,
+    /// Its address.
+    pub address: &'a Address,
     /// The model asked for.
     pub model: &'a str,
     /// The time the exchange had, for the timeout message.
@@ -485,19 +477,42 @@ impl Peer<'_> {
         }
     }
 
+    /// The response to a request, or the error for a failure to send it or to read its head;
+    /// a redirect is an error too, since it is not followed.
+    pub(crate) fn response(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<ureq::http::Response<ureq::Body>, LlmError> {
+        let response = sent.map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(LlmError::Redirect {
+                api: self.api,
+                url: self.address.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        Ok(response)
+    }
+
     /// A failure to send the request or to read the response head.
-    pub(crate) fn transport_error(&self, e: ureq::Error) -> LlmError {
-        let (api, url) = (self.api, self.url.to_string());
+    fn transport_error(&self, e: ureq::Error) -> LlmError {
+        let (api, url) = (self.api, self.address.to_string());
         match e {
             ureq::Error::Timeout(_) => self.timeout(),
             ureq::Error::HostNotFound => LlmError::HostNotFound { api, url },
             ureq::Error::ConnectionFailed => LlmError::Connect { api, url },
             ureq::Error::Io(io) => self.io_error(io),
-            ureq::Error::BadUri(why) => LlmError::BadAddress { api, url, why },
+            // The client's own text may quote the URI, credentials and all.
+            ureq::Error::BadUri(why) => LlmError::BadAddress {
+                api,
+                url,
+                why: hide_credentials(&why),
+            },
             other => LlmError::Transport {
                 api,
                 url,
-                why: one_line(&other.to_string(), 200),
+                why: hide_credentials(&one_line(&other.to_string(), 200)),
             },
         }
     }
@@ -508,7 +523,7 @@ impl Peer<'_> {
         match io.kind() {
             ErrorKind::ConnectionRefused => LlmError::Connect {
                 api: self.api,
-                url: self.url.to_string(),
+                url: self.address.to_string(),
             },
             ErrorKind::TimedOut | ErrorKind::WouldBlock => self.timeout(),
             _ => match io
@@ -533,77 +548,6 @@ impl Peer<'_> {
     }
 }
 
-/// Turns an address of the form `[scheme://]host[:port][/path]` into a base URL. No scheme
-/// means http; no port means `default_port`, or none (port 80) when that is `None`; the
-/// bind-all addresses `0.0.0.0` and `::` mean this machine.
-pub(crate) fn normalize_url(
-    address: &str,
-    default_port: Option<u16>,
-    api: Api,
-) -> Result<String, LlmError> {
-    let bad = |why: &str| LlmError::BadAddress {
-        api,
-        url: address.to_string(),
-        why: why.to_string(),
-    };
-    let trimmed = address.trim().trim_end_matches('/');
-    let (scheme, rest) = match trimmed.split_once("://") {
-        Some((s, r)) => (s.to_ascii_lowercase(), r),
-        None => ("http".to_string(), trimmed),
-    };
-    if scheme == "https" {
-        return Err(bad(
-            "https is not supported by this build; use http on loopback",
-        ));
-    }
-    if scheme != "http" {
-        return Err(bad("the scheme must be http"));
-    }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let (hostname, port) =
-        split_host_port(authority).ok_or_else(|| bad("cannot read host:port"))?;
-    let hostname = match hostname {
-        "" | "0.0.0.0" => "127.0.0.1",
-        "::" | "[::]" => "[::1]",
-        h => h,
-    };
-    let port = match port {
-        Some(p) => Some(
-            p.parse::<u16>()
-                .map_err(|_| bad("the port is not a number"))?,
-        ),
-        None => default_port,
-    };
-    Ok(match port {
-        Some(port) => format!("http://{hostname}:{port}{path}"),
-        None => format!("http://{hostname}{path}"),
-    })
-}
-
-fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
-    if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let host = &authority[..=end];
-        let rest = &authority[end + 1..];
-        return match rest.strip_prefix(':') {
-            Some(p) => Some((host, Some(p))),
-            None if rest.is_empty() => Some((host, None)),
-            None => None,
-        };
-    }
-    if authority.matches(':').count() > 1 {
-        // A bare IPv6 address such as `::`.
-        return Some((authority, None));
-    }
-    match authority.split_once(':') {
-        Some((h, p)) => Some((h, Some(p))),
-        None => Some((authority, None)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,32 +567,6 @@ mod tests {
         };
         let roles: Vec<&str> = r.messages().iter().map(|m| m.0).collect();
         assert_eq!(roles, ["system", "user", "assistant", "user"]);
-    }
-
-    #[test]
-    fn loopback_hosts_are_told_apart_from_remote_ones() {
-        for url in [
-            "http://127.0.0.1:11434",
-            "http://127.8.9.10:1",
-            "http://localhost:11434/api",
-            "http://[::1]:11434",
-            "http://user@127.0.0.1:80",
-        ] {
-            assert!(is_loopback(url), "{url}");
-            assert!(check_destination(url, false).is_ok());
-        }
-        for url in [
-            "http://192.168.1.5:11434",
-            "http://gpu-box:11434",
-            "http://127.0.0.1.evil.example:80",
-            "http://localhost@10.0.0.1:80",
-            "http://[2001:db8::1]:11434",
-        ] {
-            assert!(!is_loopback(url), "{url}");
-            let err = check_destination(url, false).unwrap_err().to_string();
-            assert!(err.contains("allow_remote_http = true"), "{err}");
-            assert!(check_destination(url, true).is_ok());
-        }
     }
 
     struct Sleepy;

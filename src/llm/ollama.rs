@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::probe::{self, ModelDetails, ModelList, Timed};
 use super::{
-    normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
-    ServerTiming, StreamError, MAX_BODY,
+    one_line, read_lines, Address, Api, Ended, LlmError, Model, Peer, Reply, Request, ServerTiming,
+    StreamError, MAX_BODY,
 };
 
 /// Ollama's port when the address names none.
@@ -29,8 +29,8 @@ pub enum KeepAlive {
 /// Settings for one chat request.
 #[derive(Debug, Clone)]
 pub struct OllamaSettings {
-    /// Base URL, normalised by [`normalize_host`].
-    pub base_url: String,
+    /// The server's address, read by [`normalize_host`].
+    pub base_url: Address,
     /// Model name.
     pub model: String,
     /// `options.num_ctx`.
@@ -89,25 +89,25 @@ impl Ollama {
 impl Ollama {
     /// `GET /api/version`: the server's version, `None` when its answer names none.
     pub fn version(&self, timeout: Duration) -> Result<Timed<Option<String>>, LlmError> {
-        let url = format!("{}/api/version", self.settings.base_url);
-        let answer = self.probe(timeout, |agent| agent.get(&url).call())?;
+        let url = self.settings.base_url.endpoint("/api/version");
+        let answer = self.probe(timeout, |agent| agent.get(url).call())?;
         Ok(answer.map(|v| v["version"].as_str().map(str::to_string)))
     }
 
     /// `GET /api/tags`: the models pulled on the server.
     pub fn models(&self, timeout: Duration) -> Result<Timed<ModelList>, LlmError> {
-        let url = format!("{}/api/tags", self.settings.base_url);
-        let answer = self.probe(timeout, |agent| agent.get(&url).call())?;
+        let url = self.settings.base_url.endpoint("/api/tags");
+        let answer = self.probe(timeout, |agent| agent.get(url).call())?;
         Ok(answer.map(|v| ModelList::from_ollama_tags(&v)))
     }
 
     /// `POST /api/show` for this client's model: what the server says about it.
     pub fn details(&self, timeout: Duration) -> Result<Timed<ModelDetails>, LlmError> {
-        let url = format!("{}/api/show", self.settings.base_url);
+        let url = self.settings.base_url.endpoint("/api/show");
         let body = json!({"model": self.settings.model}).to_string();
         let answer = self.probe(timeout, |agent| {
             agent
-                .post(&url)
+                .post(url)
                 .header("Content-Type", "application/json")
                 .send(body)
         })?;
@@ -121,7 +121,7 @@ impl Ollama {
     ) -> Result<Timed<serde_json::Value>, LlmError> {
         let peer = Peer {
             api: Api::Ollama,
-            url: &self.settings.base_url,
+            address: &self.settings.base_url,
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
@@ -158,17 +158,18 @@ impl Model for Ollama {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let peer = Peer {
             api: Api::Ollama,
-            url: &self.settings.base_url,
+            address: &self.settings.base_url,
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
         let agent = super::agent(timeout);
-        let url = format!("{}/api/chat", self.settings.base_url);
-        let mut response = agent
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .send(self.body(request).to_string())
-            .map_err(|e| peer.transport_error(e))?;
+        let url = self.settings.base_url.endpoint("/api/chat");
+        let mut response = peer.response(
+            agent
+                .post(url)
+                .header("Content-Type", "application/json")
+                .send(self.body(request).to_string()),
+        )?;
         let status = response.status().as_u16();
         let reader = response.body_mut().with_config().limit(MAX_BODY).reader();
         if status != 200 {
@@ -262,7 +263,7 @@ fn status_error(settings: &OllamaSettings, status: u16, body: &str) -> LlmError 
     if status == 404 && message.contains("not found") && message.contains("model") {
         return LlmError::ModelNotFound {
             model: settings.model.clone(),
-            url: settings.base_url.clone(),
+            url: settings.base_url.to_string(),
         };
     }
     let message = if message.trim().is_empty() {
@@ -272,17 +273,16 @@ fn status_error(settings: &OllamaSettings, status: u16, body: &str) -> LlmError 
     };
     LlmError::Server {
         api: Api::Ollama,
-        url: settings.base_url.clone(),
+        url: settings.base_url.to_string(),
         status,
         message,
     }
 }
 
-/// Turns an `OLLAMA_HOST`-style address (`[scheme://]host[:port][/path]`) into a base URL.
-/// No scheme means http; no port means 11434; the bind-all addresses `0.0.0.0` and `::` mean
-/// this machine.
-pub fn normalize_host(host: &str) -> Result<String, LlmError> {
-    normalize_url(host, Some(DEFAULT_PORT), Api::Ollama)
+/// Reads an `OLLAMA_HOST`-style address (`[scheme://]host[:port][/path]`) as
+/// [`Address::parse`] does, with Ollama's port 11434 when it names none.
+pub fn normalize_host(host: &str) -> Result<Address, LlmError> {
+    Address::parse(host, Some(DEFAULT_PORT), Api::Ollama)
 }
 
 #[cfg(test)]
@@ -291,14 +291,9 @@ mod tests {
 
     #[test]
     fn host_forms_follow_ollama() {
-        let n = |h: &str| normalize_host(h).unwrap();
+        let n = |h: &str| normalize_host(h).unwrap().to_string();
         assert_eq!(n("127.0.0.1"), "http://127.0.0.1:11434");
-        assert_eq!(n("0.0.0.0"), "http://127.0.0.1:11434");
         assert_eq!(n(":8080"), "http://127.0.0.1:8080");
-        assert_eq!(n("example.com:99"), "http://example.com:99");
-        assert_eq!(n("http://127.0.0.1:5/"), "http://127.0.0.1:5");
-        assert_eq!(n("http://host:5/ollama"), "http://host:5/ollama");
-        assert_eq!(n("[::1]:7"), "http://[::1]:7");
         assert_eq!(n("::"), "http://[::1]:11434");
         assert!(normalize_host("ftp://x").is_err());
         assert!(normalize_host("x:port").is_err());
@@ -355,7 +350,7 @@ mod tests {
     #[test]
     fn status_errors_name_the_fix() {
         let s = OllamaSettings {
-            base_url: "http://127.0.0.1:1".into(),
+            base_url: normalize_host("http://127.0.0.1:1").unwrap(),
             model: "m:1b".into(),
             num_ctx: 8192,
             num_predict: 256,

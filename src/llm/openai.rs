@@ -12,15 +12,15 @@ use serde_json::{json, Value};
 
 use super::probe::{self, ModelList, Timed};
 use super::{
-    normalize_url, one_line, read_lines, Api, Ended, LlmError, Model, Peer, Reply, Request,
-    ServerTiming, StreamError, MAX_BODY, MAX_CONTENT,
+    one_line, read_lines, Address, Api, Ended, LlmError, Model, Peer, Reply, Request, ServerTiming,
+    StreamError, MAX_BODY, MAX_CONTENT,
 };
 
 /// Settings for one chat request.
 #[derive(Debug, Clone)]
 pub struct OpenAiSettings {
-    /// Base URL, `/v1` included, normalised by [`normalize_base_url`].
-    pub base_url: String,
+    /// The base URL, `/v1` included, read by [`normalize_base_url`].
+    pub base_url: Address,
     /// Model name.
     pub model: String,
     /// `max_tokens`: the most tokens the model may write.
@@ -79,10 +79,9 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// Turns `base_url` into the URL requests are built on: no scheme means http, no port means
-/// none (80), `0.0.0.0` means this machine, a trailing `/` is dropped.
-pub fn normalize_base_url(base_url: &str) -> Result<String, LlmError> {
-    normalize_url(base_url, None, Api::OpenAi)
+/// Reads `base_url` as [`Address::parse`] does: no port means http's 80.
+pub fn normalize_base_url(base_url: &str) -> Result<Address, LlmError> {
+    Address::parse(base_url, None, Api::OpenAi)
 }
 
 /// A client for one OpenAI-compatible server and model.
@@ -149,7 +148,7 @@ impl OpenAi {
         };
         LlmError::Server {
             api: Api::OpenAi,
-            url: self.settings.base_url.clone(),
+            url: self.settings.base_url.to_string(),
             status,
             message,
         }
@@ -169,15 +168,15 @@ impl OpenAi {
     pub fn models(&self, timeout: Duration) -> Result<Timed<ModelList>, LlmError> {
         let peer = Peer {
             api: Api::OpenAi,
-            url: &self.settings.base_url,
+            address: &self.settings.base_url,
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
-        let url = format!("{}/models", self.settings.base_url);
+        let url = self.settings.base_url.endpoint("/models");
         let answer = probe::exchange(
             &peer,
             timeout,
-            |agent| self.authorize(agent.get(&url)).call(),
+            |agent| self.authorize(agent.get(url)).call(),
             |status, text| self.models_status_error(status, text),
         )
         .map_err(|e| self.hide_key(e))?;
@@ -192,7 +191,7 @@ impl OpenAi {
         }
         LlmError::Server {
             api: Api::OpenAi,
-            url: self.settings.base_url.clone(),
+            url: self.settings.base_url.to_string(),
             status,
             message: "no /models here; check `base_url` (it usually ends in /v1)".to_string(),
         }
@@ -238,17 +237,15 @@ impl Model for OpenAi {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let peer = Peer {
             api: Api::OpenAi,
-            url: &self.settings.base_url,
+            address: &self.settings.base_url,
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
         let agent = super::agent(timeout);
-        let url = format!("{}/chat/completions", self.settings.base_url);
-        let post = agent.post(&url).header("Content-Type", "application/json");
-        let mut response = self
-            .authorize(post)
-            .send(self.body(request).to_string())
-            .map_err(|e| peer.transport_error(e))?;
+        let url = self.settings.base_url.endpoint("/chat/completions");
+        let post = agent.post(url).header("Content-Type", "application/json");
+        let mut response =
+            peer.response(self.authorize(post).send(self.body(request).to_string()))?;
         let status = response.status().as_u16();
         let events = response
             .headers()
@@ -558,7 +555,7 @@ mod tests {
 
     fn settings(key: Option<&str>) -> OpenAiSettings {
         OpenAiSettings {
-            base_url: "http://127.0.0.1:8080/v1".into(),
+            base_url: normalize_base_url("http://127.0.0.1:8080/v1").unwrap(),
             model: "m".into(),
             max_tokens: 256,
             temperature: 0.2,
@@ -734,7 +731,7 @@ mod tests {
 
     #[test]
     fn base_urls_keep_their_path_and_refuse_https() {
-        let n = |u: &str| normalize_base_url(u).unwrap();
+        let n = |u: &str| normalize_base_url(u).unwrap().to_string();
         assert_eq!(n("http://127.0.0.1:8080/v1/"), "http://127.0.0.1:8080/v1");
         assert_eq!(n("localhost:1234/v1"), "http://localhost:1234/v1");
         assert_eq!(n("http://0.0.0.0:8000/v1"), "http://127.0.0.1:8000/v1");

@@ -1,9 +1,9 @@
 //! Questions to a model server that are not a chat: is it there and which version is it, which
 //! models does it list, how long is a model's context. `doctor` asks them through the probe
 //! methods of [`super::ollama::Ollama`] and [`super::openai::OpenAi`], which send them with the
-//! chat's own HTTP client ([`super::agent`]: one overall timeout, no proxy, the same headers)
-//! and read failures into the same [`LlmError`]s; this module holds the typed answers and the
-//! one exchange they share.
+//! chat's own HTTP client ([`super::agent`]: one overall timeout, no proxy, no redirect, the
+//! same headers) and read failures into the same [`LlmError`]s; this module holds the typed
+//! answers and the one exchange they share.
 
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -126,7 +126,7 @@ pub(crate) fn exchange(
 ) -> Result<Timed<Value>, LlmError> {
     let agent = super::agent(timeout);
     let start = Instant::now();
-    let mut response = send(&agent).map_err(|e| peer.transport_error(e))?;
+    let mut response = peer.response(send(&agent))?;
     let status = response.status().as_u16();
     let reader = response.body_mut().with_config().limit(MAX_BODY).reader();
     if status != 200 {

@@ -313,46 +313,171 @@ const MESSAGE_VERBS: [&str; 26] = [
 fn is_chatter(line: &str, is_subject: bool) -> bool {
     let t = line.trim_start_matches(|c: char| c.is_whitespace() || "(*_>[".contains(c));
     let lower = t.to_ascii_lowercase();
-    if CHATTER_ALWAYS.iter().any(|p| lower.starts_with(p)) {
+    if CHATTER_ALWAYS.iter().any(|p| lower.starts_with(p)) || is_about_the_message(&lower) {
         return true;
-    }
-    for subject in MESSAGE_SUBJECTS {
-        if let Some(rest) = lower.strip_prefix(subject) {
-            let verb = rest.split_whitespace().next().unwrap_or("");
-            if rest.starts_with(' ') && MESSAGE_VERBS.contains(&verb) {
-                return true;
-            }
-        }
     }
     !is_subject && CHATTER_AFTER_SUBJECT.iter().any(|p| lower.starts_with(p))
 }
 
-/// Cuts the message at the first line of chatter: what follows it is more chatter.
-pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
-    if let Some(at) = lines
+/// Whether lowercased `text` starts by talking about the message ("this message follows ...").
+fn is_about_the_message(lower: &str) -> bool {
+    MESSAGE_SUBJECTS.iter().any(|subject| {
+        lower.strip_prefix(subject).is_some_and(|rest| {
+            let verb = rest.split_whitespace().next().unwrap_or("");
+            rest.starts_with(' ') && MESSAGE_VERBS.contains(&verb)
+        })
+    })
+}
+
+// Sentences addressed to the person that no commit message holds, wherever in a line they
+// start: after any word boundary.
+const CHATTER_ANYWHERE: [&str; 19] = [
+    "hope this helps",
+    "hope that helps",
+    "hope it helps",
+    "hope this is helpful",
+    "i hope this",
+    "i hope that",
+    "i hope you",
+    "let me know if",
+    "let me know what",
+    "feel free to",
+    "happy coding",
+    "happy hacking",
+    "i apologize",
+    "i apologise",
+    "my apologies",
+    "apologies for the",
+    "sorry for the confusion",
+    "sorry about the confusion",
+    "is there anything else",
+];
+
+// Shorter openings, chatter only where a sentence or clause starts: "Update x. Let me know."
+const CHATTER_SENTENCES: [&str; 7] = [
+    "i hope",
+    "let me know",
+    "feel free",
+    "please let me",
+    "good luck",
+    "if you have any questions",
+    "if you need anything",
+];
+
+/// Where chatter starts in `line`: the earliest phrase of [`CHATTER_ANYWHERE`] at a word
+/// boundary, or of [`CHATTER_SENTENCES`] (or talk about the message, "This message follows
+/// ...") at the start of a sentence or clause.
+fn chatter_start(line: &str) -> Option<usize> {
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` slice `line` safely.
+    let lower = line.to_ascii_lowercase();
+    let word_start = |at: usize| {
+        line[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    };
+    // After punctuation that ends a sentence or clause, or a capital after a space: a model
+    // that runs "Update x Let me know ..." on without a full stop has still begun a sentence.
+    let sentence_start = |at: usize| {
+        let before = line[..at].trim_end();
+        let spaced = before.len() < at;
+        before.is_empty()
+            || (spaced || before.ends_with('('))
+                && before.ends_with(['.', '!', '?', '…', ';', ':', ',', '-', '—', '–', '('])
+            || spaced && line[at..].starts_with(|c: char| c.is_uppercase())
+    };
+    let phrases = CHATTER_ANYWHERE
         .iter()
-        .enumerate()
-        .position(|(i, l)| is_chatter(l, i == 0))
-    {
-        lines.truncate(at);
+        .map(|p| (p, false))
+        .chain(CHATTER_SENTENCES.iter().map(|p| (p, true)));
+    let mut first: Option<usize> = lower
+        .match_indices([' ', '('])
+        .map(|(i, _)| i + 1)
+        .find(|&at| sentence_start(at) && is_about_the_message(&lower[at..]));
+    for (phrase, at_sentence) in phrases {
+        for (at, _) in lower.match_indices(phrase) {
+            if first.is_some_and(|f| at >= f) {
+                break;
+            }
+            let ends_word = lower[at + phrase.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+            let starts = if at_sentence {
+                sentence_start(at)
+            } else {
+                word_start(at)
+            };
+            if starts && ends_word {
+                first = Some(at);
+                break;
+            }
+        }
+    }
+    first
+}
+
+/// What is left of a line cut before its chatter: without the comma, dash, colon, bracket or
+/// ellipsis that led into it.
+fn before_chatter(line: &str, at: usize) -> String {
+    let mut kept = line[..at].trim_end();
+    loop {
+        let next = kept
+            .strip_suffix([',', ';', ':', '-', '—', '–', '(', '…'])
+            .or_else(|| kept.ends_with("..").then(|| kept.trim_end_matches('.')))
+            .map(str::trim_end);
+        match next {
+            Some(shorter) => kept = shorter,
+            None => return kept.to_string(),
+        }
     }
 }
 
-const TRAILERS: [&str; 3] = ["change-id:", "cc:", "link:"];
+/// Cuts the message at the first chatter: a line of it, or a sentence of it within a line
+/// ("Update x. Hope this helps!"). What follows chatter is more chatter.
+pub(super) fn drop_epilogue(lines: &mut Vec<String>) {
+    for i in 0..lines.len() {
+        if is_chatter(&lines[i], i == 0) {
+            lines.truncate(i);
+            return;
+        }
+        if let Some(at) = chatter_start(&lines[i]) {
+            let kept = before_chatter(&lines[i], at);
+            if kept.chars().any(char::is_alphanumeric) {
+                lines[i] = kept;
+                lines.truncate(i + 1);
+            } else {
+                lines.truncate(i);
+            }
+            return;
+        }
+    }
+}
+
+const TRAILERS: [&str; 3] = ["change-id", "cc", "link"];
 
 /// A trailer the model made up; real ones are added by git and by people, not guessed:
 /// `Signed-off-by:`, `Co-authored-by:` and every other `<Word>-by:`, `Change-Id:`, `Cc:`,
-/// `Link:`.
+/// `Link:`, in any case, and the `(cherry picked from commit ...)` line git writes. The token is
+/// read as git reads it (trailer.c, `find_separator`): letters, digits and `-`, then any spaces
+/// or tabs, then the colon, so `Signed-off-by : X` is one too.
 pub(super) fn is_trailer(line: &str) -> bool {
-    let lower = line.trim_start().to_ascii_lowercase();
-    if TRAILERS.iter().any(|t| lower.starts_with(t)) {
+    let line = line.trim_start();
+    if line
+        .to_ascii_lowercase()
+        .starts_with("(cherry picked from commit")
+    {
         return true;
     }
-    lower.split_once(':').is_some_and(|(token, _)| {
-        token.ends_with("-by")
-            && token.len() > 3
-            && token.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-    })
+    let token_len = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(line.len());
+    let (token, rest) = line.split_at(token_len);
+    if token.is_empty() || !rest.trim_start_matches([' ', '\t']).starts_with(':') {
+        return false;
+    }
+    let token = token.to_ascii_lowercase();
+    TRAILERS.contains(&token.as_str()) || (token.ends_with("-by") && token.len() > 3)
 }
 
 const BODY_LABELS: [&str; 8] = [
@@ -393,4 +518,111 @@ pub(super) fn drop_body_labels(lines: &mut Vec<String>) {
         out.push(line);
     }
     *lines = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epilogue_cut(text: &str) -> Vec<String> {
+        let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+        drop_epilogue(&mut lines);
+        lines
+    }
+
+    #[test]
+    fn chatter_is_cut_wherever_it_starts_in_a_line() {
+        for (line, kept) in [
+            ("Update x. Hope this helps!", "Update x."),
+            (
+                "Fix the parser… I apologize for the confusion",
+                "Fix the parser",
+            ),
+            (
+                "Fix the parser... I apologise for the confusion.",
+                "Fix the parser",
+            ),
+            ("Add retries, let me know if you want fewer", "Add retries"),
+            ("Add retries - feel free to adjust the count", "Add retries"),
+            ("Add retries (feel free to tweak)", "Add retries"),
+            ("Add retries. I hope this works for you.", "Add retries."),
+            ("Add retries! Happy coding!", "Add retries!"),
+            ("Add retries 🙂 hope that helps", "Add retries 🙂"),
+            (
+                "Add retries; my apologies for the earlier reply",
+                "Add retries",
+            ),
+            ("Add retries. Let me know.", "Add retries."),
+            ("Add retries. Good luck!", "Add retries."),
+            (
+                "Add retries. Is there anything else you need?",
+                "Add retries.",
+            ),
+            (
+                "Add retries. This message follows the Conventional Commits style.",
+                "Add retries.",
+            ),
+            ("Add retries; the message is concise", "Add retries"),
+            ("Add retries (this message is short)", "Add retries"),
+            ("Add retries Let me know.", "Add retries"),
+        ] {
+            assert_eq!(epilogue_cut(line), [kept], "{line}");
+        }
+        assert_eq!(
+            epilogue_cut(
+                "Add retries\n\nThe client retries twice. Let me know if\nmore is needed."
+            ),
+            ["Add retries", "", "The client retries twice."]
+        );
+        assert!(epilogue_cut("Happy coding! Add retries").is_empty());
+    }
+
+    #[test]
+    fn words_of_chatter_in_a_real_message_are_kept() {
+        for line in [
+            "Let the parser know about tabs",
+            "Make the sidebar feel freer to resize",
+            "Add a hopeful retry on timeouts",
+            "Rename i_hope_this to retry_once",
+            "Fix the let-me-know button",
+            "Fix typo in good luck message for translators",
+            "Drop the happy-coding banner",
+            "Fix the message is empty check",
+            "Log why. The message parser now keeps tabs",
+            "Tell the user to let me know tools",
+        ] {
+            assert_eq!(epilogue_cut(line), [line], "{line}");
+        }
+    }
+
+    #[test]
+    fn trailers_are_read_as_git_reads_them() {
+        for line in [
+            "Signed-off-by: Model <m@example.com>",
+            "Signed-off-by : Model <m@example.com>",
+            "Signed-off-by\t: Model",
+            "signed-off-by:Model",
+            "Co-Authored-By  :  Someone <s@example.com>",
+            "  Reviewed-by: Nobody",
+            "Acked-by: A",
+            "Change-Id : I0123456789abcdef",
+            "CC: list@example.com",
+            "Link :https://example.com",
+            "(cherry picked from commit 0123456789abcdef)",
+        ] {
+            assert!(is_trailer(line), "{line:?}");
+        }
+        for line in [
+            "Fix: the parser",
+            "Signed off by: Model",
+            "Reviewed by: Nobody",
+            "-by: x",
+            "The parser is used by: the hook",
+            "Signed-off-by Model",
+            "Cc the list",
+            "Linked: x",
+        ] {
+            assert!(!is_trailer(line), "{line:?}");
+        }
+    }
 }

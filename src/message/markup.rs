@@ -66,8 +66,9 @@ pub(super) fn strip_think(raw: &str) -> (String, bool) {
     (out, had)
 }
 
-/// Unifies line ends and drops terminal escapes and control characters, so git and the
-/// terminal see only printable text and `\n`.
+/// Unifies line ends and drops terminal escapes, control characters and bidirectional
+/// overrides ([`crate::redact::is_hidden_control`]), so git and the terminal see only printable
+/// text, shown as it reads, and `\n`.
 pub(super) fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -84,7 +85,7 @@ pub(super) fn normalise(s: &str) -> String {
             '\u{1b}' => skip_escape(&mut chars),
             '\u{9b}' => skip_csi(&mut chars),
             '\u{feff}' => {}
-            c if c.is_control() => {}
+            c if crate::redact::is_hidden_control(c) => {}
             c => out.push(c),
         }
     }

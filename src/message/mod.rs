@@ -142,7 +142,10 @@ const MAX_PASSES: usize = 8;
 ///   everything before it goes too.
 /// - Epilogue starts at the first line (after the subject) of chatter addressed to the user
 ///   ("I hope", "Let me know", "Feel free", "Note:", "Explanation", "This message follows", ...)
-///   and runs to the end.
+///   and runs to the end; it starts within a line too, at a sentence such as "Hope this
+///   helps", "I apologize", "Feel free to", "Happy coding" (a shorter opening such as "Let me
+///   know" only after `.`, `!`, `?`, `,`, `;`, `:`, a dash or a bracket), and that line keeps
+///   only what came before it.
 /// - A subject over the limit is split at its first ". " or "; " that comes within the limit
 ///   (not after "e.g", "etc" or a single letter); the rest opens the body.
 /// - With `truncated`, a body whose last line does not end in closing punctuation loses its last
@@ -713,6 +716,14 @@ mod tests {
     #[test]
     fn control_chars_and_line_ends() {
         assert_eq!(ok("Fix\tx\u{0}\r\n\r\nBody\rline."), "Fix x\n\nBody\nline.");
+    }
+
+    #[test]
+    fn bidirectional_overrides_removed() {
+        assert_eq!(
+            ok("Fix the \u{202e}txt.exe\u{202c} check \u{2066}now\u{2069}"),
+            "Fix the txt.exe check now"
+        );
     }
 
     #[test]

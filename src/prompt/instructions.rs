@@ -3,6 +3,7 @@
 //! retry. `ai-commit config --prompt` prints these, so what it shows is what is sent.
 
 use crate::config::Config;
+use crate::redact::redact;
 use crate::style::{Style, STANDARD_TYPES};
 
 /// The instructions sent as the system message unless `prompt` replaces them.
@@ -38,7 +39,9 @@ pub fn base(config: &Config) -> String {
 }
 
 /// The whole system message: the prompt, the style's sentences, and the reply's shape when it
-/// is structured.
+/// is structured. What came from the repository (its prompt, the recent subjects and the types,
+/// scopes and areas read from them) passes the diff's redaction rule: a token someone once
+/// committed in a subject is not sent again.
 pub fn system(config: &Config, style: &Style) -> String {
     let mut text = base(config);
     let extra = style_sentences(style);
@@ -54,7 +57,7 @@ pub fn system(config: &Config, style: &Style) -> String {
             SUBJECT_ONLY_INSTRUCTION
         });
     }
-    text
+    redact(&text).into_owned()
 }
 
 /// The sentences that hold the model to the repository's style; empty when there is nothing
@@ -207,6 +210,23 @@ mod tests {
         let l = learn(&subjects(&["feat: a", "fix: b", "feat: c"]));
         let s = Style::new(StyleSetting::Plain, l, None, true);
         assert_eq!(style_sentences(&s), "");
+    }
+
+    #[test]
+    fn secrets_in_recent_subjects_are_not_sent() {
+        let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+        let l = learn(&subjects(&[
+            &format!("feat({token}): rotate the key"),
+            &format!("fix: drop {token} from the config"),
+            "feat: add a thing",
+        ]));
+        let s = Style::new(StyleSetting::Auto, l, None, true);
+        let text = system(&Config::default(), &s);
+        assert!(!text.contains(token), "{text}");
+        assert!(
+            text.contains("fix: drop [REDACTED] from the config"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use globset::GlobSet;
 use super::select::{treatment, Treatment};
 use super::tokens::{estimate_tokens, estimate_up_to};
 use crate::diff::{FileChange, Status};
+use crate::redact::shown_path;
 use crate::summary::thousands;
 
 /// One line per file: status, path, line counts and what kind of change it is.
@@ -38,8 +39,8 @@ fn list_line(f: &FileChange, excluded: &GlobSet) -> String {
         Status::TypeChanged => "T",
     };
     let path = match &f.old_path {
-        Some(old) => format!("{old} -> {}", f.path),
-        None => f.path.clone(),
+        Some(old) => format!("{} -> {}", shown_path(old), shown_path(&f.path)),
+        None => shown_path(&f.path),
     };
     let mut line = format!("{code} {path}");
     match treatment(f, excluded) {
@@ -87,7 +88,7 @@ fn summarise_rest(rest: &[FileChange]) -> String {
             Status::Copied => "copied",
         };
         let top = match f.path.split_once('/') {
-            Some((dir, _)) => format!("under {dir}/"),
+            Some((dir, _)) => format!("under {}/", shown_path(dir)),
             None => "at the top".to_string(),
         };
         match groups.iter_mut().find(|(h, t, _)| *h == how && *t == top) {
@@ -122,7 +123,7 @@ pub(super) fn render_file(f: &FileChange) -> String {
         Status::Deleted => " (deleted)",
         _ => "",
     };
-    let mut out = format!("--- {}{what}\n", f.path);
+    let mut out = format!("--- {}{what}\n", shown_path(&f.path));
     for h in &f.hunks {
         out.push_str(&h.header);
         out.push('\n');

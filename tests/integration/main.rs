@@ -1,7 +1,9 @@
 //! Integration tests: the real `ai-commit` binary driven through the real git CLI in temporary
 //! repositories, against an in-process stand-in for Ollama's HTTP API.
 
+mod addresses;
 mod answers;
+mod chatter;
 mod cleanup_modes;
 mod cli_config;
 mod commit_sources;

@@ -17,7 +17,11 @@ fn split_prompt(user: &str) -> (&str, &str) {
 /// The lines of the file list, the `Changed files (...)` header included.
 fn list_lines(user: &str) -> Vec<&str> {
     // The list ends at its first blank line; computed facts may follow it.
-    split_prompt(user).0.lines().take_while(|l| !l.is_empty()).collect()
+    split_prompt(user)
+        .0
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect()
 }
 
 /// Panics unless the file list has exactly this line.

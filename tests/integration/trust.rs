@@ -256,3 +256,299 @@ fn model_output_cannot_add_trailers_escapes_or_unbounded_text() {
         "{message}"
     );
 }
+
+/// Tokens someone once committed in a subject, and tokens in file and directory names: the
+/// diff's redaction rule holds for them too, in the style examples and learned scopes of the
+/// system message (and `ai-commit config --prompt`, which shows it), in the file list and the
+/// diff's headers, and in the fallback summary.
+#[test]
+fn secrets_in_recent_subjects_and_file_names_are_redacted() {
+    const AWS: &str = "AKIAIOSFODNN7EXAMPLE";
+    const GITHUB: &str = "ghp_R4nd0mT0kenV4lue0123456789abcdefABCD";
+    const GITLAB: &str = "glpat-xYz0123456789AbCdEfGh";
+    const SLACK: &str = "xoxb-123456789012-1234567890123-AbCdEfGhIj";
+    let (standin, env) = world("feat: add the settings");
+    let repo = env.repo("secret-names");
+    for (file, subject) in [
+        (
+            format!("{SLACK}.txt"),
+            format!("feat({GITLAB}): read the settings"),
+        ),
+        (
+            "b.txt".into(),
+            format!("fix: rotate {AWS} out of the deploy config"),
+        ),
+        (
+            "c.txt".into(),
+            format!("chore: set password = \"hunter2hunter2\" and {GITHUB}"),
+        ),
+    ] {
+        repo.stage(&file, "old settings\n");
+        repo.git_ok(&["commit", "-q", "-m", &subject]);
+    }
+    repo.install_hook();
+    repo.stage(&format!("keys/{AWS}.txt"), "settings\n");
+    repo.stage(&format!("{GITHUB}/settings.md"), "settings\n");
+    repo.git_ok(&["mv", &format!("{SLACK}.txt"), "settings.txt"]);
+
+    let out = repo.git(&["commit"]);
+
+    assert_ok(&out, "git commit with secrets in subjects and names");
+    let (system, user) = crate::support::chat_messages(&standin, &out);
+    for secret in [AWS, GITHUB, GITLAB, SLACK, "hunter2hunter2"] {
+        assert!(
+            !system.contains(secret),
+            "{secret} in the system message:\n{system}"
+        );
+        assert!(
+            !user.contains(secret),
+            "{secret} in the user message:\n{user}"
+        );
+    }
+    assert!(
+        system.contains("- fix: rotate [REDACTED] out of the deploy config"),
+        "{system}"
+    );
+    assert!(system.contains("Scopes used here: [REDACTED];"), "{system}");
+    assert!(user.contains("A keys/[REDACTED].txt +1\n"), "{user}");
+    assert!(user.contains("A [REDACTED]/settings.md +1\n"), "{user}");
+    assert!(
+        user.contains("R [REDACTED].txt -> settings.txt\n"),
+        "{user}"
+    );
+    assert!(
+        user.contains("--- keys/[REDACTED].txt (new file)\n"),
+        "{user}"
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), "feat: add the settings");
+
+    let out = repo.ai_commit(&["config", "--prompt"]);
+    let shown = crate::support::stdout(&out);
+    assert!(shown.contains("[REDACTED]"), "{}", describe(&out));
+    for secret in [AWS, GITHUB, GITLAB, "hunter2hunter2"] {
+        assert!(
+            !shown.contains(secret),
+            "`config --prompt` shows {secret}:\n{shown}"
+        );
+    }
+
+    // The summary names the files without their tokens.
+    env.set_ollama(&crate::support::ollama::closed_port_url());
+    let named: Vec<String> = vec![format!("more/{AWS}.txt")];
+    let grouped: Vec<String> = (0..6).map(|i| format!("{GITHUB}/docs/m{i}.md")).collect();
+    let slack: Vec<String> = vec![format!("{SLACK}.md")];
+    for (staged, summary) in [
+        (named, "docs: add [REDACTED].txt"),
+        (grouped, "docs: add 6 files in [REDACTED]/docs/"),
+        (slack, "docs: add [REDACTED].md"),
+    ] {
+        for path in &staged {
+            repo.stage(path, "more settings\n");
+        }
+        let out = repo.git(&["commit"]);
+        assert_ok(&out, "git commit with the fallback");
+        assert_eq!(repo.commit_msg_of("HEAD"), summary, "{}", describe(&out));
+    }
+}
+
+/// The trailers git reads in the message of `rev` (`git interpret-trailers --parse`).
+fn trailers_of(repo: &crate::support::Repo<'_>, rev: &str) -> String {
+    let message = repo.commit_msg_of(rev);
+    let env = repo.env();
+    let mut cmd = env.command("git", repo.path());
+    cmd.args(["interpret-trailers", "--parse"]);
+    let out = env.run_with_stdin(cmd, message.as_bytes());
+    assert_ok(&out, "git interpret-trailers --parse");
+    crate::support::stdout(&out)
+}
+
+/// Trailers are data whatever their spelling: git reads `Signed-off-by : X` (a space before the
+/// colon), a tab there, any case, `Change-Id :` and the cherry-pick line as trailers, so none of
+/// them may come from the model; the sign-off asked for with `-s` is git's own.
+#[test]
+fn reply_trailers_in_any_spelling_are_dropped() {
+    let reply = "Add the settings\n\nRead the port from the settings file.\n\n\
+                 Signed-off-by : Model <model@example.com>\n\
+                 Co-authored-by\t: Someone Else <someone@example.com>\n\
+                 reviewed-BY:Nobody <n@example.com>\n\
+                 Change-Id : I0123456789abcdef0123456789abcdef01234567\n\
+                 (cherry picked from commit 0123456789abcdef0123456789abcdef01234567)";
+    let (_standin, env) = world(reply);
+    // The reply's body is part of what is checked.
+    env.write_config("body = true\n");
+    let repo = env.repo("trailer-spellings");
+    repo.install_hook();
+    repo.stage("settings.txt", "port = 8080\n");
+    let out = repo.git(&["commit"]);
+    assert_ok(&out, "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Add the settings\n\nRead the port from the settings file.",
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(trailers_of(&repo, "HEAD"), "");
+
+    repo.stage("settings.txt", "port = 8081\n");
+    let out = repo.git(&["commit", "-s"]);
+    assert_ok(&out, "git commit -s");
+    assert_eq!(
+        trailers_of(&repo, "HEAD"),
+        "Signed-off-by: Test User <test@example.com>\n",
+        "{}",
+        describe(&out)
+    );
+}
+
+/// A file name is data: one holding newlines and a trailer, a carriage return, an escape, a
+/// bell or a bidirectional override reaches neither the message as structure nor the prompt as
+/// lines of its own. The model fails here, so each name is seen in the prompt and then in the
+/// fallback summary.
+#[test]
+fn file_names_cannot_add_trailers_or_control_characters() {
+    let standin = StandIn::start(Behavior::Status(500, "runner died".into()));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = env.repo("hostile-names");
+    repo.stage("start.txt", "start\n");
+    repo.git_ok(&["commit", "-q", "-m", "Start"]);
+    repo.install_hook();
+    let injected = "Co-authored-by: Evil <evil@example.com>";
+    let cases: Vec<(Vec<String>, Option<String>)> = vec![
+        (vec![format!("notes\n\n{injected}")], None),
+        (
+            vec!["notes\n\nSigned-off-by : Evil <evil@example.com>".into()],
+            None,
+        ),
+        (
+            vec!["red\u{1b}[31m.txt".into(), "bell\u{7}.txt".into()],
+            None,
+        ),
+        (vec!["carriage\rreturn.txt".into()], None),
+        (vec!["invoice\u{202e}fdp.exe".into()], None),
+        // A rename from such a name, and a directory of many files named so.
+        (
+            vec!["renamed.txt".into()],
+            Some(format!("old\n\n{injected}")),
+        ),
+        (
+            (0..6)
+                .map(|i| format!("dir\n\n{injected}/m{i}.txt"))
+                .collect(),
+            None,
+        ),
+    ];
+    for (paths, renamed_from) in cases {
+        let what = format!("{paths:?} (renamed from {renamed_from:?})");
+        match &renamed_from {
+            Some(old) => {
+                repo.stage(old, "the same content for a rename\n");
+                repo.git_ok(&["commit", "-q", "--no-verify", "-m", "Add the old name"]);
+                repo.git_ok(&["mv", old, &paths[0]]);
+            }
+            None => {
+                for path in &paths {
+                    repo.stage(path, "content\n");
+                }
+            }
+        }
+        let before = standin.chat_requests().len();
+        let out = repo.git(&["commit", "-s"]);
+        assert_ok(&out, &what);
+
+        let message = repo.commit_msg_of("HEAD");
+        assert!(
+            !message.chars().any(|c| c.is_control() && c != '\n') && !message.contains('\u{202e}'),
+            "{what}: a control character in {message:?}"
+        );
+        let subject = message.lines().next().unwrap_or("");
+        assert_eq!(
+            message,
+            format!("{subject}\n\nSigned-off-by: Test User <test@example.com>"),
+            "{what}: {}",
+            describe(&out)
+        );
+        assert_eq!(
+            trailers_of(&repo, "HEAD"),
+            "Signed-off-by: Test User <test@example.com>\n",
+            "{what}"
+        );
+        let chats = standin.chat_requests();
+        let user = chats[before..]
+            .first()
+            .and_then(|c| c["messages"][1]["content"].as_str())
+            .unwrap_or_else(|| panic!("{what}: no chat request\n{}", describe(&out)))
+            .to_string();
+        assert!(
+            !user.lines().any(|l| l.starts_with("Co-authored-by")
+                || l.starts_with("Signed-off-by")
+                || l.contains(['\u{1b}', '\u{7}', '\r', '\u{202e}'])),
+            "{what}: a name made its own line or kept a control character:\n{user}"
+        );
+    }
+}
+
+/// A model name is a name too: a repository file cannot make one that writes lines into the
+/// message file, and one from the environment stays inside its comment line.
+#[test]
+fn a_model_name_cannot_write_lines_into_the_message() {
+    let (_standin, env) = world(REPLY);
+    let repo = env.repo("model-name");
+    repo.install_hook();
+    let hostile = "gemma3:4b\n\nCo-authored-by: Evil <evil@example.com>";
+
+    repo.write(
+        ".ai-commit.toml",
+        format!("model = {}\n", serde_json::Value::from(hostile)),
+    );
+    repo.stage("settings.txt", "port = 8080\n");
+    let out = repo.git(&["commit"]);
+    assert_ok(
+        &out,
+        "git commit with a hostile model name in the repository file",
+    );
+    assert!(
+        stderr(&out).contains("must not hold control characters"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY, "{}", describe(&out));
+    std::fs::remove_file(repo.path().join(".ai-commit.toml")).expect("remove the file");
+
+    env.set_env("AI_COMMIT_MODEL", hostile);
+    repo.stage("settings.txt", "port = 8081\n");
+    let (editor, captured) = env.editor_capture();
+    let out = repo.git_with(&["commit"], &[("GIT_EDITOR", editor.as_str())]);
+    assert_ok(&out, "git commit with a hostile AI_COMMIT_MODEL");
+    let file = std::fs::read_to_string(&captured).expect("the editor saw the file");
+    assert!(
+        file.starts_with(&format!(
+            "{REPLY}\n# ai-commit: message from gemma3:4b  Co-authored-by"
+        )),
+        "{file}"
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY, "{}", describe(&out));
+    assert_eq!(trailers_of(&repo, "HEAD"), "");
+}
+
+/// A reply cannot make the message show as other text: bidirectional overrides and isolates
+/// (the "Trojan Source" characters), NUL and DEL are gone from what is committed.
+#[test]
+fn reply_cannot_hide_text_in_the_message() {
+    let reply = "Add the \u{202e}sgnittes\u{202c} file\u{0}\n\n\
+                 Read the port \u{2066}from\u{2069} the settings\u{7f} file.";
+    let (_standin, env) = world(reply);
+    // The reply's body is part of what is checked.
+    env.write_config("body = true\n");
+    let repo = env.repo("bidi-reply");
+    repo.install_hook();
+    repo.stage("settings.txt", "port = 8080\n");
+    let out = repo.git(&["commit"]);
+    assert_ok(&out, "git commit with bidirectional controls in the reply");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Add the sgnittes file\n\nRead the port from the settings file.",
+        "{}",
+        describe(&out)
+    );
+}

@@ -3,6 +3,7 @@
 
 use ai_commit::message::{clean, CleanOptions};
 use proptest::prelude::*;
+use proptest::sample::select;
 use proptest::test_runner::TestRunner;
 
 use crate::gen;
@@ -65,6 +66,18 @@ const TRAILERS: [&str; 7] = [
     "change-id:",
 ];
 
+/// Whether git would read `line` as one of the trailers only people and git write: the token
+/// as git reads it (letters, digits, `-`, then spaces or tabs before the colon), any case.
+fn is_trailer(line: &str) -> bool {
+    let lower = line.trim_start().to_ascii_lowercase();
+    let end = lower
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(lower.len());
+    let (token, rest) = lower.split_at(end);
+    rest.trim_start_matches([' ', '\t']).starts_with(':')
+        && TRAILERS.contains(&format!("{token}:").as_str())
+}
+
 /// Checks that `out` is a well-formed message for a subject limit of `max_subject`.
 pub fn check_message(out: &str, max_subject: usize) -> Result<(), String> {
     let fail = |what: &str| Err(format!("{what}: {out:?}"));
@@ -75,11 +88,12 @@ pub fn check_message(out: &str, max_subject: usize) -> Result<(), String> {
         return fail("trailing newline");
     }
     // Tabs become spaces and `\r`, `\u{85}`, `\u{2028}`, `\u{2029}` become `\n`: git and the
-    // terminal see only printable text and `\n` (`markup::normalise`).
-    if let Some(c) = out
-        .chars()
-        .find(|&c| (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
+    // terminal see only printable text and `\n` (`markup::normalise`); bidirectional controls,
+    // which would show the text as other text, are gone.
+    if let Some(c) = out.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
         return fail(&format!("control character {c:?}"));
     }
     let lines: Vec<&str> = out.split('\n').collect();
@@ -136,8 +150,7 @@ pub fn check_message(out: &str, max_subject: usize) -> Result<(), String> {
         if is_diff_line(line) {
             return fail(&format!("diff line {line:?}"));
         }
-        let lower = line.trim_start().to_ascii_lowercase();
-        if TRAILERS.iter().any(|t| lower.starts_with(t)) {
+        if is_trailer(line) {
             return fail(&format!("trailer {line:?}"));
         }
         let lower = line.to_lowercase();
@@ -314,4 +327,65 @@ fn generators_produce_accepted_messages() {
         "{structured}% of laid-out replies accepted"
     );
     assert!(fragments >= 10, "{fragments}% of fragment soups accepted");
+}
+
+/// Chatter sentences appended to a line of a message, the subject or a body line.
+const CHATTER: &[&str] = &[
+    "Hope this helps!",
+    "hope that helps",
+    "I hope this is what you wanted.",
+    "Let me know if you need anything else.",
+    "let me know if it should be shorter",
+    "Feel free to adjust.",
+    "feel free to rename it",
+    "Happy coding!",
+    "I apologize for the confusion.",
+    "My apologies for the earlier reply.",
+    "Sorry for the confusion!",
+    "Is there anything else?",
+    "This commit message follows the Conventional Commits format.",
+];
+
+/// What leads from a message's text into the chatter.
+const JOINTS: &[&str] = &[
+    ". ", "! ", "… ", "... ", ", ", " - ", " — ", "; ", " (", " ",
+];
+
+proptest! {
+    #![proptest_config(crate::config(600))]
+
+    /// A5: chatter starting anywhere in a line goes, with everything after it: the message
+    /// cleans to its lines up to the chatter, or the reply is rejected, never committed with it.
+    #[test]
+    fn chatter_within_a_line_is_cut(
+        message in gen::simple_message(),
+        chatter in select(CHATTER),
+        joint in select(JOINTS),
+        in_body in any::<bool>(),
+        tail in prop::option::of(gen::sentence()),
+    ) {
+        let opts = CleanOptions { max_subject: 72, truncated: false };
+        let Ok(plain) = clean(&message, &opts) else {
+            return Ok(());
+        };
+        let mut lines: Vec<String> = plain.split('\n').map(str::to_string).collect();
+        let at = if in_body { lines.len() - 1 } else { 0 };
+        let expected = lines[..=at].join("\n");
+        lines[at] = format!("{}{joint}{chatter}", lines[at]);
+        if let Some(tail) = tail {
+            lines.push(String::new());
+            lines.push(tail);
+        }
+        let raw = lines.join("\n");
+        // The same words: a joint's punctuation may stay, a body may wrap differently.
+        let words = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        if let Ok(out) = clean(&raw, &opts) {
+            prop_assert_eq!(words(&out), words(&expected), "{:?} -> {:?}", raw, out);
+        }
+    }
 }

@@ -292,6 +292,11 @@ const TRAILERS: &[&str] = &[
     "Reviewed-by: R <r@x>",
     "Change-Id: I1234567",
     "signed-off-by: bot",
+    // Spellings git reads as trailers too: whitespace before the colon, any case.
+    "Signed-off-by : X <x@y>",
+    "Co-authored-by\t: A <a@x>",
+    "REVIEWED-BY:R",
+    "Change-Id  : I1234567",
 ];
 
 const DIFF: &[&str] = &[

@@ -6,9 +6,11 @@
 //! `PROPTEST_RNG_SEED` (any u64): both override the defaults here. A failure is not saved to a
 //! file; write the minimal input proptest prints into `regressions.rs` as a plain `#[test]`.
 
+mod addresses;
 mod clean;
 mod gen;
 mod msgfile;
+mod names;
 mod regressions;
 
 use proptest::test_runner::{Config, RngSeed};

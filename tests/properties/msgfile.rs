@@ -50,6 +50,27 @@ fn line_offsets(bytes: &[u8], line: &[u8]) -> Vec<usize> {
     found
 }
 
+/// `text` as `compose` may write it: no character that hides or moves text, a tab a space,
+/// and line breaks only where `line_breaks` allows them (spaces elsewhere).
+fn as_written(text: &str, line_breaks: bool) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' if line_breaks => Some('\n'),
+            '\n' | '\t' => Some(' '),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{200e}' | '\u{200f}'
+                )
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                None
+            }
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// Checks B1 to B4 for one file, message and note.
 pub fn check_compose(existing: &[u8], message: &str, note: Option<&str>) -> Result<(), String> {
     let ctx = || format!("existing {existing:?}, message {message:?}, note {note:?}");
@@ -58,10 +79,11 @@ pub fn check_compose(existing: &[u8], message: &str, note: Option<&str>) -> Resu
     if !out.ends_with(existing) {
         return Err(format!("existing text is not kept at the end: {}", ctx()));
     }
-    // B4: the message (then the note) comes first.
-    let mut block = format!("{message}\n");
+    // B4: the message (then the note) comes first, as it may be written: without control
+    // characters, line separators or bidirectional overrides, a tab a space, the note one line.
+    let mut block = format!("{}\n", as_written(message, true).trim_end_matches('\n'));
     if let Some(n) = note {
-        block.push_str(n);
+        block.push_str(&as_written(n, false));
         block.push('\n');
     }
     if !out.starts_with(block.as_bytes()) {

@@ -116,6 +116,20 @@ impl<P: Protocol> Server<P> {
     /// Starts serving `protocol` on `127.0.0.1:0`; `name` names its threads in a backtrace.
     pub fn start(name: &str, protocol: P) -> Server<P> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
+        Server::serve(name, protocol, listener)
+    }
+
+    /// Starts serving `protocol` at `addr` (a loopback address, `[::1]:0` for one, or a fixed
+    /// port), or says why it cannot listen there.
+    pub fn start_at(name: &str, protocol: P, addr: SocketAddr) -> io::Result<Server<P>> {
+        assert!(
+            addr.ip().is_loopback(),
+            "a stand-in listens on loopback only"
+        );
+        Ok(Server::serve(name, protocol, TcpListener::bind(addr)?))
+    }
+
+    fn serve(name: &str, protocol: P, listener: TcpListener) -> Server<P> {
         let addr = listener
             .local_addr()
             .expect("local address of the stand-in");

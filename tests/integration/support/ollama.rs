@@ -108,17 +108,22 @@ impl StandIn {
 
     /// Start a stand-in whose `/api/tags` lists `model`.
     pub fn with_model(behavior: Behavior, model: &str) -> StandIn {
-        let ollama = Ollama {
-            behavior: Mutex::new(behavior),
-            model: Mutex::new(model.to_owned()),
-            pace: Mutex::new(None),
-        };
         StandIn {
-            server: http::Server::start("ollama-standin", ollama),
+            server: http::Server::start("ollama-standin", Ollama::new(behavior, model)),
         }
     }
 
-    /// `http://127.0.0.1:PORT`, the value for `OLLAMA_HOST` or the config's `host`.
+    /// A stand-in serving [`DEFAULT_MODEL`] at `addr` (`[::1]:0`, say), or why it cannot
+    /// listen there.
+    pub fn start_at(behavior: Behavior, addr: SocketAddr) -> io::Result<StandIn> {
+        let ollama = Ollama::new(behavior, DEFAULT_MODEL);
+        Ok(StandIn {
+            server: http::Server::start_at("ollama-standin", ollama, addr)?,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (`http://[::1]:PORT` on IPv6), the value for `OLLAMA_HOST` or
+    /// the config's `host`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr())
     }
@@ -183,6 +188,16 @@ struct Ollama {
     behavior: Mutex<Behavior>,
     model: Mutex<String>,
     pace: Mutex<Option<(u64, u64)>>,
+}
+
+impl Ollama {
+    fn new(behavior: Behavior, model: &str) -> Ollama {
+        Ollama {
+            behavior: Mutex::new(behavior),
+            model: Mutex::new(model.to_owned()),
+            pace: Mutex::new(None),
+        }
+    }
 }
 
 impl Protocol for Ollama {
