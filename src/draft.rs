@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::answers::Answers;
+use crate::bumps;
 use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
@@ -17,7 +18,7 @@ use crate::speed::{Speed, Speeds};
 use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Past, Style};
-use crate::summary::summarize;
+use crate::summary::{self, summarize};
 
 /// Where the message came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,12 +211,22 @@ pub fn style_of(config: &Config, history: &[Past], files: &[FileChange]) -> Styl
 /// The summary in the repository's style: `docs: update README.md` where Conventional
 /// Commits are used.
 fn fallback_summary(files: &[FileChange], style: &Style, config: &Config) -> Option<String> {
-    let prefix = style.fallback_prefix(files);
+    // A dependency update says which packages moved, in the form the history gives such
+    // commits (`build(deps): bump x from 1 to 2`, `Bump x from 1 to 2`).
+    let found = bumps::bumps(files);
+    let only_manifests = files.iter().all(bumps::is_manifest);
+    let bump_prefix = (only_manifests && !found.is_empty())
+        .then(|| style.learned.bump_prefix.clone())
+        .flatten();
+    let prefix = bump_prefix.unwrap_or_else(|| style.fallback_prefix(files));
     let room = config
         .max_subject
         .value
         .saturating_sub(prefix.chars().count());
-    let summary = summarize(files, room)?;
+    let summary = match only_manifests {
+        true => summary::bumps_line(&found, room).or_else(|| summarize(files, room))?,
+        false => summarize(files, room)?,
+    };
     if prefix.is_empty() && !style.learned.lowercase {
         return Some(summary);
     }

@@ -122,6 +122,9 @@ pub struct Learned {
     pub examples: Vec<String>,
     /// The share of recent commits with a body, in percent.
     pub body_percent: u8,
+    /// What the history writes before "bump" in a dependency bump's subject, most often:
+    /// `build(deps): `, `deps: `, or `` for a plain `Bump x from 1 to 2`.
+    pub bump_prefix: Option<String>,
 }
 
 /// A recent commit as the style sees it.
@@ -545,7 +548,24 @@ pub fn learn(subjects: &[String]) -> Learned {
             .map(|s| s.to_string())
             .collect(),
         body_percent: 0,
+        bump_prefix: bump_prefix(&usable),
     }
+}
+
+/// The most frequent text before "bump"/"Bump" in subjects that start with it or with a prefix
+/// ending in `: ` before it.
+fn bump_prefix(subjects: &[&str]) -> Option<String> {
+    let mut counter = Counter::default();
+    for s in subjects {
+        let at = s.find("bump ").or_else(|| s.find("Bump "));
+        if let Some(at) = at {
+            let before = &s[..at];
+            if before.is_empty() || before.ends_with(": ") {
+                counter.add(before);
+            }
+        }
+    }
+    counter.ranked().into_iter().next()
 }
 
 #[derive(Default)]

@@ -2,8 +2,42 @@
 //! person writes by hand (`Update journal.txt`, `Add parser.rs, update lib.rs and 2 more files`).
 //! Names are shown as [`shown_path`] shows them: a secret in a file name is not written out.
 
+use crate::bumps::Bump;
 use crate::diff::{FileChange, Status};
 use crate::redact::shown_path;
+
+/// "Bump urllib3 from 2.6.2 to 2.6.3", "Bump urllib3 and certifi", "Bump urllib3, certifi and
+/// 3 more": what a dependency update says, within `max_len` characters, or `None` when even the
+/// shortest form does not fit. Names are shown as data (control characters escaped).
+pub fn bumps_line(bumps: &[Bump], max_len: usize) -> Option<String> {
+    let name = |b: &Bump| shown_path(&b.name);
+    let candidates: Vec<String> = match bumps {
+        [] => return None,
+        [one] => vec![
+            format!(
+                "Bump {} from {} to {}",
+                name(one),
+                shown_path(&one.from),
+                shown_path(&one.to)
+            ),
+            format!("Bump {} to {}", name(one), shown_path(&one.to)),
+            format!("Bump {}", name(one)),
+        ],
+        [a, b] => vec![
+            format!("Bump {} and {}", name(a), name(b)),
+            format!("Bump {} and 1 more", name(a)),
+            "Bump 2 dependencies".to_string(),
+        ],
+        [a, b, rest @ ..] => vec![
+            format!("Bump {}, {} and {} more", name(a), name(b), rest.len()),
+            format!("Bump {} and {} more", name(a), rest.len() + 1),
+            format!("Bump {} dependencies", bumps.len()),
+        ],
+    };
+    candidates
+        .into_iter()
+        .find(|c| c.chars().count() <= max_len)
+}
 
 /// How many files a summary names before counting the rest.
 const NAMED: usize = 2;

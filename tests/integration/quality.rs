@@ -530,3 +530,62 @@ fn warm_loads_the_model_in_the_background() {
         describe(&out)
     );
 }
+
+/// A dependency update: the prompt names which packages moved from which version to which
+/// (the lockfile itself is sent by name only), and the fallback says it too, in the form the
+/// history gives such commits.
+#[test]
+fn dependency_bumps_are_named_in_the_prompt_and_the_fallback() {
+    let lock = |v: &str| {
+        format!(
+            "[[package]]\nname = \"grep\"\nversion = \"{v}\"\nsource = \"registry\"\n\n\
+             [[package]]\nname = \"regex\"\nversion = \"1.11.0\"\n"
+        )
+    };
+    // The server answers nothing usable: the fallback speaks.
+    let (standin, env) = world("");
+    let repo = env.repo("bumps");
+    repo.stage("Cargo.lock", lock("0.3.1"));
+    repo.git_ok(&["commit", "-q", "-m", "Start"]);
+    repo.install_hook();
+    repo.stage("Cargo.lock", lock("0.3.2"));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a lockfile bump");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Bump grep from 0.3.1 to 0.3.2",
+        "{}",
+        describe(&out)
+    );
+    let user = standin.chat_requests()[0]["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        user.contains("Dependency versions changed: grep 0.3.1 -> 0.3.2."),
+        "{user}"
+    );
+
+    // A history of dependabot-style subjects: its form.
+    for (i, s) in [
+        "build(deps): bump serde from 1.0.1 to 1.0.2",
+        "feat(cli): add a flag",
+        "build(deps): bump clap from 4.0.0 to 4.1.0",
+        "fix(cli): exit 0 on bad flags",
+    ]
+    .iter()
+    .enumerate()
+    {
+        repo.stage(&format!("n{i}.txt"), *s);
+        repo.git_ok(&["commit", "-q", "--no-verify", "-m", s]);
+    }
+    repo.stage("Cargo.lock", lock("0.3.3"));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a second bump");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "build(deps): bump grep from 0.3.2 to 0.3.3",
+        "{}",
+        describe(&out)
+    );
+}
