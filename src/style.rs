@@ -234,8 +234,10 @@ impl Style {
         };
         let subject = if self.conventional {
             self.check_conventional(&subject, files)?
+        } else if self.learned.area_prefix && !self.learned.areas.is_empty() {
+            self.hold_to_areas(&subject, files)
         } else {
-            subject
+            drop_foreign_prefix(&subject, self.learned.lowercase)
         };
         match body {
             Some(b) if self.body => Ok(format!("{subject}\n\n{b}")),
@@ -248,6 +250,8 @@ impl Style {
             return Err("the subject has no Conventional Commits `type: ` prefix".into());
         };
         let ty = parts.ty.to_ascii_lowercase();
+        // The repository's own spelling of the type: `doc` where it writes `doc`.
+        let ty = respell(&ty, &self.learned.types).unwrap_or(ty);
         if !self.types.contains(&ty) {
             return Err(format!("`{}` is not a commit type used here", parts.ty));
         }
@@ -259,12 +263,58 @@ impl Style {
                 ));
             }
         }
-        let scope = parts.scope.filter(|s| scope_fits(s, files));
+        let scope = self.scope_for(parts.scope, files);
         let bang = if parts.breaking { "!" } else { "" };
         Ok(match scope {
             Some(s) => format!("{ty}({s}){bang}: {}", parts.summary),
             None => format!("{ty}{bang}: {}", parts.summary),
         })
+    }
+
+    /// The scope to keep: with a vocabulary of scopes in the history, one of them (the model's
+    /// if it is one and fits, else the most used one that fits the paths, `deps` for a change
+    /// of manifests only) or none; without one, the model's if it names what changed.
+    fn scope_for<'a>(&'a self, scope: Option<&'a str>, files: &[FileChange]) -> Option<&'a str> {
+        let vocabulary = &self.learned.scopes;
+        if vocabulary.len() < MIN_VOCABULARY {
+            return scope.filter(|s| scope_fits(s, files));
+        }
+        let manifests = !files.is_empty() && files.iter().all(crate::bumps::is_manifest);
+        let fits = |s: &str| scope_fits(s, files) || (manifests && s.starts_with("dep"));
+        if let Some(s) = scope {
+            let known = vocabulary.iter().find(|v| v.eq_ignore_ascii_case(s));
+            if let Some(v) = known.filter(|v| fits(v)) {
+                return Some(v.as_str());
+            }
+        }
+        vocabulary.iter().map(String::as_str).find(|v| fits(v))
+    }
+
+    /// An `area: summary` subject in the repository's own areas: a path or a synonym of an
+    /// area is respelled (`crates/cli:` to `cli:`, `docs:` to `doc:`); a prefix the history never
+    /// uses is replaced by the one area every changed path lies in, or dropped.
+    fn hold_to_areas(&self, subject: &str, files: &[FileChange]) -> String {
+        let areas = &self.learned.areas;
+        let (prefix, summary) = match subject.split_once(": ") {
+            Some((p, s)) if !p.contains(' ') && !p.is_empty() => (Some(p), s),
+            _ => (None, subject),
+        };
+        let known = |p: &str| areas.iter().find(|a| a.eq_ignore_ascii_case(p)).cloned();
+        let respelled = prefix.and_then(|p| {
+            known(p)
+                .or_else(|| p.rsplit('/').find(|c| !c.is_empty()).and_then(known))
+                .or_else(|| respell(&p.to_ascii_lowercase(), areas))
+        });
+        let area = respelled.or_else(|| area_of(areas, files));
+        let summary = if self.learned.lowercase {
+            lower_first(summary)
+        } else {
+            summary.to_string()
+        };
+        match area {
+            Some(a) => format!("{a}: {summary}"),
+            None => upper_first_unless(&summary, self.learned.lowercase),
+        }
     }
 
     /// The prefix for the fallback summary: a type that the paths alone justify (`docs`,
@@ -342,6 +392,84 @@ fn scope_fits(scope: &str, files: &[FileChange]) -> bool {
                 .as_deref()
                 .is_some_and(|o| o.to_ascii_lowercase().contains(&scope))
     })
+}
+
+/// How many scopes the history must use before they are a vocabulary to hold the model to.
+const MIN_VOCABULARY: usize = 3;
+
+/// Spellings of one word that repositories choose between.
+const SYNONYMS: &[&[&str]] = &[
+    &["doc", "docs", "documentation"],
+    &["test", "tests", "testing"],
+    &["feat", "feature", "features"],
+    &["fix", "fixes", "bugfix", "bug"],
+    &["chore", "chores"],
+    &["refactor", "refactoring"],
+    &["perf", "performance"],
+    &["dep", "deps", "dependencies"],
+    &["build", "builds"],
+];
+
+/// The spelling of `word` among `known` (the history's words), when `word` is another
+/// spelling of one of them.
+fn respell(word: &str, known: &[String]) -> Option<String> {
+    let group = SYNONYMS.iter().find(|g| g.contains(&word))?;
+    known
+        .iter()
+        .find(|k| group.contains(&k.to_ascii_lowercase().as_str()))
+        .cloned()
+}
+
+/// The one area of `areas` that every changed path has among its directories, if exactly one.
+fn area_of(areas: &[String], files: &[FileChange]) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
+    let within = |area: &str| {
+        files.iter().all(|f| {
+            let path = f.path.to_ascii_lowercase();
+            path.split('/')
+                .rev()
+                .skip(1)
+                .any(|dir| dir == area.to_ascii_lowercase())
+        })
+    };
+    let mut found = areas.iter().filter(|a| within(a));
+    let first = found.next()?;
+    found.next().is_none().then(|| first.clone())
+}
+
+/// A subject with the Conventional Commits prefix a repository that does not use them never
+/// writes (`fix: handle eof` becomes `Handle eof`).
+fn drop_foreign_prefix(subject: &str, lowercase: bool) -> String {
+    match parse_conventional(subject) {
+        Some(c) if STANDARD_TYPES.contains(&c.ty.to_ascii_lowercase().as_str()) => {
+            upper_first_unless(c.summary, lowercase)
+        }
+        _ => subject.to_string(),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        // `README` and `FFI` stay as they are.
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
+fn upper_first_unless(s: &str, lowercase: bool) -> String {
+    if lowercase {
+        return s.to_string();
+    }
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// What a path is for, by its name and directory.
@@ -927,5 +1055,116 @@ mod history_tests {
         assert_eq!(read("\"auto\"").unwrap(), BodySetting::Auto);
         assert!(read("\"sometimes\"").is_err());
         assert!(read("3").is_err());
+    }
+}
+
+#[cfg(test)]
+mod vocabulary_tests {
+    use super::*;
+    use crate::diff::Status;
+
+    fn files(paths: &[&str]) -> Vec<FileChange> {
+        paths
+            .iter()
+            .map(|p| FileChange::new(*p, Status::Modified))
+            .collect()
+    }
+
+    fn learned(subjects: &[&str]) -> Learned {
+        learn(&subjects.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn conventional_types_and_scopes_follow_the_repository_s_vocabulary() {
+        // A poetry project's history (seen on a public repository), and the 1.5B model's
+        // replies there: file names as scopes, `docs` where the history writes `doc`.
+        let l = learned(&[
+            "build(deps): bump mkdocs-material from 9.5.34 to 9.5.35",
+            "feat(cli): add a --json flag",
+            "doc(changelog): describe 3.1",
+            "fix(cli): exit 0 on bad flags",
+            "build(deps-dev): bump pytest from 8.0 to 8.1",
+            "doc: fix a link",
+        ]);
+        let s = Style::new(StyleSetting::Auto, l, None, false);
+        let lock = files(&["poetry.lock", "pyproject.toml"]);
+        assert_eq!(
+            s.apply("build(poetry.lock): bump urllib3 to 2.6.3", &lock)
+                .unwrap(),
+            "build(deps): bump urllib3 to 2.6.3"
+        );
+        assert_eq!(
+            s.apply("docs: describe the flag", &files(&["docs/guide.md"]))
+                .unwrap(),
+            "doc: describe the flag"
+        );
+        assert_eq!(
+            s.apply("feat(pyproject.toml): add a flag", &files(&["src/cli.py"]))
+                .unwrap(),
+            "feat(cli): add a flag"
+        );
+        assert_eq!(
+            s.apply("fix: handle eof", &files(&["src/lexer.py"]))
+                .unwrap(),
+            "fix: handle eof"
+        );
+    }
+
+    #[test]
+    fn area_prefixes_follow_the_repository_s_areas() {
+        // ripgrep's style, and what the 1.5B model wrote there.
+        let l = learned(&[
+            "ignore: fix deadlock when visitor panics",
+            "cli: add a flag",
+            "doc: update the man page",
+            "ignore: add incremental checking",
+            "globset: increase pool capacity",
+            "cli: fix a typo",
+        ]);
+        assert!(l.area_prefix && l.lowercase);
+        let s = Style::new(StyleSetting::Auto, l, None, false);
+        let cli = files(&["crates/cli/src/lib.rs"]);
+        assert_eq!(
+            s.apply("crates/cli: add a flag", &cli).unwrap(),
+            "cli: add a flag"
+        );
+        assert_eq!(
+            s.apply("docs: Update the guide", &files(&["GUIDE.md"]))
+                .unwrap(),
+            "doc: update the guide"
+        );
+        // Invented prefixes: the area every changed path lies in, or none.
+        let ignore = files(&["crates/ignore/src/walk.rs"]);
+        assert_eq!(
+            s.apply("update: skip hidden files", &ignore).unwrap(),
+            "ignore: skip hidden files"
+        );
+        assert_eq!(
+            s.apply("fix: Skip hidden files", &files(&["README.md"]))
+                .unwrap(),
+            "skip hidden files"
+        );
+        assert_eq!(s.apply("cli: add a flag", &cli).unwrap(), "cli: add a flag");
+    }
+
+    #[test]
+    fn a_plain_repository_drops_an_invented_type() {
+        let l = learned(&[
+            "Add a flag",
+            "Fix the lexer",
+            "Update README",
+            "Remove dead code",
+        ]);
+        let s = Style::new(StyleSetting::Auto, l, None, false);
+        assert_eq!(
+            s.apply("fix: handle eof in the lexer", &files(&["src/lexer.rs"]))
+                .unwrap(),
+            "Handle eof in the lexer"
+        );
+        assert_eq!(
+            s.apply("Handle eof in the lexer", &files(&["src/lexer.rs"]))
+                .unwrap(),
+            "Handle eof in the lexer"
+        );
     }
 }
