@@ -38,10 +38,15 @@ const MANIFESTS: &[&str] = &[
     "flake.lock",
 ];
 
-/// Whether `f` is a manifest or lockfile (requirements files included).
+/// Whether `f` is a manifest or lockfile (requirements files and CI workflows, which pin
+/// actions by version, included).
 pub fn is_manifest(f: &FileChange) -> bool {
     let name = f.file_name();
-    MANIFESTS.contains(&name) || is_requirements(name)
+    MANIFESTS.contains(&name) || is_requirements(name) || is_workflow(&f.path)
+}
+
+fn is_workflow(path: &str) -> bool {
+    path.starts_with(".github/workflows/") && (path.ends_with(".yml") || path.ends_with(".yaml"))
 }
 
 fn is_requirements(name: &str) -> bool {
@@ -70,6 +75,16 @@ pub fn bumps(files: &[FileChange]) -> Vec<Bump> {
 /// A line's package and version, for lines that hold both.
 fn inline(line: &str) -> Option<(String, String)> {
     let t = line.trim().trim_end_matches(',');
+    // `uses: actions/checkout@v6` (a CI workflow): versions there need no dot.
+    if let Some(spec) = t.trim_start_matches("- ").strip_prefix("uses:") {
+        let (name, ver) = spec.trim().split_once('@')?;
+        let ver = ver.split_whitespace().next()?;
+        let plain = ver.trim_start_matches('v');
+        return (is_name(name)
+            && !plain.is_empty()
+            && plain.starts_with(|c: char| c.is_ascii_digit()))
+        .then(|| (name.to_string(), ver.to_string()));
+    }
     // `name==1.2.3`, `name>=1.2` (requirements).
     for op in ["===", "==", ">=", "~=", "<="] {
         if let Some((name, ver)) = t.split_once(op) {
@@ -281,6 +296,13 @@ mod tests {
         assert_eq!(
             one("requirements.txt", "-urllib3==2.6.2\n+urllib3==2.6.3\n"),
             [b("urllib3", "2.6.2", "2.6.3")]
+        );
+        assert_eq!(
+            one(
+                ".github/workflows/ci.yml",
+                "-      - uses: actions/checkout@v6\n+      - uses: actions/checkout@v7\n"
+            ),
+            [b("actions/checkout", "v6", "v7")]
         );
         assert_eq!(
             one(

@@ -231,7 +231,16 @@ const CHATTER_ALWAYS: [&str; 9] = [
     "please let me",
 ];
 
-const CHATTER_AFTER_SUBJECT: [&str; 37] = [
+const CHATTER_AFTER_SUBJECT: [&str; 44] = [
+    // Talk about the diff instead of the change: "The changes are detailed in the diff" came
+    // from Qwen2.5-Coder-1.5B as the body of a journal entry.
+    "the changes are detailed",
+    "the changes can be seen",
+    "see the diff",
+    "the diff shows",
+    "as shown in the diff",
+    "details are in the diff",
+    "refer to the diff",
     "explanation",
     "here's an example",
     "here is an example",

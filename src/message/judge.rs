@@ -48,7 +48,35 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
     if let Some(why) = facts::kind(expected.files).and_then(|k| k.contradiction(subject)) {
         return Err(why.into());
     }
+    if let Some(why) = misses_the_bumps(subject, expected.files) {
+        return Err(why);
+    }
     expected.style.apply(&message, expected.files)
+}
+
+/// A dependency update of a few packages whose subject names none of them ("update
+/// poetry.lock"): the fallback names them, so this is the worse message.
+fn misses_the_bumps(subject: &str, files: &[FileChange]) -> Option<String> {
+    if files.is_empty() || !files.iter().all(crate::bumps::is_manifest) {
+        return None;
+    }
+    let found = crate::bumps::bumps(files);
+    if found.is_empty() || found.len() > 3 {
+        return None;
+    }
+    let lower = subject.to_lowercase();
+    let named = found.iter().any(|b| {
+        let name = b.name.to_lowercase();
+        let short = name.rsplit('/').next().unwrap_or(&name).to_string();
+        lower.contains(&name) || lower.contains(&short)
+    });
+    (!named).then(|| {
+        let names: Vec<&str> = found.iter().map(|b| b.name.as_str()).collect();
+        format!(
+            "it names none of the packages that moved ({})",
+            names.join(", ")
+        )
+    })
 }
 
 /// A structured reply as message text: the subject, then the body after a blank line. Text
@@ -117,5 +145,52 @@ mod tests {
         .unwrap_err()
         .contains("Conventional Commits"));
         assert!(judge("", false, &expected).is_err());
+    }
+}
+
+#[cfg(test)]
+mod bump_tests {
+    use super::*;
+    use crate::diff::{FileChange, Hunk, Status};
+
+    #[test]
+    fn a_bump_s_subject_names_a_package_that_moved() {
+        let mut lock = FileChange::new("poetry.lock", Status::Modified);
+        lock.hunks.push(Hunk {
+            header: "@@ -1 +1 @@".into(),
+            body: " name = \"mkdocs-material\"\n-version = \"9.5.34\"\n+version = \"9.5.35\"\n"
+                .into(),
+        });
+        let files = [lock];
+        // Seen with Qwen2.5-Coder-1.5B for exactly this change.
+        assert!(misses_the_bumps("chore: update poetry.lock", &files).is_some());
+        assert!(misses_the_bumps("build(deps): bump mkdocs-material to 9.5.35", &files).is_none());
+        // Not a manifest-only change: nothing to require.
+        let code = [FileChange::new("src/a.rs", Status::Modified)];
+        assert!(misses_the_bumps("Update a", &code).is_none());
+    }
+}
+
+#[cfg(test)]
+mod prose_tests {
+    use super::*;
+
+    #[test]
+    fn a_body_about_the_diff_or_the_commit_is_dropped() {
+        let opts = CleanOptions {
+            max_subject: 72,
+            truncated: false,
+        };
+        for body in [
+            "The changes are detailed in the diff.",
+            "See the diff for details.",
+        ] {
+            let reply = format!("Add journal entry on fixing the commit hook\n\n{body}");
+            assert_eq!(
+                clean(&reply, &opts).unwrap(),
+                "Add journal entry on fixing the commit hook",
+                "{body}"
+            );
+        }
     }
 }
