@@ -293,6 +293,10 @@ keys! {
     /// Keep the model's messages, so the same staged change with the same settings gets the
     /// earlier message at once (a retried commit, `ai-commit` run twice).
     cache: bool = true;
+    /// How many candidate messages one request asks for: the best becomes the message, the
+    /// others follow it as comment lines in the editor (1 to 5; each costs output tokens).
+    candidates: usize = 1,
+        check: |n| require((1..=5).contains(n), "must be between 1 and 5");
 }
 
 /// How the model is asked to shape its reply.

@@ -8,7 +8,7 @@ use crate::answers::Answers;
 use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
-use crate::generate::{generate, Task};
+use crate::generate::{generate, Drafted, Task};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, Api, LlmError, Model, Request};
@@ -46,6 +46,8 @@ pub enum Provenance {
 pub struct Outcome {
     /// The message to write; `None` with `fallback = "none"` when the model failed.
     pub message: Option<String>,
+    /// Other candidate subjects the model offered, best first (`candidates` above 1).
+    pub alternatives: Vec<String>,
     /// Where it came from.
     pub provenance: Provenance,
 }
@@ -82,8 +84,21 @@ pub enum NoChange {
     NothingStaged,
 }
 
+/// What a message is drafted for, beyond the settings.
+#[derive(Debug, Clone, Default)]
+pub struct Wish {
+    /// Why the change was made, in the person's words (`--context`, `AI_COMMIT_CONTEXT`, text
+    /// already in the message file).
+    pub intent: Option<String>,
+}
+
 /// Drafts a message for what is staged against `base`.
-pub fn draft(env: &Environment, config: &Config, base: Base) -> Result<Outcome, NoChange> {
+pub fn draft(
+    env: &Environment,
+    config: &Config,
+    base: Base,
+    wish: &Wish,
+) -> Result<Outcome, NoChange> {
     let staged = staged::staged_changes(env, base)?;
     if staged.work_tree.is_none() {
         return Err(NoChange::Bare);
@@ -92,36 +107,46 @@ pub fn draft(env: &Environment, config: &Config, base: Base) -> Result<Outcome, 
         return Err(NoChange::NothingStaged);
     }
     let style = style_of(config, &staged.history, &staged.files);
-    Ok(describe(env, config, &style, &staged.files))
+    Ok(describe(env, config, &style, &staged.files, wish))
 }
 
 /// Asks the configured model for a message for `files`, falling back as configured.
-fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChange]) -> Outcome {
+fn describe(
+    env: &Environment,
+    config: &Config,
+    style: &Style,
+    files: &[FileChange],
+    wish: &Wish,
+) -> Outcome {
     let start = std::time::Instant::now();
+    let intent = wish.intent.as_deref();
     let task = Task {
         config,
         style,
         files,
+        intent,
     };
     let cache_dir = env.cache_dir();
     let server = server_key(config);
     let speeds = cache_dir.as_deref().map(Speeds::new);
     let speed = speeds.as_ref().map_or(Speed::ASSUMED, |s| s.get(&server));
     let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
-    let (first, sized) = prompt::first(config, style, files, Some(budget));
+    let (first, sized) = prompt::first(config, style, files, intent, Some(budget));
     let answers = cache_dir
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
     // The answer is kept for the change, not for how much of it this speed let through: a
     // retried commit after the speed was learned finds it again.
     let key = if sized.cut {
-        answer_key(config, &prompt::first(config, style, files, None).0)
+        answer_key(config, &prompt::first(config, style, files, intent, None).0)
     } else {
         answer_key(config, &first)
     };
-    if let Some(message) = answers.as_ref().and_then(|a| a.get(&key)) {
+    if let Some(kept) = answers.as_ref().and_then(|a| a.get(&key)) {
+        let drafted = unkeep(&kept);
         return Outcome {
-            message: Some(message),
+            message: Some(drafted.message),
+            alternatives: drafted.alternatives,
             provenance: Provenance::Cached {
                 model: config.model.value.clone(),
             },
@@ -139,12 +164,13 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
         spinner.clear();
         result
     });
-    if let (Ok(message), Some(answers)) = (&result, &answers) {
-        answers.put(&key, message);
+    if let (Ok(drafted), Some(answers)) = (&result, &answers) {
+        answers.put(&key, &keep(drafted));
     }
     match result {
-        Ok(message) => Outcome {
-            message: Some(message),
+        Ok(drafted) => Outcome {
+            message: Some(drafted.message),
+            alternatives: drafted.alternatives,
             provenance: Provenance::Model {
                 model: config.model.value.clone(),
                 seconds: start.elapsed().as_secs_f64(),
@@ -155,8 +181,31 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
                 Fallback::Summary => fallback_summary(files, style, config),
                 Fallback::None => None,
             },
+            alternatives: Vec::new(),
             provenance: Provenance::Fallback { reason },
         },
+    }
+}
+
+/// What separates the kept message from each kept alternative: no cleaned message holds it.
+const KEPT_APART: &str = "\n\u{1e}\n";
+
+/// A drafted message as the answers keep it: the message, then each alternative.
+fn keep(drafted: &Drafted) -> String {
+    let mut text = drafted.message.clone();
+    for alternative in &drafted.alternatives {
+        text.push_str(KEPT_APART);
+        text.push_str(alternative);
+    }
+    text
+}
+
+/// A kept answer as the message and its alternatives.
+fn unkeep(kept: &str) -> Drafted {
+    let mut parts = kept.split(KEPT_APART).map(str::to_string);
+    Drafted {
+        message: parts.next().unwrap_or_default(),
+        alternatives: parts.collect(),
     }
 }
 

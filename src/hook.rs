@@ -4,10 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Flags, Source};
-use crate::draft::{draft, Outcome};
+use crate::draft::{draft, Outcome, Wish};
 use crate::env::Environment;
 use crate::git_cli;
-use crate::msgfile::{comment_prefix, compose, git_strips_comments, write_atomically};
+use crate::msgfile::{
+    comment_prefix, compose, git_strips_comments, write_atomically, written_text,
+};
 use crate::staged::Base;
 use crate::untrusted;
 
@@ -76,11 +78,16 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     } else {
         Base::Head
     };
-    let outcome = match draft(env, &loaded.config, base) {
+    let settings = git_cli::message_settings(env);
+    let prefix = comment_prefix(settings.comment.as_deref(), &existing);
+    let wish = Wish {
+        intent: intent(env, source, &existing, &prefix),
+    };
+    let outcome = match draft(env, &loaded.config, base, &wish) {
         Ok(outcome) => outcome,
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
-    let note = note_line(env, &existing, &outcome);
+    let note = note_line(env, &existing, &prefix, &outcome);
     let new = compose(&existing, outcome.message.as_deref(), note.as_deref());
     if new != existing {
         if let Err(e) = write_atomically(&args.msgfile, &new) {
@@ -94,16 +101,43 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
 /// (`GIT_EDITOR=:`) or a cleanup mode that keeps them (`commit.cleanup` or `--cleanup`
 /// whitespace, verbatim, scissors), a comment would be committed. The file git wrote is what
 /// says which mode is in force: the flag never reaches the hook.
-fn note_line(env: &Environment, existing: &[u8], outcome: &Outcome) -> Option<String> {
+/// The other candidates follow it, one comment line each, so swapping one in is an edit.
+fn note_line(
+    env: &Environment,
+    existing: &[u8],
+    prefix: &str,
+    outcome: &Outcome,
+) -> Option<String> {
     if env.no_editor() {
         return None;
     }
-    let settings = git_cli::message_settings(env);
-    let prefix = comment_prefix(settings.comment.as_deref(), existing);
-    if !git_strips_comments(existing, &prefix) {
+    if !git_strips_comments(existing, prefix) {
         return None;
     }
-    Some(format!("{prefix} ai-commit: {}", outcome.describe()))
+    let mut note = format!("{prefix} ai-commit: {}", outcome.describe());
+    if !outcome.alternatives.is_empty() {
+        note.push_str(&format!(
+            "\n{prefix} ai-commit: other candidates, to put in place of the subject above:"
+        ));
+        for alternative in &outcome.alternatives {
+            note.push_str(&format!("\n{prefix}   {alternative}"));
+        }
+    }
+    Some(note)
+}
+
+/// Why the change was made, as the person said it: `AI_COMMIT_CONTEXT`, and for a plain or
+/// template commit the text already above git's comments (a filled-in template line). The old
+/// message of an amended commit is no statement of intent.
+fn intent(env: &Environment, source: Source, existing: &[u8], prefix: &str) -> Option<String> {
+    let written = matches!(source, Source::Plain | Source::Template)
+        .then(|| written_text(existing, prefix))
+        .flatten();
+    let parts: Vec<String> = [env.ai_commit_context.clone(), written]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
 fn is_read_only(path: &Path) -> bool {

@@ -56,6 +56,28 @@ pub fn git_strips_comments(existing: &[u8], prefix: &str) -> bool {
         .any(|l| l.starts_with(prefix) && l.contains(&hint))
 }
 
+/// What the person or a template already wrote in the file: the text above git's comments and
+/// scissors line, without blank lines and unfilled fields (`Ticket:` with nothing after it).
+/// `None` when nothing is left.
+pub fn written_text(existing: &[u8], prefix: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(existing);
+    let scissors = format!("{prefix}{SCISSORS_TAIL}");
+    let kept: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with(prefix) && *l != scissors)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !is_unfilled_field(l))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("\n"))
+}
+
+/// `Ticket:`, `Why:`, `[ ]`: a template's label waiting for text.
+fn is_unfilled_field(line: &str) -> bool {
+    let label = line.trim_end_matches([':', ' ']);
+    (line.ends_with(':') && !label.contains(' ') && label.len() < 30)
+        || matches!(line, "[ ]" | "-" | "*")
+}
+
 /// The new file text: `message` at the top, then the optional comment `note` (already prefixed),
 /// then a blank line and everything that was there, byte for byte. Returns `existing`
 /// unchanged when it already starts with the same block, so running twice changes nothing.
@@ -204,6 +226,21 @@ mod tests {
         let custom = "\n// Please enter. Lines starting\n// with '//' will be ignored.\n";
         assert!(git_strips_comments(custom.as_bytes(), "//"));
         assert!(!git_strips_comments(custom.as_bytes(), "#"));
+    }
+
+    #[test]
+    fn written_text_is_what_stands_above_gits_comments() {
+        assert_eq!(written_text(EDITOR_FILE.as_bytes(), "#"), None);
+        let template = "Ticket:\nWhy: speed up the login page\n\n# Please enter\n# x\n";
+        assert_eq!(
+            written_text(template.as_bytes(), "#").as_deref(),
+            Some("Why: speed up the login page")
+        );
+        let scissors = "Cache it\n# ------------------------ >8 ------------------------\n";
+        assert_eq!(
+            written_text(scissors.as_bytes(), "#").as_deref(),
+            Some("Cache it")
+        );
     }
 
     #[test]

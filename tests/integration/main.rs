@@ -2,6 +2,7 @@
 //! repositories, against an in-process stand-in for Ollama's HTTP API.
 
 mod answers;
+mod choice;
 mod cleanup_modes;
 mod cli_config;
 mod commit_sources;

