@@ -297,6 +297,9 @@ keys! {
     /// others follow it as comment lines in the editor (1 to 5; each costs output tokens).
     candidates: usize = 1,
         check: |n| require((1..=5).contains(n), "must be between 1 and 5");
+    /// Add an `Assisted-by: <model> via ai-commit` trailer to the model's messages (never to
+    /// the fallback summary), for projects that ask contributors to disclose AI help.
+    assisted_by: bool = false;
 }
 
 /// How the model is asked to shape its reply.

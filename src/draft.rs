@@ -18,6 +18,7 @@ use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Past, Style};
 use crate::summary::summarize;
+use crate::ticket;
 
 /// Where the message came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +108,41 @@ pub fn draft(
         return Err(NoChange::NothingStaged);
     }
     let style = style_of(config, &staged.history, &staged.files);
-    Ok(describe(env, config, &style, &staged.files, wish))
+    let outcome = describe(env, config, &style, &staged.files, wish);
+    Ok(finish(env, config, staged.branch.as_deref(), outcome))
+}
+
+/// What is added after the model, deterministically: the branch's ticket where the history
+/// references tickets, placed as it does, and the `Assisted-by:` trailer when asked for.
+fn finish(
+    env: &Environment,
+    config: &Config,
+    branch: Option<&str>,
+    mut outcome: Outcome,
+) -> Outcome {
+    let Some(mut message) = outcome.message.take() else {
+        return outcome;
+    };
+    if let Some(ticket) = branch.and_then(ticket::from_branch) {
+        let messages = staged::recent_messages(env, style::WINDOW);
+        if let Some(placement) = ticket::placement(&ticket, &messages) {
+            message = ticket::apply(&message, &ticket, &placement);
+            if !matches!(placement, ticket::Placement::Trailer(_)) {
+                for alternative in &mut outcome.alternatives {
+                    *alternative = ticket::apply(alternative, &ticket, &placement);
+                }
+            }
+        }
+    }
+    let by_model = match &outcome.provenance {
+        Provenance::Model { model, .. } | Provenance::Cached { model } => Some(model),
+        Provenance::Fallback { .. } => None,
+    };
+    if let (true, Some(model)) = (config.assisted_by.value, by_model) {
+        message = ticket::with_trailer(&message, &format!("Assisted-by: {model} via ai-commit"));
+    }
+    outcome.message = Some(message);
+    outcome
 }
 
 /// Asks the configured model for a message for `files`, falling back as configured.

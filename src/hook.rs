@@ -8,9 +8,10 @@ use crate::draft::{draft, Outcome, Wish};
 use crate::env::Environment;
 use crate::git_cli;
 use crate::msgfile::{
-    comment_prefix, compose, git_strips_comments, write_atomically, written_text,
+    comment_prefix, compose, git_strips_comments, trailer_block_end, write_atomically, written_text,
 };
 use crate::staged::Base;
+use crate::ticket;
 use crate::untrusted;
 
 /// What git passes a prepare-commit-msg hook.
@@ -88,7 +89,12 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
     let note = note_line(env, &existing, &prefix, &outcome);
-    let new = compose(&existing, outcome.message.as_deref(), note.as_deref());
+    let new = compose_with_trailers(
+        &existing,
+        outcome.message.as_deref(),
+        note.as_deref(),
+        &prefix,
+    );
     if new != existing {
         if let Err(e) = write_atomically(&args.msgfile, &new) {
             return HookReport::Untouched(format!("cannot write {}: {e}", args.msgfile.display()));
@@ -124,6 +130,27 @@ fn note_line(
         }
     }
     Some(note)
+}
+
+/// [`compose`], except that the message's trailers (`Assisted-by:`, `Refs:`) join the trailer
+/// block git already wrote (`-s`, `--trailer`), so that git reads them as one block.
+fn compose_with_trailers(
+    existing: &[u8],
+    message: Option<&str>,
+    note: Option<&str>,
+    prefix: &str,
+) -> Vec<u8> {
+    let split = message.map(ticket::split_trailers);
+    match (split, trailer_block_end(existing, prefix)) {
+        (Some((body, Some(trailers))), Some(end)) => {
+            let mut joined = existing[..end].to_vec();
+            joined.extend_from_slice(trailers.as_bytes());
+            joined.push(b'\n');
+            joined.extend_from_slice(&existing[end..]);
+            compose(&joined, Some(body), note)
+        }
+        _ => compose(existing, message, note),
+    }
 }
 
 /// Why the change was made, as the person said it: `AI_COMMIT_CONTEXT`, and for a plain or

@@ -32,4 +32,5 @@ pub mod spinner;
 pub mod staged;
 pub mod style;
 pub mod summary;
+pub mod ticket;
 pub mod untrusted;

@@ -78,6 +78,47 @@ fn is_unfilled_field(line: &str) -> bool {
         || matches!(line, "[ ]" | "-" | "*")
 }
 
+/// Whether `line` is a trailer: `Token: value`, the token letters, digits and `-`.
+pub fn is_trailer_line(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(token, value)| {
+        !token.is_empty()
+            && !value.trim().is_empty()
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
+/// Where the trailer block git already wrote ends (`git commit -s`, `--trailer`): when the text
+/// above git's comments is nothing but blank lines and one block of trailers, the byte offset
+/// just after its last line. Trailers of the message go there, so that git (and `git
+/// interpret-trailers`) reads them as one block with git's own.
+pub fn trailer_block_end(existing: &[u8], prefix: &str) -> Option<usize> {
+    let text = std::str::from_utf8(existing).ok()?;
+    let mut offset = 0;
+    let mut end = None;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare.starts_with(prefix) {
+            break;
+        }
+        if bare.trim().is_empty() {
+            if end.is_some() {
+                break;
+            }
+        } else if is_trailer_line(bare) && line.ends_with('\n') {
+            end = Some(offset + line.len());
+        } else {
+            return None;
+        }
+        offset += line.len();
+    }
+    // Nothing but comments may follow the block.
+    let end = end?;
+    let rest = &text[end..];
+    rest.lines()
+        .all(|l| l.trim().is_empty() || l.starts_with(prefix))
+        .then_some(end)
+}
+
 /// The new file text: `message` at the top, then the optional comment `note` (already prefixed),
 /// then a blank line and everything that was there, byte for byte. Returns `existing`
 /// unchanged when it already starts with the same block, so running twice changes nothing.
@@ -241,6 +282,18 @@ mod tests {
             written_text(scissors.as_bytes(), "#").as_deref(),
             Some("Cache it")
         );
+    }
+
+    #[test]
+    fn gits_own_trailer_block_is_found() {
+        let signed = "\n\nSigned-off-by: T <t@e>\nRefs: X-1\n# Please enter\n";
+        assert_eq!(
+            trailer_block_end(signed.as_bytes(), "#"),
+            Some(signed.find('#').unwrap())
+        );
+        assert_eq!(trailer_block_end(EDITOR_FILE.as_bytes(), "#"), None);
+        assert_eq!(trailer_block_end(b"Ticket: 1\nWhy not\n", "#"), None);
+        assert_eq!(trailer_block_end(b"Refs: 1\n\nMore text\n", "#"), None);
     }
 
     #[test]

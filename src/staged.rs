@@ -76,6 +76,8 @@ pub struct Staged {
     pub via_cli: Option<String>,
     /// The most recent non-merge commits on the first-parent line, newest first.
     pub history: Vec<Past>,
+    /// The branch being committed to (`main`, `feature/ABC-12`); `None` when detached.
+    pub branch: Option<String>,
 }
 
 /// Reads the staged changes of the repository the environment points at, exactly as git will
@@ -93,6 +95,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                 work_tree: repo.workdir().map(Path::to_path_buf),
                 via_cli: Some("a large index is diffed faster by git".into()),
                 history: history_with_libgit2(&repo).unwrap_or_default(),
+                branch: branch_of(&repo),
             });
         }
         Ok(repo) => match read_with_libgit2(&repo, base) {
@@ -102,6 +105,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                     work_tree: repo.workdir().map(Path::to_path_buf),
                     via_cli: None,
                     history: history_with_libgit2(&repo).unwrap_or_default(),
+                    branch: branch_of(&repo),
                 })
             }
             Err(e) => e.to_string(),
@@ -123,6 +127,10 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
             work_tree,
             via_cli,
             history: history_with_cli(env),
+            branch: git_cli::run(env, &["symbolic-ref", "--short", "-q", "HEAD"])
+                .ok()
+                .map(|b| b.trim_end().to_string())
+                .filter(|b| !b.is_empty()),
         }),
         Err(cli) => Err(StagedError::Diff {
             libgit2: libgit2_error,
@@ -186,6 +194,40 @@ fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, gi
             Err(e) => Err(e),
         },
     }
+}
+
+/// The branch HEAD names, unborn or not; `None` when HEAD is detached.
+fn branch_of(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    let target = head.symbolic_target().ok()??;
+    target.strip_prefix("refs/heads/").map(str::to_string)
+}
+
+/// The whole messages of the `n` most recent first-parent commits, newest first (for where
+/// they put ticket references).
+pub fn recent_messages(env: &Environment, n: usize) -> Vec<String> {
+    let from_libgit2 = open(env).ok().and_then(|repo| {
+        let mut walk = repo.revwalk().ok()?;
+        walk.push_head().ok()?;
+        walk.simplify_first_parent().ok()?;
+        let messages = walk
+            .take(n)
+            .filter_map(|id| repo.find_commit(id.ok()?).ok())
+            .filter_map(|c| c.message().ok().map(str::to_string))
+            .collect();
+        Some(messages)
+    });
+    from_libgit2.unwrap_or_else(|| {
+        let count = format!("-{n}");
+        git_cli::run(env, &["log", &count, "--first-parent", "--format=%B%x1e"])
+            .map(|out| {
+                out.split('\x1e')
+                    .map(|m| m.trim_matches('\n').to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
 }
 
 /// The repository's recent commits, newest first, for its style; none outside a repository.

@@ -193,6 +193,140 @@ fn numbered_lines_are_the_candidates_in_text_mode() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tickets
+// ---------------------------------------------------------------------------------------------
+
+/// A repository whose history has these messages, on `branch`, the hook installed and a change
+/// staged.
+fn ticket_repo<'a>(env: &'a TestEnv, name: &str, history: &[&str], branch: &str) -> Repo<'a> {
+    let repo = env.repo(name);
+    for (i, message) in history.iter().enumerate() {
+        repo.stage(&format!("f{i}.txt"), format!("{i}\n"));
+        repo.git_ok(&["commit", "-q", "-m", message]);
+    }
+    repo.git_ok(&["checkout", "-q", "-b", branch]);
+    repo.install_hook();
+    repo.stage("hello.txt", "Hello, world!\n");
+    repo
+}
+
+const REPLY: &str = "Add greeting to hello.txt";
+
+#[test]
+fn the_branch_s_ticket_is_placed_as_the_history_places_tickets() {
+    let (_standin, env) = world(REPLY);
+    let prefix = ticket_repo(
+        &env,
+        "ticket-prefix",
+        &["ABC-1: Start the notes", "ABC-2: Add a list", "Tidy up"],
+        "feature/ABC-123-greeting",
+    );
+    assert_ok(&prefix.git(&["commit", "-q"]), "git commit");
+    assert_eq!(prefix.commit_msg_of("HEAD"), format!("ABC-123: {REPLY}"));
+
+    let suffix = ticket_repo(
+        &env,
+        "ticket-suffix",
+        &["Start the notes (#1)", "Add a list (#2)"],
+        "gh-45",
+    );
+    assert_ok(&suffix.git(&["commit", "-q"]), "git commit");
+    assert_eq!(suffix.commit_msg_of("HEAD"), format!("{REPLY} (#45)"));
+
+    let trailer = ticket_repo(
+        &env,
+        "ticket-trailer",
+        &[
+            "Start the notes\n\nRefs: ABC-1",
+            "Add a list\n\nRefs: ABC-2",
+        ],
+        "ABC-123",
+    );
+    assert_ok(&trailer.git(&["commit", "-q"]), "git commit");
+    assert_eq!(
+        trailer.commit_msg_of("HEAD"),
+        format!("{REPLY}\n\nRefs: ABC-123")
+    );
+    let parsed = trailer.git_ok(&["log", "-1", "--format=%(trailers:key=Refs,valueonly)"]);
+    assert_eq!(parsed.trim(), "ABC-123");
+}
+
+#[test]
+fn no_ticket_where_the_history_references_none() {
+    let (standin, env) = world(REPLY);
+    let repo = ticket_repo(
+        &env,
+        "ticket-none",
+        &["Start the notes", "Add a list"],
+        "feature/ABC-123-greeting",
+    );
+    let out = repo.git(&["commit", "-q"]);
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
+    // Added after the model, never asked of it.
+    assert!(!user_message(&standin, &out).contains("ABC-123"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disclosure
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn assisted_by_names_the_model_as_a_trailer_git_reads() {
+    let (_standin, env) = world(REPLY);
+    env.write_config("assisted_by = true\n");
+    let repo = staged_repo(&env, "assisted");
+    assert_ok(&repo.git(&["commit", "-q"]), "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        format!("{REPLY}\n\nAssisted-by: gemma3:4b via ai-commit")
+    );
+    let parsed = repo.git_ok(&[
+        "log",
+        "-1",
+        "--format=%(trailers:key=Assisted-by,valueonly)",
+    ]);
+    assert_eq!(parsed.trim(), "gemma3:4b via ai-commit");
+    assert!(!repo.commit_msg_of("HEAD").contains("Co-authored-by"));
+}
+
+#[test]
+fn assisted_by_joins_gits_own_trailers() {
+    let (_standin, env) = world(REPLY);
+    env.write_config("assisted_by = true\n");
+    let repo = staged_repo(&env, "assisted-signoff");
+    let out = repo.git(&["commit", "-q", "-s", "--trailer", "Refs: X-1"]);
+    assert_ok(&out, "git commit -s");
+    let trailers = repo.git_ok(&["log", "-1", "--format=%(trailers:only,unfold)"]);
+    assert!(
+        trailers.contains("Assisted-by: gemma3:4b via ai-commit"),
+        "{trailers}"
+    );
+    assert!(
+        trailers.contains("Signed-off-by: Test User <test@example.com>"),
+        "{trailers}"
+    );
+    assert!(trailers.contains("Refs: X-1"), "{trailers}");
+    assert!(repo
+        .commit_msg_of("HEAD")
+        .starts_with(&format!("{REPLY}\n\n")));
+}
+
+#[test]
+fn no_assisted_by_on_the_fallback_nor_by_default() {
+    let env = TestEnv::new();
+    env.write_config("assisted_by = true\n");
+    let repo = staged_repo(&env, "assisted-fallback");
+    assert_ok(&repo.git(&["commit", "-q"]), "git commit");
+    assert!(!repo.commit_msg_of("HEAD").contains("Assisted-by"));
+
+    let (_standin, env) = world(REPLY);
+    let repo = staged_repo(&env, "assisted-default");
+    assert_ok(&repo.git(&["commit", "-q"]), "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
+}
+
 #[allow(dead_code)]
 fn unused(_: Behavior) {
     let _ = assert_no_requests;
