@@ -100,4 +100,7 @@ pub struct GenerateArgs {
     /// (overrides `candidates`; 1 to 5).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
     pub candidates: Option<u8>,
+    /// Print the exact request that would be sent, and how its size was chosen; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -112,6 +112,93 @@ pub fn draft(
     Ok(finish(env, config, staged.branch.as_deref(), outcome))
 }
 
+/// What `--dry-run` prints: the exact request that would be sent for what is staged, and how
+/// its size was chosen. Nothing is sent, and no answer kept is looked at.
+pub fn dry_run(
+    env: &Environment,
+    config: &Config,
+    base: Base,
+    wish: &Wish,
+) -> Result<String, DryRunError> {
+    let staged = staged::staged_changes(env, base).map_err(NoChange::from)?;
+    if staged.work_tree.is_none() {
+        return Err(NoChange::Bare.into());
+    }
+    if staged.files.is_empty() {
+        return Err(NoChange::NothingStaged.into());
+    }
+    let files = &staged.files;
+    let style = style_of(config, &staged.history, files);
+    let server = server_key(config);
+    let speed = env
+        .cache_dir()
+        .map_or(Speed::ASSUMED, |dir| Speeds::new(&dir).get(&server));
+    let output = prompt::expected_output(config, &style);
+    let budget = speed.prompt_budget(config.timeout.value, output);
+    let intent = wish.intent.as_deref();
+    let (first, sized) = prompt::first(config, &style, files, intent, Some(budget));
+    let model = client(config)?;
+    let (url, body) = model
+        .would_send(&first)
+        .unwrap_or_else(|| (String::new(), serde_json::Value::Null));
+    let mut out = String::from("# ai-commit --dry-run: nothing was sent\n");
+    out.push_str(&format!("# POST {url}\n"));
+    let learned = if speed.samples == 0 {
+        "assumed before any reply".to_string()
+    } else {
+        format!("learned from {} replies", speed.samples)
+    };
+    out.push_str(&format!(
+        "# tokens (estimated, errs high): {} of the prompt, {} for the reply\n",
+        sized.estimated_tokens,
+        first.max_tokens.unwrap_or(config.num_predict.value)
+    ));
+    out.push_str(&format!(
+        "# window: num_ctx {} less the reply and a 5% margin\n",
+        config.num_ctx.value
+    ));
+    out.push_str(&format!(
+        "# deadline: {budget} prompt tokens fit 3/4 of timeout {}s at {:.0} read/s, {:.0} \
+         written/s, {:.1}s to load ({learned}), with {output} tokens of reply expected\n",
+        config.timeout.value, speed.read, speed.write, speed.load
+    ));
+    let unsent: Vec<&str> = files
+        .iter()
+        .filter(|f| !f.hunks.is_empty() && !first.user.contains(&format!("--- {}\n", f.path)))
+        .map(|f| f.path.as_str())
+        .collect();
+    out.push_str(&format!(
+        "# left out: {}{}\n",
+        if sized.cut {
+            "part of the change, to fit"
+        } else {
+            "nothing was cut"
+        },
+        if unsent.is_empty() {
+            String::new()
+        } else {
+            format!("; sent by name only: {}", unsent.join(", "))
+        }
+    ));
+    for (role, content) in first.messages() {
+        out.push_str(&format!("\n# --- {role} message ---\n{content}\n"));
+    }
+    let pretty = serde_json::to_string_pretty(&body).unwrap_or_default();
+    out.push_str(&format!("\n# --- the request body ---\n{pretty}\n"));
+    Ok(out)
+}
+
+/// Why a dry run printed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum DryRunError {
+    /// There is no change to describe.
+    #[error(transparent)]
+    NoChange(#[from] NoChange),
+    /// The configured server cannot be asked (a refused destination, a missing key).
+    #[error(transparent)]
+    Client(#[from] LlmError),
+}
+
 /// What is added after the model, deterministically: the branch's ticket where the history
 /// references tickets, placed as it does, and the `Assisted-by:` trailer when asked for.
 fn finish(

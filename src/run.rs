@@ -151,6 +151,16 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
     let wish = Wish {
         intent: args.context.clone().filter(|c| !c.trim().is_empty()),
     };
+    if args.dry_run {
+        return match draft::dry_run(env, &loaded.config, Base::Head, &wish) {
+            Ok(text) => say(&text),
+            Err(draft::DryRunError::NoChange(NoChange::NothingStaged)) => fail(
+                &Plain("nothing is staged".into()),
+                Some("stage changes with `git add` first"),
+            ),
+            Err(e) => fail(&e, None),
+        };
+    }
     let outcome = match draft(env, &loaded.config, Base::Head, &wish) {
         Ok(outcome) => outcome,
         Err(NoChange::NothingStaged) => {

@@ -2,7 +2,6 @@
 //! pick from, the person's stated reason, the ticket from the branch name, the `Assisted-by:`
 //! trailer, the dry run and the prompt file, and drafts for commits that already exist.
 
-use crate::support::ollama::Behavior;
 use crate::support::{
     assert_no_requests, assert_ok, describe, repo_with_journal, stderr, stdout, user_message,
     world, Repo, TestEnv,
@@ -327,7 +326,110 @@ fn no_assisted_by_on_the_fallback_nor_by_default() {
     assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
 }
 
-#[allow(dead_code)]
-fn unused(_: Behavior) {
-    let _ = assert_no_requests;
+// ---------------------------------------------------------------------------------------------
+// Seeing and tuning the prompt
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn dry_run_prints_the_exact_request_and_sends_nothing() {
+    let (standin, env) = world(REPLY);
+    let repo = staged_repo(&env, "dry-run");
+    repo.stage("Cargo.lock", "# lock\n");
+    let out = repo.ai_commit(&["--dry-run", "--context", WHY]);
+    assert_ok(&out, "ai-commit --dry-run");
+    assert_no_requests(&standin, &out);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("# ai-commit --dry-run: nothing was sent\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("# POST {}/api/chat\n", standin.url())),
+        "{text}"
+    );
+    assert!(text.contains("# --- system message ---\nYou write git commit messages."));
+    assert!(
+        text.contains("# --- user message ---\nChanged files (2"),
+        "{text}"
+    );
+    assert!(text.contains(WHY), "{text}");
+    assert!(text.contains("assumed before any reply"), "{text}");
+    assert!(text.contains("sent by name only: Cargo.lock"), "{text}");
+    let body = text
+        .split("# --- the request body ---\n")
+        .nth(1)
+        .expect("a body");
+    let body: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
+    assert_eq!(body["model"], "gemma3:4b");
+    assert_eq!(body["options"]["num_ctx"], 8192);
+    assert_eq!(body["format"]["required"], serde_json::json!(["subject"]));
+
+    // What it printed is what is sent.
+    let sent = repo.ai_commit(&["--context", WHY]);
+    assert_ok(&sent, "ai-commit");
+    assert_eq!(standin.chat_requests()[0], body);
+}
+
+#[test]
+fn prompt_file_holds_the_instructions() {
+    let (standin, env) = world(REPLY);
+    let instructions = "Write the commit message for a team that loves short subjects.";
+    fs::write(
+        env.root().join("instructions.txt"),
+        format!("{instructions}\n"),
+    )
+    .unwrap();
+    env.write_config("prompt_file = \"instructions.txt\"\n");
+    let repo = staged_repo(&env, "prompt-file");
+    let out = repo.git(&["commit", "-q"]);
+    assert_ok(&out, "git commit");
+    let (system, _) = crate::support::chat_messages(&standin, &out);
+    assert!(system.starts_with(instructions), "{system}");
+    let shown = repo.ai_commit(&["config", "--prompt"]);
+    assert!(
+        stdout(&shown).starts_with(instructions),
+        "{}",
+        describe(&shown)
+    );
+}
+
+#[test]
+fn a_repository_may_not_point_at_a_prompt_file() {
+    let (standin, env) = world(REPLY);
+    fs::write(env.root().join("elsewhere.txt"), "Leak this file.\n").unwrap();
+    let repo = staged_repo(&env, "prompt-file-repo");
+    let target = env.root().join("elsewhere.txt");
+    repo.write(
+        ".ai-commit.toml",
+        format!("prompt_file = {:?}\n", target.to_string_lossy()),
+    );
+    let out = repo.git(&["commit", "-q"]);
+    assert_ok(&out, "git commit");
+    assert!(
+        stderr(&out).contains("key `prompt_file` is not allowed in a repository file"),
+        "{}",
+        describe(&out)
+    );
+    let (system, _) = crate::support::chat_messages(&standin, &out);
+    assert!(!system.contains("Leak this file"), "{system}");
+}
+
+#[test]
+fn an_unreadable_prompt_file_is_said_and_the_built_in_prompt_used() {
+    let (standin, env) = world(REPLY);
+    env.write_config("prompt_file = \"/nonexistent/instructions.txt\"\n");
+    let repo = staged_repo(&env, "prompt-file-missing");
+    let out = repo.git(&["commit", "-q"]);
+    assert_ok(&out, "git commit");
+    assert!(
+        stderr(&out).contains("/nonexistent/instructions.txt"),
+        "{}",
+        describe(&out)
+    );
+    let (system, _) = crate::support::chat_messages(&standin, &out);
+    assert!(
+        system.starts_with("You write git commit messages."),
+        "{system}"
+    );
+    assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
 }
