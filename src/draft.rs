@@ -83,6 +83,9 @@ pub enum NoChange {
     /// The index matches the base.
     #[error("nothing staged")]
     NothingStaged,
+    /// The commit asked for changes nothing against its first parent.
+    #[error("the commit changes nothing against its first parent")]
+    EmptyCommit,
 }
 
 /// What a message is drafted for, beyond the settings.
@@ -91,6 +94,9 @@ pub struct Wish {
     /// Why the change was made, in the person's words (`--context`, `AI_COMMIT_CONTEXT`, text
     /// already in the message file).
     pub intent: Option<String>,
+    /// An existing commit to draft a message for (`--rev`): its change against its first
+    /// parent, instead of what is staged.
+    pub commit: Option<String>,
 }
 
 /// Drafts a message for what is staged against `base`.
@@ -100,16 +106,28 @@ pub fn draft(
     base: Base,
     wish: &Wish,
 ) -> Result<Outcome, NoChange> {
-    let staged = staged::staged_changes(env, base)?;
+    let staged = change(env, base, wish)?;
+    let style = style_of(config, &staged.history, &staged.files);
+    let outcome = describe(env, config, &style, &staged.files, wish);
+    Ok(finish(env, config, staged.branch.as_deref(), outcome))
+}
+
+/// The change to describe: what is staged against `base`, or the commit the wish names.
+fn change(env: &Environment, base: Base, wish: &Wish) -> Result<staged::Staged, NoChange> {
+    let staged = match &wish.commit {
+        Some(rev) => staged::commit_changes(env, rev)?,
+        None => staged::staged_changes(env, base)?,
+    };
     if staged.work_tree.is_none() {
         return Err(NoChange::Bare);
     }
     if staged.files.is_empty() {
-        return Err(NoChange::NothingStaged);
+        return Err(match wish.commit {
+            Some(_) => NoChange::EmptyCommit,
+            None => NoChange::NothingStaged,
+        });
     }
-    let style = style_of(config, &staged.history, &staged.files);
-    let outcome = describe(env, config, &style, &staged.files, wish);
-    Ok(finish(env, config, staged.branch.as_deref(), outcome))
+    Ok(staged)
 }
 
 /// What `--dry-run` prints: the exact request that would be sent for what is staged, and how
@@ -120,13 +138,7 @@ pub fn dry_run(
     base: Base,
     wish: &Wish,
 ) -> Result<String, DryRunError> {
-    let staged = staged::staged_changes(env, base).map_err(NoChange::from)?;
-    if staged.work_tree.is_none() {
-        return Err(NoChange::Bare.into());
-    }
-    if staged.files.is_empty() {
-        return Err(NoChange::NothingStaged.into());
-    }
+    let staged = change(env, base, wish)?;
     let files = &staged.files;
     let style = style_of(config, &staged.history, files);
     let server = server_key(config);

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Flags, Source};
-use crate::draft::{draft, Outcome, Wish};
+use crate::draft::{draft, Outcome, Provenance, Wish};
 use crate::env::Environment;
 use crate::git_cli;
 use crate::msgfile::{
-    comment_prefix, compose, git_strips_comments, trailer_block_end, write_atomically, written_text,
+    comment_out_message, comment_prefix, compose, git_strips_comments, trailer_block_end,
+    write_atomically, written_text,
 };
 use crate::staged::Base;
 use crate::ticket;
@@ -81,14 +82,62 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     };
     let settings = git_cli::message_settings(env);
     let prefix = comment_prefix(settings.comment.as_deref(), &existing);
+    // An amend (or reword) replaces a message the person wrote: only where it can stay in view
+    // as comments that git then drops. Without an editor the commit keeps its message.
+    let amend = source == Source::Commit;
+    if amend && (env.no_editor() || !git_strips_comments(&existing, &prefix)) {
+        return HookReport::Untouched(
+            "no editor will run, or git keeps comments, so the commit keeps its message".into(),
+        );
+    }
     let wish = Wish {
         intent: intent(env, source, &existing, &prefix),
+        commit: None,
     };
     let outcome = match draft(env, &loaded.config, base, &wish) {
         Ok(outcome) => outcome,
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
     let note = note_line(env, &existing, &prefix, &outcome);
+    let by_model = !matches!(outcome.provenance, Provenance::Fallback { .. });
+    if amend && !by_model {
+        // A summary is no better than the message the person wrote: that one stays.
+        let new = compose(&existing, None, note.as_deref());
+        if new != existing {
+            if let Err(e) = write_atomically(&args.msgfile, &new) {
+                return HookReport::Untouched(format!(
+                    "cannot write {}: {e}",
+                    args.msgfile.display()
+                ));
+            }
+        }
+        return HookReport::Done(format!("{}{config_note}", outcome.describe()));
+    }
+    if amend {
+        if let Some(message) = outcome.message.as_deref() {
+            let (commented, trailers) = comment_out_message(&existing, &prefix);
+            let message = match trailers {
+                Some(t) => t
+                    .lines()
+                    .filter(|line| !message.contains(line))
+                    .fold(message.to_string(), |m, line| {
+                        ticket::with_trailer(&m, line)
+                    }),
+                None => message.to_string(),
+            };
+            let note = note.map(|n| {
+                format!("{n}\n{prefix} ai-commit: the message it replaces is below, as comments")
+            });
+            let new = compose(&commented, Some(&message), note.as_deref());
+            if let Err(e) = write_atomically(&args.msgfile, &new) {
+                return HookReport::Untouched(format!(
+                    "cannot write {}: {e}",
+                    args.msgfile.display()
+                ));
+            }
+            return HookReport::Done(format!("{}{config_note}", outcome.describe()));
+        }
+    }
     let new = compose_with_trailers(
         &existing,
         outcome.message.as_deref(),

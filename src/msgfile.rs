@@ -78,6 +78,48 @@ fn is_unfilled_field(line: &str) -> bool {
         || matches!(line, "[ ]" | "-" | "*")
 }
 
+/// The file with the message above git's comments turned into comment lines (`--amend` with a
+/// fresh draft: the old message stays in view, and git drops it), and that message's trailer
+/// block (`Signed-off-by:` and the like), which the new message keeps. Every byte stays: each
+/// line gets `prefix` and a space in front (a blank line the prefix alone).
+pub fn comment_out_message(existing: &[u8], prefix: &str) -> (Vec<u8>, Option<String>) {
+    let scissors = format!("{prefix}{SCISSORS_TAIL}");
+    let mut out = Vec::with_capacity(existing.len() + 64);
+    let mut old = String::new();
+    let mut rest = existing;
+    while !rest.is_empty() {
+        let len = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let (line, after) = rest.split_at(len);
+        let bare = String::from_utf8_lossy(line);
+        let bare = bare.trim_end_matches(['\n', '\r']);
+        if bare.starts_with(prefix) || bare == scissors {
+            break;
+        }
+        old.push_str(bare);
+        old.push('\n');
+        out.extend_from_slice(prefix.as_bytes());
+        if !bare.trim().is_empty() {
+            out.push(b' ');
+        }
+        out.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        rest = after;
+    }
+    out.extend_from_slice(rest);
+    let old = old.trim_end();
+    let trailers = old
+        .rsplit_once("\n\n")
+        .map(|(_, last)| last.trim_start_matches('\n'))
+        .filter(|last| last.lines().all(is_trailer_line))
+        .map(str::to_string);
+    (out, trailers)
+}
+
 /// Whether `line` is a trailer: `Token: value`, the token letters, digits and `-`.
 pub fn is_trailer_line(line: &str) -> bool {
     line.split_once(": ").is_some_and(|(token, value)| {
@@ -294,6 +336,19 @@ mod tests {
         assert_eq!(trailer_block_end(EDITOR_FILE.as_bytes(), "#"), None);
         assert_eq!(trailer_block_end(b"Ticket: 1\nWhy not\n", "#"), None);
         assert_eq!(trailer_block_end(b"Refs: 1\n\nMore text\n", "#"), None);
+    }
+
+    #[test]
+    fn an_old_message_becomes_comments_and_keeps_its_trailers() {
+        let file = "Old subject\n\nOld body.\n\nSigned-off-by: T <t@e>\n# Please enter\n";
+        let (out, trailers) = comment_out_message(file.as_bytes(), "#");
+        assert_eq!(
+            s(out),
+            "# Old subject\n#\n# Old body.\n#\n# Signed-off-by: T <t@e>\n# Please enter\n"
+        );
+        assert_eq!(trailers.as_deref(), Some("Signed-off-by: T <t@e>"));
+        let (_, none) = comment_out_message(b"Old subject\n", "#");
+        assert_eq!(none, None);
     }
 
     #[test]

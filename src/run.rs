@@ -150,6 +150,7 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
     }
     let wish = Wish {
         intent: args.context.clone().filter(|c| !c.trim().is_empty()),
+        commit: args.rev.clone(),
     };
     if args.dry_run {
         return match draft::dry_run(env, &loaded.config, Base::Head, &wish) {

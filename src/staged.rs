@@ -38,6 +38,14 @@ pub enum StagedError {
         #[source]
         cli: CliError,
     },
+    /// The commit asked for (`--rev`) is not one libgit2 can read.
+    #[error("cannot read commit {rev}: {message}")]
+    Rev {
+        /// The revision as given.
+        rev: String,
+        /// What libgit2 said.
+        message: String,
+    },
     /// The index is large enough to be diffed by git rather than libgit2, and
     /// `git diff --cached` failed.
     #[error("could not read the staged changes of a large index: `git diff --cached` failed")]
@@ -242,8 +250,17 @@ pub fn history(env: &Environment) -> Vec<Past> {
 const HISTORY: usize = style::WINDOW + style::MAX_SKIP;
 
 fn history_with_libgit2(repo: &Repository) -> Result<Vec<Past>, git2::Error> {
+    history_from(repo, None)
+}
+
+/// The history from `start` (HEAD when `None`) back.
+fn history_from(repo: &Repository, start: Option<git2::Oid>) -> Result<Vec<Past>, git2::Error> {
     let mut walk = repo.revwalk()?;
-    if walk.push_head().is_err() {
+    let pushed = match start {
+        Some(id) => walk.push(id),
+        None => walk.push_head(),
+    };
+    if pushed.is_err() {
         return Ok(Vec::new()); // unborn branch
     }
     walk.simplify_first_parent()?;
@@ -364,11 +381,54 @@ fn is_generated(repo: &Repository, path: &str) -> bool {
 fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, Unread> {
     let index = repo.index()?;
     let tree = base_tree(repo, base)?;
+    let diff = repo.diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut diff_options()))?;
+    files_of(repo, diff)
+}
+
+fn diff_options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.include_typechange(true)
         .context_lines(3)
         .max_size(MAX_DIFFED_FILE);
-    let mut diff = repo.diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut opts))?;
+    opts
+}
+
+/// The changes of an existing commit (`--rev`): its tree against its first parent's (the empty
+/// tree for a root commit), with the history before it for the style.
+pub fn commit_changes(env: &Environment, rev: &str) -> Result<Staged, StagedError> {
+    let failed = |e: &dyn std::fmt::Display| StagedError::Rev {
+        rev: rev.to_string(),
+        message: e.to_string(),
+    };
+    let repo = open(env).map_err(|e| match e.code() {
+        ErrorCode::NotFound => StagedError::NotARepository,
+        _ => failed(&e.message()),
+    })?;
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| failed(&e.message()))?;
+    let parent = commit.parent(0).ok();
+    let read = || -> Result<Vec<FileChange>, Unread> {
+        let old = parent.as_ref().map(|p| p.tree()).transpose()?;
+        let new = commit.tree()?;
+        let diff = repo.diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut diff_options()))?;
+        files_of(&repo, diff)
+    };
+    let files = read().map_err(|e| failed(&e))?;
+    Ok(Staged {
+        files,
+        work_tree: repo.workdir().map(Path::to_path_buf),
+        via_cli: None,
+        history: parent
+            .map(|p| history_from(&repo, Some(p.id())).unwrap_or_default())
+            .unwrap_or_default(),
+        branch: branch_of(&repo),
+    })
+}
+
+/// A diff's files as owned data, renames found, content read as git would show it.
+fn files_of(repo: &Repository, mut diff: git2::Diff<'_>) -> Result<Vec<FileChange>, Unread> {
     let mut find = DiffFindOptions::new();
     find.renames(true).rename_limit(RENAME_LIMIT);
     if diff.deltas().len() > RENAME_LIMIT {

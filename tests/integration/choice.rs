@@ -433,3 +433,102 @@ fn an_unreadable_prompt_file_is_said_and_the_built_in_prompt_used() {
     );
     assert_eq!(repo.commit_msg_of("HEAD"), REPLY);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Existing commits
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rev_drafts_for_an_existing_commit_against_its_first_parent() {
+    let (standin, env) = world(REPLY);
+    let repo = repo_with_journal(&env, "rev");
+    repo.stage("hello.txt", "Hello, world!\n");
+    repo.git_ok(&["commit", "-q", "-m", "wip"]);
+    repo.stage("other.txt", "staged, not committed\n");
+    let out = repo.ai_commit(&["--rev", "HEAD"]);
+    assert_ok(&out, "ai-commit --rev HEAD");
+    assert_eq!(stdout(&out), format!("{REPLY}\n"));
+    let user = user_message(&standin, &out);
+    assert!(
+        user.starts_with("Changed files (1, +1 -0):\nA hello.txt +1\n"),
+        "{user}"
+    );
+    assert!(
+        !user.contains("other.txt") && !user.contains("journal.txt"),
+        "{user}"
+    );
+
+    let root = repo.ai_commit(&["--rev", "HEAD~1", "--dry-run"]);
+    assert_ok(&root, "ai-commit --rev HEAD~1 --dry-run");
+    assert!(
+        stdout(&root).contains("A journal.txt +1"),
+        "{}",
+        describe(&root)
+    );
+
+    let bad = repo.ai_commit(&["--rev", "no-such-rev"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("cannot read commit no-such-rev"),
+        "{}",
+        describe(&bad)
+    );
+    assert!(stdout(&bad).is_empty());
+}
+
+/// A repository whose last commit is signed off, the hook installed for the commit source.
+fn amend_repo<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
+    env.write_config("sources = [\"plain\", \"template\", \"commit\"]\n");
+    let repo = repo_with_journal(env, name);
+    repo.stage("hello.txt", "Hello, world!\n");
+    repo.git_ok(&[
+        "commit",
+        "-q",
+        "-m",
+        "wip\n\nSigned-off-by: Test User <test@example.com>",
+    ]);
+    repo.install_hook();
+    repo
+}
+
+#[test]
+fn an_amend_gets_a_fresh_draft_with_the_old_message_as_comments() {
+    let (_standin, env) = world(REPLY);
+    let repo = amend_repo(&env, "amend-fresh");
+    let (editor, capture) = env.editor_capture();
+    let out = repo.git_with(&["commit", "--amend"], &[("GIT_EDITOR", &editor)]);
+    assert_ok(&out, "git commit --amend");
+    let seen = captured(&capture);
+    assert!(
+        seen.starts_with(&format!(
+            "{REPLY}\n\nSigned-off-by: Test User <test@example.com>\n# ai-commit: message from"
+        )),
+        "{seen}"
+    );
+    assert!(seen.contains("\n# ai-commit: the message it replaces is below, as comments\n"));
+    assert!(
+        seen.contains("\n# wip\n#\n# Signed-off-by: Test User <test@example.com>\n"),
+        "{seen}"
+    );
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        format!("{REPLY}\n\nSigned-off-by: Test User <test@example.com>")
+    );
+}
+
+#[test]
+fn an_amend_without_an_editor_or_without_the_model_keeps_its_message() {
+    let (standin, env) = world(REPLY);
+    let repo = amend_repo(&env, "amend-no-edit");
+    let out = repo.git(&["commit", "--amend", "--no-edit"]);
+    assert_ok(&out, "git commit --amend --no-edit");
+    assert_no_requests(&standin, &out);
+    let kept = "wip\n\nSigned-off-by: Test User <test@example.com>";
+    assert_eq!(repo.commit_msg_of("HEAD"), kept);
+
+    let down = TestEnv::new();
+    let repo = amend_repo(&down, "amend-down");
+    let out = repo.git(&["commit", "--amend"]);
+    assert_ok(&out, "git commit --amend");
+    assert_eq!(repo.commit_msg_of("HEAD"), kept);
+}
