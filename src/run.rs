@@ -246,7 +246,12 @@ fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> Strin
     text.push_str(&prompt::correction("<why>", config, &style));
     text.push('\n');
     if config.structured() {
-        let schema = prompt::reply_schema(config.max_subject.value, style.body);
+        let n = config.candidates.value;
+        let schema = if n > 1 {
+            prompt::candidates_schema(config.max_subject.value, style.body, n)
+        } else {
+            prompt::reply_schema(config.max_subject.value, style.body)
+        };
         text.push_str(&format!(
             "\n# The reply is asked for in this JSON schema:\n{schema}\n"
         ));
