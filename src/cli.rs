@@ -93,4 +93,18 @@ pub struct GenerateArgs {
     /// Fail (exit 1) instead of printing the summary when no model message can be had.
     #[arg(long)]
     pub no_fallback: bool,
+    /// Why you made the change, in your words: it shapes the message (it is not copied into it).
+    #[arg(long, value_name = "TEXT")]
+    pub context: Option<String>,
+    /// Ask for N candidate subjects in one request and print them numbered, the best first
+    /// (overrides `candidates`; 1 to 5).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub candidates: Option<u8>,
+    /// Draft a message for an existing commit instead of what is staged: its change against its
+    /// first parent (for `git commit --amend`, `git rebase -x`, rewording).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Print the exact request that would be sent, and how its size was chosen; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

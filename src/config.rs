@@ -252,6 +252,16 @@ keys! {
             Some(prompt) => toml_string(prompt),
             None => "(built-in, see `ai-commit config --prompt`)".to_string(),
         };
+    /// A file holding the instructions instead of `prompt` (read when the configuration is
+    /// loaded, at most 64 KiB; a relative path is relative to the user's config file). Only the
+    /// user's own file may set it: a repository may not point at files outside it.
+    /// `""` for none.
+    prompt_file: String => Option<PathBuf> = None, user_only: true,
+        apply: |path| Some(PathBuf::from(path)).filter(|p| !p.as_os_str().is_empty()),
+        show: |path| match path {
+            Some(path) => toml_string(&path.to_string_lossy()),
+            None => "(unset)".to_string(),
+        };
     /// Seconds for the whole model exchange, connect included.
     timeout: f64 = defaults::TIMEOUT,
         check: |t| require(
@@ -298,6 +308,13 @@ keys! {
     /// Keep the model's messages, so the same staged change with the same settings gets the
     /// earlier message at once (a retried commit, `ai-commit` run twice).
     cache: bool = true;
+    /// How many candidate messages one request asks for: the best becomes the message, the
+    /// others follow it as comment lines in the editor (1 to 5; each costs output tokens).
+    candidates: usize = 1,
+        check: |n| require((1..=5).contains(n), "must be between 1 and 5");
+    /// Add an `Assisted-by: <model> via ai-commit` trailer to the model's messages (never to
+    /// the fallback summary), for projects that ask contributors to disclose AI help.
+    assisted_by: bool = false;
 }
 
 /// How the model is asked to shape its reply.
@@ -503,6 +520,34 @@ pub fn user_file(env: &Environment) -> Option<PathBuf> {
     Some(base.join("ai-commit").join("config.toml"))
 }
 
+/// The most of a prompt file that is read.
+pub const PROMPT_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Reads `prompt_file` into `prompt`: relative to the user's file, `~/` the home directory.
+fn read_prompt_file(env: &Environment, config: &mut Config) -> Result<(), ConfigError> {
+    let Some(path) = config.prompt_file.value.clone() else {
+        return Ok(());
+    };
+    let path = match (path.strip_prefix("~"), &env.home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => match &config.prompt_file.origin {
+            Origin::UserFile(file) if path.is_relative() => {
+                file.parent().map_or(path.clone(), |dir| dir.join(&path))
+            }
+            _ => path,
+        },
+    };
+    let text = crate::untrusted::read_to_string(&path, PROMPT_FILE_LIMIT).map_err(|source| {
+        ConfigError::Read {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    config.prompt.value = Some(text.trim_end().to_string());
+    config.prompt.origin = Origin::UserFile(path);
+    Ok(())
+}
+
 /// The repository's own file, at the top of the work tree.
 pub const REPO_FILE: &str = ".ai-commit.toml";
 
@@ -696,9 +741,12 @@ pub fn load(env: &Environment, work_tree: Option<&Path>, flags: &Flags) -> Loade
     if let Some(path) = user_file(env) {
         file_layer(path, false, &mut config);
     }
+    // At the user's layer: a repository's `prompt` still overrides it, as any key of theirs.
+    let prompt_file_error = read_prompt_file(env, &mut config).err();
     if let Some(top) = work_tree {
         file_layer(top.join(REPO_FILE), true, &mut config);
     }
+    errors.extend(prompt_file_error);
     config.host.set(
         env.ollama_host.clone().filter(|h| !h.trim().is_empty()),
         &Origin::Env("OLLAMA_HOST"),

@@ -9,7 +9,7 @@ use crate::bumps;
 use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
-use crate::generate::{generate, Task};
+use crate::generate::{generate, Drafted, Task};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
 use crate::llm::{self, Api, LlmError, Model, Request};
@@ -19,6 +19,7 @@ use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
 use crate::style::{self, Past, Style};
 use crate::summary::{self, summarize};
+use crate::ticket;
 
 /// Where the message came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +48,8 @@ pub enum Provenance {
 pub struct Outcome {
     /// The message to write; `None` with `fallback = "none"` when the model failed.
     pub message: Option<String>,
+    /// Other candidate subjects the model offered, best first (`candidates` above 1).
+    pub alternatives: Vec<String>,
     /// Where it came from.
     pub provenance: Provenance,
 }
@@ -81,48 +84,204 @@ pub enum NoChange {
     /// The index matches the base.
     #[error("nothing staged")]
     NothingStaged,
+    /// The commit asked for changes nothing against its first parent.
+    #[error("the commit changes nothing against its first parent")]
+    EmptyCommit,
+}
+
+/// What a message is drafted for, beyond the settings.
+#[derive(Debug, Clone, Default)]
+pub struct Wish {
+    /// Why the change was made, in the person's words (`--context`, `AI_COMMIT_CONTEXT`, text
+    /// already in the message file).
+    pub intent: Option<String>,
+    /// An existing commit to draft a message for (`--rev`): its change against its first
+    /// parent, instead of what is staged.
+    pub commit: Option<String>,
 }
 
 /// Drafts a message for what is staged against `base`.
-pub fn draft(env: &Environment, config: &Config, base: Base) -> Result<Outcome, NoChange> {
-    let staged = staged::staged_changes(env, base)?;
+pub fn draft(
+    env: &Environment,
+    config: &Config,
+    base: Base,
+    wish: &Wish,
+) -> Result<Outcome, NoChange> {
+    let staged = change(env, base, wish)?;
+    let style = style_of(config, &staged.history, &staged.files);
+    let outcome = describe(env, config, &style, &staged.files, wish);
+    Ok(finish(env, config, staged.branch.as_deref(), outcome))
+}
+
+/// The change to describe: what is staged against `base`, or the commit the wish names.
+fn change(env: &Environment, base: Base, wish: &Wish) -> Result<staged::Staged, NoChange> {
+    let staged = match &wish.commit {
+        Some(rev) => staged::commit_changes(env, rev)?,
+        None => staged::staged_changes(env, base)?,
+    };
     if staged.work_tree.is_none() {
         return Err(NoChange::Bare);
     }
     if staged.files.is_empty() {
-        return Err(NoChange::NothingStaged);
+        return Err(match wish.commit {
+            Some(_) => NoChange::EmptyCommit,
+            None => NoChange::NothingStaged,
+        });
     }
-    let style = style_of(config, &staged.history, &staged.files);
-    Ok(describe(env, config, &style, &staged.files))
+    Ok(staged)
+}
+
+/// What `--dry-run` prints: the exact request that would be sent for what is staged, and how
+/// its size was chosen. Nothing is sent, and no answer kept is looked at.
+pub fn dry_run(
+    env: &Environment,
+    config: &Config,
+    base: Base,
+    wish: &Wish,
+) -> Result<String, DryRunError> {
+    let staged = change(env, base, wish)?;
+    let files = &staged.files;
+    let style = style_of(config, &staged.history, files);
+    let server = server_key(config);
+    let speed = env
+        .cache_dir()
+        .map_or(Speed::ASSUMED, |dir| Speeds::new(&dir).get(&server));
+    let output = prompt::expected_output(config, &style);
+    let budget = speed.prompt_budget(config.timeout.value, output);
+    let intent = wish.intent.as_deref();
+    let (first, sized) = prompt::first(config, &style, files, intent, Some(budget));
+    let model = client(config)?;
+    let (url, body) = model
+        .would_send(&first)
+        .unwrap_or_else(|| (String::new(), serde_json::Value::Null));
+    let mut out = String::from("# ai-commit --dry-run: nothing was sent\n");
+    out.push_str(&format!("# POST {url}\n"));
+    let learned = if speed.samples == 0 {
+        "assumed before any reply".to_string()
+    } else {
+        format!("learned from {} replies", speed.samples)
+    };
+    out.push_str(&format!(
+        "# tokens (estimated, errs high): {} of the prompt, {} for the reply\n",
+        sized.estimated_tokens,
+        first.max_tokens.unwrap_or(config.num_predict.value)
+    ));
+    out.push_str(&format!(
+        "# window: num_ctx {} less the reply and a 5% margin\n",
+        config.num_ctx.value
+    ));
+    out.push_str(&format!(
+        "# deadline: {budget} prompt tokens fit 3/4 of timeout {}s at {:.0} read/s, {:.0} \
+         written/s, {:.1}s to load ({learned}), with {output} tokens of reply expected\n",
+        config.timeout.value, speed.read, speed.write, speed.load
+    ));
+    let unsent: Vec<&str> = files
+        .iter()
+        .filter(|f| !f.hunks.is_empty() && !first.user.contains(&format!("--- {}\n", f.path)))
+        .map(|f| f.path.as_str())
+        .collect();
+    out.push_str(&format!(
+        "# left out: {}{}\n",
+        if sized.cut {
+            "part of the change, to fit"
+        } else {
+            "nothing was cut"
+        },
+        if unsent.is_empty() {
+            String::new()
+        } else {
+            format!("; sent by name only: {}", unsent.join(", "))
+        }
+    ));
+    for (role, content) in first.messages() {
+        out.push_str(&format!("\n# --- {role} message ---\n{content}\n"));
+    }
+    let pretty = serde_json::to_string_pretty(&body).unwrap_or_default();
+    out.push_str(&format!("\n# --- the request body ---\n{pretty}\n"));
+    Ok(out)
+}
+
+/// Why a dry run printed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum DryRunError {
+    /// There is no change to describe.
+    #[error(transparent)]
+    NoChange(#[from] NoChange),
+    /// The configured server cannot be asked (a refused destination, a missing key).
+    #[error(transparent)]
+    Client(#[from] LlmError),
+}
+
+/// What is added after the model, deterministically: the branch's ticket where the history
+/// references tickets, placed as it does, and the `Assisted-by:` trailer when asked for.
+fn finish(
+    env: &Environment,
+    config: &Config,
+    branch: Option<&str>,
+    mut outcome: Outcome,
+) -> Outcome {
+    let Some(mut message) = outcome.message.take() else {
+        return outcome;
+    };
+    if let Some(ticket) = branch.and_then(ticket::from_branch) {
+        let messages = staged::recent_messages(env, style::WINDOW);
+        if let Some(placement) = ticket::placement(&ticket, &messages) {
+            message = ticket::apply(&message, &ticket, &placement);
+            if !matches!(placement, ticket::Placement::Trailer(_)) {
+                for alternative in &mut outcome.alternatives {
+                    *alternative = ticket::apply(alternative, &ticket, &placement);
+                }
+            }
+        }
+    }
+    let by_model = match &outcome.provenance {
+        Provenance::Model { model, .. } | Provenance::Cached { model } => Some(model),
+        Provenance::Fallback { .. } => None,
+    };
+    if let (true, Some(model)) = (config.assisted_by.value, by_model) {
+        message = ticket::with_trailer(&message, &format!("Assisted-by: {model} via ai-commit"));
+    }
+    outcome.message = Some(message);
+    outcome
 }
 
 /// Asks the configured model for a message for `files`, falling back as configured.
-fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChange]) -> Outcome {
+fn describe(
+    env: &Environment,
+    config: &Config,
+    style: &Style,
+    files: &[FileChange],
+    wish: &Wish,
+) -> Outcome {
     let start = std::time::Instant::now();
+    let intent = wish.intent.as_deref();
     let task = Task {
         config,
         style,
         files,
+        intent,
     };
     let cache_dir = env.cache_dir();
     let server = server_key(config);
     let speeds = cache_dir.as_deref().map(Speeds::new);
     let speed = speeds.as_ref().map_or(Speed::ASSUMED, |s| s.get(&server));
     let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
-    let (first, sized) = prompt::first(config, style, files, Some(budget));
+    let (first, sized) = prompt::first(config, style, files, intent, Some(budget));
     let answers = cache_dir
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
     // The answer is kept for the change, not for how much of it this speed let through: a
     // retried commit after the speed was learned finds it again.
     let key = if sized.cut {
-        answer_key(config, &prompt::first(config, style, files, None).0)
+        answer_key(config, &prompt::first(config, style, files, intent, None).0)
     } else {
         answer_key(config, &first)
     };
-    if let Some(message) = answers.as_ref().and_then(|a| a.get(&key)) {
+    if let Some(kept) = answers.as_ref().and_then(|a| a.get(&key)) {
+        let drafted = unkeep(&kept);
         return Outcome {
-            message: Some(message),
+            message: Some(drafted.message),
+            alternatives: drafted.alternatives,
             provenance: Provenance::Cached {
                 model: config.model.value.clone(),
             },
@@ -140,12 +299,13 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
         spinner.clear();
         result
     });
-    if let (Ok(message), Some(answers)) = (&result, &answers) {
-        answers.put(&key, message);
+    if let (Ok(drafted), Some(answers)) = (&result, &answers) {
+        answers.put(&key, &keep(drafted));
     }
     match result {
-        Ok(message) => Outcome {
-            message: Some(message),
+        Ok(drafted) => Outcome {
+            message: Some(drafted.message),
+            alternatives: drafted.alternatives,
             provenance: Provenance::Model {
                 model: config.model.value.clone(),
                 seconds: start.elapsed().as_secs_f64(),
@@ -156,8 +316,31 @@ fn describe(env: &Environment, config: &Config, style: &Style, files: &[FileChan
                 Fallback::Summary => fallback_summary(files, style, config),
                 Fallback::None => None,
             },
+            alternatives: Vec::new(),
             provenance: Provenance::Fallback { reason },
         },
+    }
+}
+
+/// What separates the kept message from each kept alternative: no cleaned message holds it.
+const KEPT_APART: &str = "\n\u{1e}\n";
+
+/// A drafted message as the answers keep it: the message, then each alternative.
+fn keep(drafted: &Drafted) -> String {
+    let mut text = drafted.message.clone();
+    for alternative in &drafted.alternatives {
+        text.push_str(KEPT_APART);
+        text.push_str(alternative);
+    }
+    text
+}
+
+/// A kept answer as the message and its alternatives.
+fn unkeep(kept: &str) -> Drafted {
+    let mut parts = kept.split(KEPT_APART).map(str::to_string);
+    Drafted {
+        message: parts.next().unwrap_or_default(),
+        alternatives: parts.collect(),
     }
 }
 

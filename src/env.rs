@@ -13,6 +13,8 @@ pub struct Environment {
     pub ai_commit_model: Option<String>,
     /// `AI_COMMIT_CONFIG`: the user's config file, instead of the XDG location.
     pub ai_commit_config: Option<PathBuf>,
+    /// `AI_COMMIT_CONTEXT`: why the change was made, in the person's words, for the hook.
+    pub ai_commit_context: Option<String>,
     /// `XDG_CONFIG_HOME`.
     pub xdg_config_home: Option<PathBuf>,
     /// `XDG_DATA_HOME`: where `install --global` keeps its hooks directory.
@@ -50,6 +52,7 @@ impl Environment {
             ollama_host: var("OLLAMA_HOST"),
             ai_commit_model: var("AI_COMMIT_MODEL"),
             ai_commit_config: path("AI_COMMIT_CONFIG"),
+            ai_commit_context: var("AI_COMMIT_CONTEXT").filter(|c| !c.trim().is_empty()),
             xdg_config_home: path("XDG_CONFIG_HOME"),
             xdg_data_home: path("XDG_DATA_HOME"),
             xdg_cache_home: path("XDG_CACHE_HOME"),

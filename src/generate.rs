@@ -20,6 +20,17 @@ pub struct Task<'a> {
     pub style: &'a Style,
     /// The staged files.
     pub files: &'a [FileChange],
+    /// Why the change was made, as the person said it.
+    pub intent: Option<&'a str>,
+}
+
+/// What the model drafted: the best message, and the other candidates' subjects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Drafted {
+    /// The best usable message.
+    pub message: String,
+    /// Other usable subjects, best first (only when `candidates` is above 1).
+    pub alternatives: Vec<String>,
 }
 
 /// Asks `model` for a message with `first` (from [`prompt::first`]) within the configured
@@ -32,7 +43,7 @@ pub fn generate(
     first_request: Request,
     mut tick: impl FnMut(Duration),
     mut observe: impl FnMut(&Reply, Duration),
-) -> Result<String, String> {
+) -> Result<Drafted, String> {
     let config = task.config;
     let mut request = first_request;
     let timeout = Duration::from_secs_f64(config.timeout.value);
@@ -58,16 +69,24 @@ pub fn generate(
         };
         observe(&reply, asked.elapsed());
         let told = request.told();
+        // The change as shown, without the person's stated intent: a message that repeats a
+        // short intent may be the message, and one that names only the intent is not grounded
+        // in the change.
+        let shown = request
+            .user
+            .split(prompt::INTENT_HEADER)
+            .next()
+            .unwrap_or("");
         let expected = Expected {
             structured: request.schema.is_some(),
             max_subject: config.max_subject.value,
             told: &told,
-            shown: &request.user,
+            shown,
             style: task.style,
             files: task.files,
         };
-        match judge(&reply.content, reply.truncated, &expected) {
-            Ok(message) => break Ok(message),
+        match judge_candidates(&reply, &expected, task) {
+            Ok(drafted) => break Ok(drafted),
             // One corrective retry, only with time left for a real answer.
             Err(why)
                 if first.is_none() && timeout.saturating_sub(start.elapsed()) >= timeout / 4 =>
@@ -86,6 +105,145 @@ pub fn generate(
         (Some(a), Failure::Unusable(b)) => format!("{unusable}: {a}; after a retry: {b}"),
         (Some(a), Failure::Server(b)) => format!("{unusable}: {a}; the retry failed: {b}"),
     })
+}
+
+/// Every candidate in the reply judged on its own: the first usable one is the message, the
+/// other usable ones (their subjects, each once) the alternatives. With one candidate asked for,
+/// exactly `judge` of the whole reply.
+fn judge_candidates(
+    reply: &Reply,
+    expected: &Expected<'_>,
+    task: &Task<'_>,
+) -> Result<Drafted, String> {
+    let n = task.config.candidates.value;
+    let mut first_error = None;
+    let mut usable: Vec<String> = Vec::new();
+    for content in candidates_in(&reply.content, expected.structured, n) {
+        let judged =
+            judge(&content, reply.truncated, expected).and_then(|message| match task.intent {
+                Some(intent) if copies_intent(&message, intent, task.config.max_subject.value) => {
+                    Err("it copies the stated intent instead of describing the change".into())
+                }
+                _ => Ok(message),
+            });
+        match judged {
+            Ok(message) => {
+                let subject = |m: &str| m.lines().next().unwrap_or("").to_lowercase();
+                if !usable.iter().any(|u| subject(u) == subject(&message)) {
+                    usable.push(message);
+                }
+            }
+            Err(why) => {
+                first_error.get_or_insert(why);
+            }
+        }
+    }
+    let mut usable = usable.into_iter();
+    match usable.next() {
+        Some(message) => Ok(Drafted {
+            message,
+            alternatives: usable
+                .take(n.saturating_sub(1))
+                .map(|m| m.lines().next().unwrap_or("").to_string())
+                .collect(),
+        }),
+        None => Err(first_error.unwrap_or_else(|| "it is empty".into())),
+    }
+}
+
+/// The candidates in a reply, each as a reply of its own for [`judge`]: the `subjects` of a
+/// structured one (the body goes with the first), or the numbered lines of a text one (a body
+/// after them with the first). A reply in neither shape is one candidate.
+fn candidates_in(content: &str, structured: bool, n: usize) -> Vec<String> {
+    if n <= 1 {
+        return vec![content.to_string()];
+    }
+    if structured {
+        #[derive(serde::Deserialize)]
+        struct Several {
+            subjects: Vec<String>,
+            #[serde(default)]
+            body: String,
+        }
+        let Ok(several) = serde_json::from_str::<Several>(content.trim()) else {
+            return vec![content.to_string()];
+        };
+        return several
+            .subjects
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, subject)| {
+                let body = if i == 0 { several.body.as_str() } else { "" };
+                serde_json::json!({"subject": subject, "body": body}).to_string()
+            })
+            .collect();
+    }
+    let mut subjects = Vec::new();
+    let mut lines = content
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .peekable();
+    while let Some(line) = lines.peek() {
+        let Some(subject) = numbered(line) else { break };
+        subjects.push(subject.to_string());
+        lines.next();
+    }
+    if subjects.is_empty() {
+        return vec![content.to_string()];
+    }
+    let body: Vec<&str> = lines.collect();
+    let body = body.join("\n");
+    subjects
+        .into_iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, subject)| {
+            if i == 0 && !body.trim().is_empty() {
+                format!("{subject}\n\n{}", body.trim())
+            } else {
+                subject
+            }
+        })
+        .collect()
+}
+
+/// The text of a numbered line (`1. Add x`, `2) Fix y`), if it is one.
+fn numbered(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 || digits > 2 {
+        return None;
+    }
+    let rest = line[digits..].strip_prefix(['.', ')'])?;
+    let text = rest.trim();
+    (!text.is_empty()).then_some(text)
+}
+
+/// How many words in a row a message may share with the stated intent.
+const INTENT_RUN: usize = 6;
+
+/// Whether `message` copies a run of [`INTENT_RUN`] words of `intent`, when the intent is not
+/// itself a subject (one line, short enough): the intent is the person's reason, the message
+/// must still describe the change.
+fn copies_intent(message: &str, intent: &str, max_subject: usize) -> bool {
+    let intent = intent.trim();
+    if !intent.contains('\n') && intent.chars().count() <= max_subject {
+        return false;
+    }
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let said = words(intent);
+    let written = words(message);
+    if said.len() < INTENT_RUN {
+        return false;
+    }
+    let runs: std::collections::HashSet<&[String]> = said.windows(INTENT_RUN).collect();
+    written.windows(INTENT_RUN).any(|w| runs.contains(w))
 }
 
 /// Why an attempt gave no message.
@@ -156,7 +314,14 @@ mod tests {
     }
 
     fn run(model: &Arc<Scripted>, timeout: f64) -> Result<String, String> {
-        let config = config(timeout);
+        run_with(model, config(timeout), None).map(|d| d.message)
+    }
+
+    fn run_with(
+        model: &Arc<Scripted>,
+        config: Config,
+        intent: Option<&str>,
+    ) -> Result<Drafted, String> {
         let style = Style::new(StyleSetting::Plain, Learned::default(), None, true);
         let mut f = FileChange::new("src/greet.rs", Status::Modified);
         f.added = 1;
@@ -169,8 +334,9 @@ mod tests {
             config: &config,
             style: &style,
             files: &files,
+            intent,
         };
-        let (first, _) = prompt::first(&config, &style, &files, None);
+        let (first, _) = prompt::first(&config, &style, &files, intent, None);
         generate(
             Arc::clone(model) as Arc<dyn Model>,
             &task,
@@ -183,6 +349,61 @@ mod tests {
     const NOW: Duration = Duration::ZERO;
     const GOOD: &str = "Add a greeting function";
     const CHATTER: &str = "Sure! Here is the commit message you asked for:";
+
+    #[test]
+    fn numbered_candidates_are_judged_one_by_one() {
+        let mut c = config(5.0);
+        c.candidates.value = 3;
+        let reply = "1. Add a greeting function\n2. Sure! Here is the commit message you asked for:\n3. Greet with a new function";
+        let model = Scripted::new(vec![(NOW, Ok(reply))]);
+        let drafted = run_with(&model, c, None).unwrap();
+        assert_eq!(drafted.message, GOOD);
+        assert_eq!(drafted.alternatives, vec!["Greet with a new function"]);
+        assert!(model.requests()[0].system.contains("numbered `1.` to `3.`"));
+    }
+
+    #[test]
+    fn structured_candidates_keep_the_body_with_the_first() {
+        let several = r#"{"subjects": ["Add a greeting function", "Greet in greet.rs"], "body": "So callers can greet."}"#;
+        let parts = candidates_in(several, true, 2);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].contains("So callers can greet."));
+        assert!(!parts[1].contains("So callers"));
+        assert_eq!(candidates_in("Add x", false, 3), vec!["Add x"]);
+        assert_eq!(candidates_in(several, true, 1), vec![several]);
+    }
+
+    #[test]
+    fn a_reply_that_parrots_a_long_intent_is_refused_a_short_one_may_be_the_subject() {
+        let long = "the login page kept users waiting because the greeting was computed on \
+                    every request, so compute it once";
+        assert!(copies_intent(
+            "Compute it once: the greeting was computed on every request",
+            long,
+            72
+        ));
+        assert!(!copies_intent("Add a greeting function", long, 72));
+        assert!(!copies_intent(
+            "Add a greeting function",
+            "Add a greeting function",
+            72
+        ));
+        let model = Scripted::new(vec![
+            (
+                NOW,
+                Ok("The greeting was computed on every request so compute it once"),
+            ),
+            (NOW, Ok(GOOD)),
+        ]);
+        let drafted = run_with(&model, config(5.0), Some(long)).unwrap();
+        assert_eq!(drafted.message, GOOD);
+        let retry = model.requests()[1].retry.clone().unwrap();
+        assert!(
+            retry.correction.contains("stated intent"),
+            "{}",
+            retry.correction
+        );
+    }
 
     #[test]
     fn a_good_first_reply_is_the_message() {

@@ -4,11 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Flags, Source};
-use crate::draft::{draft, Outcome};
+use crate::draft::{draft, Outcome, Provenance, Wish};
 use crate::env::Environment;
 use crate::git_cli;
-use crate::msgfile::{comment_prefix, compose, git_strips_comments, write_atomically};
+use crate::msgfile::{
+    comment_out_message, comment_prefix, compose, git_strips_comments, one_line, trailer_block_end,
+    write_atomically, written_text,
+};
 use crate::staged::Base;
+use crate::ticket;
 use crate::untrusted;
 
 /// What git passes a prepare-commit-msg hook.
@@ -76,12 +80,70 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     } else {
         Base::Head
     };
-    let outcome = match draft(env, &loaded.config, base) {
+    let settings = git_cli::message_settings(env);
+    let prefix = comment_prefix(settings.comment.as_deref(), &existing);
+    // An amend (or reword) replaces a message the person wrote: only where it can stay in view
+    // as comments that git then drops. Without an editor the commit keeps its message.
+    let amend = source == Source::Commit;
+    if amend && (env.no_editor() || !git_strips_comments(&existing, &prefix)) {
+        return HookReport::Untouched(
+            "no editor will run, or git keeps comments, so the commit keeps its message".into(),
+        );
+    }
+    let wish = Wish {
+        intent: intent(env, source, &existing, &prefix),
+        commit: None,
+    };
+    let outcome = match draft(env, &loaded.config, base, &wish) {
         Ok(outcome) => outcome,
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
-    let note = note_line(env, &existing, &outcome);
-    let new = compose(&existing, outcome.message.as_deref(), note.as_deref());
+    let note = note_line(env, &existing, &prefix, &outcome);
+    let by_model = !matches!(outcome.provenance, Provenance::Fallback { .. });
+    if amend && !by_model {
+        // A summary is no better than the message the person wrote: that one stays.
+        let new = compose(&existing, None, note.as_deref());
+        if new != existing {
+            if let Err(e) = write_atomically(&args.msgfile, &new) {
+                return HookReport::Untouched(format!(
+                    "cannot write {}: {e}",
+                    args.msgfile.display()
+                ));
+            }
+        }
+        return HookReport::Done(format!("{}{config_note}", outcome.describe()));
+    }
+    if amend {
+        if let Some(message) = outcome.message.as_deref() {
+            let (commented, trailers) = comment_out_message(&existing, &prefix);
+            let message = match trailers {
+                Some(t) => t
+                    .lines()
+                    .filter(|line| !message.contains(line))
+                    .fold(message.to_string(), |m, line| {
+                        ticket::with_trailer(&m, line)
+                    }),
+                None => message.to_string(),
+            };
+            let note = note.map(|n| {
+                format!("{n}\n{prefix} ai-commit: the message it replaces is below, as comments")
+            });
+            let new = compose(&commented, Some(&message), note.as_deref());
+            if let Err(e) = write_atomically(&args.msgfile, &new) {
+                return HookReport::Untouched(format!(
+                    "cannot write {}: {e}",
+                    args.msgfile.display()
+                ));
+            }
+            return HookReport::Done(format!("{}{config_note}", outcome.describe()));
+        }
+    }
+    let new = compose_with_trailers(
+        &existing,
+        outcome.message.as_deref(),
+        note.as_deref(),
+        &prefix,
+    );
     if new != existing {
         if let Err(e) = write_atomically(&args.msgfile, &new) {
             return HookReport::Untouched(format!("cannot write {}: {e}", args.msgfile.display()));
@@ -94,16 +156,64 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
 /// (`GIT_EDITOR=:`) or a cleanup mode that keeps them (`commit.cleanup` or `--cleanup`
 /// whitespace, verbatim, scissors), a comment would be committed. The file git wrote is what
 /// says which mode is in force: the flag never reaches the hook.
-fn note_line(env: &Environment, existing: &[u8], outcome: &Outcome) -> Option<String> {
+/// The other candidates follow it, one comment line each, so swapping one in is an edit.
+fn note_line(
+    env: &Environment,
+    existing: &[u8],
+    prefix: &str,
+    outcome: &Outcome,
+) -> Option<String> {
     if env.no_editor() {
         return None;
     }
-    let settings = git_cli::message_settings(env);
-    let prefix = comment_prefix(settings.comment.as_deref(), existing);
-    if !git_strips_comments(existing, &prefix) {
+    if !git_strips_comments(existing, prefix) {
         return None;
     }
-    Some(format!("{prefix} ai-commit: {}", outcome.describe()))
+    let mut note = format!("{prefix} ai-commit: {}", one_line(&outcome.describe()));
+    if !outcome.alternatives.is_empty() {
+        note.push_str(&format!(
+            "\n{prefix} ai-commit: other candidates, to put in place of the subject above:"
+        ));
+        for alternative in &outcome.alternatives {
+            note.push_str(&format!("\n{prefix}   {}", one_line(alternative)));
+        }
+    }
+    Some(note)
+}
+
+/// [`compose`], except that the message's trailers (`Assisted-by:`, `Refs:`) join the trailer
+/// block git already wrote (`-s`, `--trailer`), so that git reads them as one block.
+fn compose_with_trailers(
+    existing: &[u8],
+    message: Option<&str>,
+    note: Option<&str>,
+    prefix: &str,
+) -> Vec<u8> {
+    let split = message.map(ticket::split_trailers);
+    match (split, trailer_block_end(existing, prefix)) {
+        (Some((body, Some(trailers))), Some(end)) => {
+            let mut joined = existing[..end].to_vec();
+            joined.extend_from_slice(trailers.as_bytes());
+            joined.push(b'\n');
+            joined.extend_from_slice(&existing[end..]);
+            compose(&joined, Some(body), note)
+        }
+        _ => compose(existing, message, note),
+    }
+}
+
+/// Why the change was made, as the person said it: `AI_COMMIT_CONTEXT`, and for a plain or
+/// template commit the text already above git's comments (a filled-in template line). The old
+/// message of an amended commit is no statement of intent.
+fn intent(env: &Environment, source: Source, existing: &[u8], prefix: &str) -> Option<String> {
+    let written = matches!(source, Source::Plain | Source::Template)
+        .then(|| written_text(existing, prefix))
+        .flatten();
+    let parts: Vec<String> = [env.ai_commit_context.clone(), written]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
 fn is_read_only(path: &Path) -> bool {

@@ -34,4 +34,5 @@ pub mod spinner;
 pub mod staged;
 pub mod style;
 pub mod summary;
+pub mod ticket;
 pub mod untrusted;

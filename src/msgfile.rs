@@ -57,6 +57,123 @@ pub fn git_strips_comments(existing: &[u8], prefix: &str) -> bool {
         .any(|l| l.starts_with(prefix) && l.contains(&hint))
 }
 
+/// What the person or a template already wrote in the file: the text above git's comments and
+/// scissors line, without blank lines and unfilled fields (`Ticket:` with nothing after it).
+/// `None` when nothing is left.
+pub fn written_text(existing: &[u8], prefix: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(existing);
+    let scissors = format!("{prefix}{SCISSORS_TAIL}");
+    let kept: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with(prefix) && *l != scissors)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !is_unfilled_field(l) && !is_identity_trailer(l))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("\n"))
+}
+
+/// `Signed-off-by: A <a@b>` and the like, which git itself writes into the file (`-s`,
+/// `--trailer`): no statement of why.
+fn is_identity_trailer(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(token, _)| {
+        let token = token.trim().to_ascii_lowercase();
+        !token.is_empty()
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && (token.ends_with("-by")
+                || ["change-id", "cc", "link", "refs", "fixes"].contains(&token.as_str()))
+    })
+}
+
+/// `Ticket:`, `Why:`, `[ ]`: a template's label waiting for text.
+fn is_unfilled_field(line: &str) -> bool {
+    let label = line.trim_end_matches([':', ' ']);
+    (line.ends_with(':') && !label.contains(' ') && label.len() < 30)
+        || matches!(line, "[ ]" | "-" | "*")
+}
+
+/// The file with the message above git's comments turned into comment lines (`--amend` with a
+/// fresh draft: the old message stays in view, and git drops it), and that message's trailer
+/// block (`Signed-off-by:` and the like), which the new message keeps. Every byte stays: each
+/// line gets `prefix` and a space in front (a blank line the prefix alone).
+pub fn comment_out_message(existing: &[u8], prefix: &str) -> (Vec<u8>, Option<String>) {
+    let scissors = format!("{prefix}{SCISSORS_TAIL}");
+    let mut out = Vec::with_capacity(existing.len() + 64);
+    let mut old = String::new();
+    let mut rest = existing;
+    while !rest.is_empty() {
+        let len = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let (line, after) = rest.split_at(len);
+        let bare = String::from_utf8_lossy(line);
+        let bare = bare.trim_end_matches(['\n', '\r']);
+        if bare.starts_with(prefix) || bare == scissors {
+            break;
+        }
+        old.push_str(bare);
+        old.push('\n');
+        out.extend_from_slice(prefix.as_bytes());
+        if !bare.trim().is_empty() {
+            out.push(b' ');
+        }
+        out.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        rest = after;
+    }
+    out.extend_from_slice(rest);
+    let old = old.trim_end();
+    let trailers = old
+        .rsplit_once("\n\n")
+        .map(|(_, last)| last.trim_start_matches('\n'))
+        .filter(|last| last.lines().all(is_trailer_line))
+        .map(str::to_string);
+    (out, trailers)
+}
+
+/// Whether `line` is a trailer: `Token: value`, the token letters, digits and `-`.
+pub fn is_trailer_line(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(token, value)| {
+        !token.is_empty()
+            && !value.trim().is_empty()
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
+/// Where the trailer block git already wrote ends (`git commit -s`, `--trailer`): when the text
+/// above git's comments is nothing but blank lines and one block of trailers, the byte offset
+/// just after its last line. Trailers of the message go there, so that git (and `git
+/// interpret-trailers`) reads them as one block with git's own.
+pub fn trailer_block_end(existing: &[u8], prefix: &str) -> Option<usize> {
+    let text = std::str::from_utf8(existing).ok()?;
+    let mut offset = 0;
+    let mut end = None;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare.starts_with(prefix) {
+            break;
+        }
+        if bare.trim().is_empty() {
+            if end.is_some() {
+                break;
+            }
+        } else if is_trailer_line(bare) && line.ends_with('\n') {
+            end = Some(offset + line.len());
+        } else {
+            return None;
+        }
+        offset += line.len();
+    }
+    // Nothing but comments may follow the block.
+    let end = end?;
+    let rest = &text[end..];
+    rest.lines()
+        .all(|l| l.trim().is_empty() || l.starts_with(prefix))
+        .then_some(end)
+}
+
 /// The new file text: `message` at the top, then the optional comment `note` (already prefixed),
 /// then a blank line and everything that was there, byte for byte. Returns `existing`
 /// unchanged when it already starts with the same block, so running twice changes nothing.
@@ -69,7 +186,21 @@ pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Ve
         block.push('\n');
     }
     if let Some(n) = note {
-        block.push_str(&printable(n, false));
+        // Only a line that starts with the note's own comment prefix starts a line: anything
+        // else (a model's name, a candidate with a line break) joins the line before it, so no
+        // line of the note is one git would keep.
+        let prefix = n.split(' ').next().unwrap_or("");
+        let mut lines: Vec<String> = Vec::new();
+        for piece in n.split('\n') {
+            match lines.last_mut() {
+                Some(last) if prefix.is_empty() || !piece.starts_with(prefix) => {
+                    last.push(' ');
+                    last.push_str(&one_line(piece));
+                }
+                _ => lines.push(one_line(piece)),
+            }
+        }
+        block.push_str(&lines.join("\n"));
         block.push('\n');
     }
     if block.is_empty() || existing.starts_with(block.as_bytes()) {
@@ -84,6 +215,12 @@ pub fn compose(existing: &[u8], message: Option<&str>, note: Option<&str>) -> Ve
     }
     out.extend_from_slice(existing);
     out
+}
+
+/// `text` as one printable line: line breaks and tabs become spaces, hidden control
+/// characters go.
+pub fn one_line(text: &str) -> String {
+    printable(text, false)
 }
 
 /// `text` with each hidden control character ([`is_hidden_control`]: control characters, line
@@ -237,6 +374,49 @@ mod tests {
         let custom = "\n// Please enter. Lines starting\n// with '//' will be ignored.\n";
         assert!(git_strips_comments(custom.as_bytes(), "//"));
         assert!(!git_strips_comments(custom.as_bytes(), "#"));
+    }
+
+    #[test]
+    fn written_text_is_what_stands_above_gits_comments() {
+        assert_eq!(written_text(EDITOR_FILE.as_bytes(), "#"), None);
+        // `git commit -s` writes the sign-off above the comments: no intent.
+        let signed = "\nSigned-off-by: Test User <test@example.com>\n# Please enter\n";
+        assert_eq!(written_text(signed.as_bytes(), "#"), None);
+        let template = "Ticket:\nWhy: speed up the login page\n\n# Please enter\n# x\n";
+        assert_eq!(
+            written_text(template.as_bytes(), "#").as_deref(),
+            Some("Why: speed up the login page")
+        );
+        let scissors = "Cache it\n# ------------------------ >8 ------------------------\n";
+        assert_eq!(
+            written_text(scissors.as_bytes(), "#").as_deref(),
+            Some("Cache it")
+        );
+    }
+
+    #[test]
+    fn gits_own_trailer_block_is_found() {
+        let signed = "\n\nSigned-off-by: T <t@e>\nRefs: X-1\n# Please enter\n";
+        assert_eq!(
+            trailer_block_end(signed.as_bytes(), "#"),
+            Some(signed.find('#').unwrap())
+        );
+        assert_eq!(trailer_block_end(EDITOR_FILE.as_bytes(), "#"), None);
+        assert_eq!(trailer_block_end(b"Ticket: 1\nWhy not\n", "#"), None);
+        assert_eq!(trailer_block_end(b"Refs: 1\n\nMore text\n", "#"), None);
+    }
+
+    #[test]
+    fn an_old_message_becomes_comments_and_keeps_its_trailers() {
+        let file = "Old subject\n\nOld body.\n\nSigned-off-by: T <t@e>\n# Please enter\n";
+        let (out, trailers) = comment_out_message(file.as_bytes(), "#");
+        assert_eq!(
+            s(out),
+            "# Old subject\n#\n# Old body.\n#\n# Signed-off-by: T <t@e>\n# Please enter\n"
+        );
+        assert_eq!(trailers.as_deref(), Some("Signed-off-by: T <t@e>"));
+        let (_, none) = comment_out_message(b"Old subject\n", "#");
+        assert_eq!(none, None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, GenerateArgs, HookArgs, InstallArgs};
 use crate::config::{self, Fallback, Flags};
-use crate::draft::{self, draft, style_of, NoChange};
+use crate::draft::{self, draft, style_of, NoChange, Wish};
 use crate::env::Environment;
 use crate::error::{report, tell, Plain};
 use crate::staged::{self, Base};
@@ -144,7 +144,25 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
     if args.no_fallback {
         loaded.config.fallback.value = Fallback::None;
     }
-    let outcome = match draft(env, &loaded.config, Base::Head) {
+    if let Some(n) = args.candidates {
+        loaded.config.candidates.value = usize::from(n);
+        loaded.config.candidates.origin = config::Origin::Flag("--candidates");
+    }
+    let wish = Wish {
+        intent: args.context.clone().filter(|c| !c.trim().is_empty()),
+        commit: args.rev.clone(),
+    };
+    if args.dry_run {
+        return match draft::dry_run(env, &loaded.config, Base::Head, &wish) {
+            Ok(text) => say(&text),
+            Err(draft::DryRunError::NoChange(NoChange::NothingStaged)) => fail(
+                &Plain("nothing is staged".into()),
+                Some("stage changes with `git add` first"),
+            ),
+            Err(e) => fail(&e, None),
+        };
+    }
+    let outcome = match draft(env, &loaded.config, Base::Head, &wish) {
         Ok(outcome) => outcome,
         Err(NoChange::NothingStaged) => {
             let err = Plain("nothing is staged".into());
@@ -155,10 +173,13 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
     match &outcome.message {
         Some(message) => {
             let mut out = std::io::stdout().lock();
-            if writeln!(out, "{message}")
-                .and_then(|_| out.flush())
-                .is_err()
-            {
+            // With candidates asked for, the subjects numbered, the best (with its body) first.
+            let text = if loaded.config.candidates.value > 1 {
+                numbered(message, &outcome.alternatives)
+            } else {
+                message.clone()
+            };
+            if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
                 // The reader went away (a closed pipe): nothing more to say to it.
                 return ExitCode::FAILURE;
             }
@@ -167,6 +188,22 @@ fn run_generate(env: &Environment, flags: &Flags, args: &GenerateArgs) -> ExitCo
         }
         None => fail(&Plain(outcome.describe()), None),
     }
+}
+
+/// `1. <message>` (its body indented under it), then `2. <subject>` and on.
+fn numbered(message: &str, alternatives: &[String]) -> String {
+    let mut text = String::new();
+    for (i, line) in message.lines().enumerate() {
+        match i {
+            0 => text.push_str(&format!("1. {line}")),
+            _ if line.is_empty() => text.push('\n'),
+            _ => text.push_str(&format!("\n   {line}")),
+        }
+    }
+    for (i, alternative) in alternatives.iter().enumerate() {
+        text.push_str(&format!("\n{}. {alternative}", i + 2));
+    }
+    text
 }
 
 fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
@@ -209,7 +246,12 @@ fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> Strin
     text.push_str(&prompt::correction("<why>", config, &style));
     text.push('\n');
     if config.structured() {
-        let schema = prompt::reply_schema(config.max_subject.value, style.body);
+        let n = config.candidates.value;
+        let schema = if n > 1 {
+            prompt::candidates_schema(config.max_subject.value, style.body, n)
+        } else {
+            prompt::reply_schema(config.max_subject.value, style.body)
+        };
         text.push_str(&format!(
             "\n# The reply is asked for in this JSON schema:\n{schema}\n"
         ));

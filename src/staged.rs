@@ -38,6 +38,14 @@ pub enum StagedError {
         #[source]
         cli: CliError,
     },
+    /// The commit asked for (`--rev`) is not one libgit2 can read.
+    #[error("cannot read commit {rev}: {message}")]
+    Rev {
+        /// The revision as given.
+        rev: String,
+        /// What libgit2 said.
+        message: String,
+    },
     /// The index is large enough to be diffed by git rather than libgit2, and
     /// `git diff --cached` failed.
     #[error("could not read the staged changes of a large index: `git diff --cached` failed")]
@@ -76,6 +84,8 @@ pub struct Staged {
     pub via_cli: Option<String>,
     /// The most recent non-merge commits on the first-parent line, newest first.
     pub history: Vec<Past>,
+    /// The branch being committed to (`main`, `feature/ABC-12`); `None` when detached.
+    pub branch: Option<String>,
 }
 
 /// Reads the staged changes of the repository the environment points at, exactly as git will
@@ -93,6 +103,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                 work_tree: repo.workdir().map(Path::to_path_buf),
                 via_cli: Some("a large index is diffed faster by git".into()),
                 history: history_with_libgit2(&repo).unwrap_or_default(),
+                branch: branch_of(&repo),
             });
         }
         Ok(repo) => match read_with_libgit2(&repo, base) {
@@ -102,6 +113,7 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
                     work_tree: repo.workdir().map(Path::to_path_buf),
                     via_cli: None,
                     history: history_with_libgit2(&repo).unwrap_or_default(),
+                    branch: branch_of(&repo),
                 })
             }
             Err(e) => e.to_string(),
@@ -123,6 +135,10 @@ pub fn staged_changes(env: &Environment, base: Base) -> Result<Staged, StagedErr
             work_tree,
             via_cli,
             history: history_with_cli(env),
+            branch: git_cli::run(env, &["symbolic-ref", "--short", "-q", "HEAD"])
+                .ok()
+                .map(|b| b.trim_end().to_string())
+                .filter(|b| !b.is_empty()),
         }),
         Err(cli) => Err(StagedError::Diff {
             libgit2: libgit2_error,
@@ -188,6 +204,40 @@ fn base_tree(repo: &Repository, base: Base) -> Result<Option<git2::Tree<'_>>, gi
     }
 }
 
+/// The branch HEAD names, unborn or not; `None` when HEAD is detached.
+fn branch_of(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    let target = head.symbolic_target().ok()??;
+    target.strip_prefix("refs/heads/").map(str::to_string)
+}
+
+/// The whole messages of the `n` most recent first-parent commits, newest first (for where
+/// they put ticket references).
+pub fn recent_messages(env: &Environment, n: usize) -> Vec<String> {
+    let from_libgit2 = open(env).ok().and_then(|repo| {
+        let mut walk = repo.revwalk().ok()?;
+        walk.push_head().ok()?;
+        walk.simplify_first_parent().ok()?;
+        let messages = walk
+            .take(n)
+            .filter_map(|id| repo.find_commit(id.ok()?).ok())
+            .filter_map(|c| c.message().ok().map(str::to_string))
+            .collect();
+        Some(messages)
+    });
+    from_libgit2.unwrap_or_else(|| {
+        let count = format!("-{n}");
+        git_cli::run(env, &["log", &count, "--first-parent", "--format=%B%x1e"])
+            .map(|out| {
+                out.split('\x1e')
+                    .map(|m| m.trim_matches('\n').to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
 /// The repository's recent commits, newest first, for its style; none outside a repository.
 pub fn history(env: &Environment) -> Vec<Past> {
     match open(env) {
@@ -200,8 +250,17 @@ pub fn history(env: &Environment) -> Vec<Past> {
 const HISTORY: usize = style::WINDOW + style::MAX_SKIP;
 
 fn history_with_libgit2(repo: &Repository) -> Result<Vec<Past>, git2::Error> {
+    history_from(repo, None)
+}
+
+/// The history from `start` (HEAD when `None`) back.
+fn history_from(repo: &Repository, start: Option<git2::Oid>) -> Result<Vec<Past>, git2::Error> {
     let mut walk = repo.revwalk()?;
-    if walk.push_head().is_err() {
+    let pushed = match start {
+        Some(id) => walk.push(id),
+        None => walk.push_head(),
+    };
+    if pushed.is_err() {
         return Ok(Vec::new()); // unborn branch
     }
     walk.simplify_first_parent()?;
@@ -322,11 +381,54 @@ fn is_generated(repo: &Repository, path: &str) -> bool {
 fn read_with_libgit2(repo: &Repository, base: Base) -> Result<Vec<FileChange>, Unread> {
     let index = repo.index()?;
     let tree = base_tree(repo, base)?;
+    let diff = repo.diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut diff_options()))?;
+    files_of(repo, diff)
+}
+
+fn diff_options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.include_typechange(true)
         .context_lines(3)
         .max_size(MAX_DIFFED_FILE);
-    let mut diff = repo.diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut opts))?;
+    opts
+}
+
+/// The changes of an existing commit (`--rev`): its tree against its first parent's (the empty
+/// tree for a root commit), with the history before it for the style.
+pub fn commit_changes(env: &Environment, rev: &str) -> Result<Staged, StagedError> {
+    let failed = |e: &dyn std::fmt::Display| StagedError::Rev {
+        rev: rev.to_string(),
+        message: e.to_string(),
+    };
+    let repo = open(env).map_err(|e| match e.code() {
+        ErrorCode::NotFound => StagedError::NotARepository,
+        _ => failed(&e.message()),
+    })?;
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| failed(&e.message()))?;
+    let parent = commit.parent(0).ok();
+    let read = || -> Result<Vec<FileChange>, Unread> {
+        let old = parent.as_ref().map(|p| p.tree()).transpose()?;
+        let new = commit.tree()?;
+        let diff = repo.diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut diff_options()))?;
+        files_of(&repo, diff)
+    };
+    let files = read().map_err(|e| failed(&e))?;
+    Ok(Staged {
+        files,
+        work_tree: repo.workdir().map(Path::to_path_buf),
+        via_cli: None,
+        history: parent
+            .map(|p| history_from(&repo, Some(p.id())).unwrap_or_default())
+            .unwrap_or_default(),
+        branch: branch_of(&repo),
+    })
+}
+
+/// A diff's files as owned data, renames found, content read as git would show it.
+fn files_of(repo: &Repository, mut diff: git2::Diff<'_>) -> Result<Vec<FileChange>, Unread> {
     let mut find = DiffFindOptions::new();
     find.renames(true).rename_limit(RENAME_LIMIT);
     if diff.deltas().len() > RENAME_LIMIT {

@@ -308,6 +308,10 @@ pub trait Model: Send + Sync {
     fn name(&self) -> &str;
     /// Sends the request and returns the whole reply.
     fn chat(&self, request: &Request, deadline: Instant) -> Result<Reply, LlmError>;
+    /// Where `chat` would send the request and the exact JSON body, for `--dry-run`.
+    fn would_send(&self, _request: &Request) -> Option<(String, serde_json::Value)> {
+        None
+    }
     /// Loads the model so the next request does not wait for it, within `timeout`. A server
     /// that loads its model at start (an OpenAI-compatible one) has nothing to do.
     fn warm(&self, _timeout: Duration) -> Result<(), LlmError> {

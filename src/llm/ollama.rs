@@ -154,6 +154,10 @@ impl Model for Ollama {
         .map(|_| ())
     }
 
+    fn would_send(&self, request: &Request) -> Option<(String, serde_json::Value)> {
+        let url = format!("{}/api/chat", self.settings.base_url);
+        Some((url, self.body(request)))
+    }
     fn chat(&self, request: &Request, deadline: Instant) -> Result<Reply, LlmError> {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let peer = Peer {

@@ -233,6 +233,10 @@ impl Model for OpenAi {
         &self.settings.model
     }
 
+    fn would_send(&self, request: &Request) -> Option<(String, serde_json::Value)> {
+        let url = format!("{}/chat/completions", self.settings.base_url);
+        Some((url, self.body(request)))
+    }
     fn chat(&self, request: &Request, deadline: Instant) -> Result<Reply, LlmError> {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let peer = Peer {

@@ -24,6 +24,14 @@ line, \"body\": the body, or \"\" when the subject says it all}.";
 pub const SUBJECT_ONLY_INSTRUCTION: &str =
     "Reply with a JSON object: {\"subject\": the subject line}.";
 
+/// How the person's stated intent is introduced, at the end of the user message: it says why,
+/// which the diff cannot, and it is theirs, not the message.
+pub const INTENT_HEADER: &str = "\n\nWhy the author made this change, in their own words \
+(let it shape the message and say why; do not copy it word for word):\n";
+
+/// The most characters of a stated intent that are sent.
+pub const INTENT_LIMIT: usize = 500;
+
 /// What the user message adds when every file shown is prose.
 pub(super) const PROSE_HINT: &str = "\nThese are prose files: say what the new text is about, \
 not only that a file changed.\n";
@@ -49,7 +57,11 @@ pub fn system(config: &Config, style: &Style) -> String {
         text.push_str("\n\n");
         text.push_str(&extra);
     }
-    if config.structured() {
+    let n = config.candidates.value;
+    if n > 1 {
+        text.push('\n');
+        text.push_str(&candidates_instruction(n, config.structured(), style.body));
+    } else if config.structured() {
         text.push('\n');
         text.push_str(if style.body {
             STRUCTURED_INSTRUCTION
@@ -113,6 +125,63 @@ pub fn style_sentences(style: &Style) -> String {
         out.push(s);
     }
     out.join("\n")
+}
+
+/// How several candidate subjects are asked for: in the schema's `subjects` array, or as
+/// numbered lines of text.
+pub fn candidates_instruction(n: usize, structured: bool, body: bool) -> String {
+    match (structured, body) {
+        (true, true) => format!(
+            "Reply with a JSON object: {{\"subjects\": {n} different subject lines for this \
+             change, the best first, \"body\": the body for the first, or \"\" when it says \
+             it all}}."
+        ),
+        (true, false) => format!(
+            "Reply with a JSON object: {{\"subjects\": {n} different subject lines for this \
+             change, the best first}}."
+        ),
+        (false, true) => format!(
+            "Write {n} different subject lines for this change, the best first, numbered `1.` \
+             to `{n}.`, one per line; then, if the change needs one, a blank line and the body \
+             for the first."
+        ),
+        (false, false) => format!(
+            "Write {n} different subject lines for this change, the best first, numbered `1.` \
+             to `{n}.`, one per line, and nothing else."
+        ),
+    }
+}
+
+/// The schema of a structured reply with `n` candidate subjects, the best first.
+pub fn candidates_schema(max_subject: usize, body: bool, n: usize) -> serde_json::Value {
+    let subjects = serde_json::json!({
+        "type": "array",
+        "items": {"type": "string", "maxLength": max_subject},
+        "minItems": 1,
+        "maxItems": n
+    });
+    if body {
+        serde_json::json!({
+            "type": "object",
+            "properties": {
+                "subjects": subjects,
+                "body": {"type": "string", "maxLength": 1000}
+            },
+            "required": ["subjects", "body"]
+        })
+    } else {
+        serde_json::json!({
+            "type": "object",
+            "properties": {"subjects": subjects},
+            "required": ["subjects"]
+        })
+    }
+}
+
+/// The most tokens `n` candidate subjects need: each subject and its quotes, and the object
+/// around them.
+pub fn candidates_tokens(max_subject: usize, n: usize) -> u32 {
+    (n * (max_subject / 2 + 4) + 16) as u32
 }
 
 /// The JSON schema of a structured reply. The subject comes first (serde_json keeps the

@@ -20,7 +20,8 @@ use crate::style::Style;
 use crate::{bumps, facts};
 use instructions::PROSE_HINT;
 pub use instructions::{
-    base, correction, reply_schema, style_sentences, subject_tokens, system, DEFAULT_PROMPT,
+    base, candidates_instruction, candidates_schema, candidates_tokens, correction, reply_schema,
+    style_sentences, subject_tokens, system, DEFAULT_PROMPT, INTENT_HEADER, INTENT_LIMIT,
     STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
@@ -67,48 +68,77 @@ pub struct Prompt {
     pub cut: bool,
 }
 
-/// The first request for `files`, in `style`, at most `max_prompt` tokens when the deadline
-/// bounds it, and the prompt it was built from.
+/// The first request for `files`, in `style`, with the person's stated `intent` if any, at
+/// most `max_prompt` tokens when the deadline bounds it, and the prompt it was built from.
 pub fn first(
     config: &Config,
     style: &Style,
     files: &[FileChange],
+    intent: Option<&str>,
     max_prompt: Option<usize>,
 ) -> (Request, Prompt) {
-    // Only what will be used is asked for: without a body, a subject's worth of tokens.
-    let max_tokens = (!style.body)
-        .then(|| subject_tokens(config.max_subject.value).min(config.num_predict.value));
-    let prompt = build(
+    let n = config.candidates.value;
+    // Only what will be used is asked for: without a body, a subject's worth of tokens (one
+    // per candidate).
+    let max_tokens = (!style.body).then(|| {
+        let tokens = if n > 1 {
+            candidates_tokens(config.max_subject.value, n)
+        } else {
+            subject_tokens(config.max_subject.value)
+        };
+        tokens.min(config.num_predict.value)
+    });
+    let intent = intent.map(intent_section);
+    // The intent is kept whole: its room comes out of the diff's.
+    let intent_tokens = intent.as_deref().map_or(0, estimate_tokens);
+    let mut prompt = build(
         files,
         &PromptSettings {
             instructions: system(config, style),
             num_ctx: config.num_ctx.value as usize,
-            num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize,
+            num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize + intent_tokens,
             exclude: config.exclude.value.clone(),
-            max_prompt,
+            max_prompt: max_prompt.map(|m| m.saturating_sub(intent_tokens)),
         },
     );
+    if let Some(intent) = &intent {
+        prompt.user.push_str(intent);
+        prompt.estimated_tokens += intent_tokens;
+    }
+    let schema = config.structured().then(|| {
+        if n > 1 {
+            candidates_schema(config.max_subject.value, style.body, n)
+        } else {
+            reply_schema(config.max_subject.value, style.body)
+        }
+    });
     let request = Request {
         system: prompt.system.clone(),
         user: prompt.user.clone(),
         retry: None,
-        schema: config
-            .structured()
-            .then(|| reply_schema(config.max_subject.value, style.body)),
+        schema,
         temperature: None,
         max_tokens,
     };
     (request, prompt)
 }
 
+/// The stated intent as the user message ends with it: bounded, secrets redacted.
+fn intent_section(intent: &str) -> String {
+    let text: String = intent.trim().chars().take(INTENT_LIMIT).collect();
+    format!("{INTENT_HEADER}{}\n", redact(&text))
+}
+
 /// The tokens a reply is expected to take, for sizing the prompt to the deadline: a subject
 /// when only a subject is asked for, else a subject and a short body.
 pub fn expected_output(config: &Config, style: &Style) -> u32 {
     const WITH_BODY: u32 = 120;
-    let most = if style.body {
-        WITH_BODY
-    } else {
-        subject_tokens(config.max_subject.value)
+    let n = config.candidates.value;
+    let most = match (style.body, n > 1) {
+        (true, false) => WITH_BODY,
+        (false, false) => subject_tokens(config.max_subject.value),
+        (true, true) => WITH_BODY + candidates_tokens(config.max_subject.value, n - 1),
+        (false, true) => candidates_tokens(config.max_subject.value, n),
     };
     most.min(config.num_predict.value)
 }
@@ -320,7 +350,7 @@ mod tests {
         let config = Config::default();
         let files = vec![text_file("src/a.rs", 3)];
         let subject_only = Style::new(StyleSetting::Plain, Learned::default(), None, false);
-        let (request, _) = first(&config, &subject_only, &files, None);
+        let (request, _) = first(&config, &subject_only, &files, None, None);
         let schema = request.schema.expect("structured with Ollama");
         assert!(schema["properties"].get("body").is_none(), "{schema}");
         assert_eq!(schema["required"], serde_json::json!(["subject"]));
@@ -328,7 +358,7 @@ mod tests {
         assert!(request.system.ends_with(SUBJECT_ONLY_INSTRUCTION));
 
         let with_body = Style::new(StyleSetting::Plain, Learned::default(), None, true);
-        let (request, _) = first(&config, &with_body, &files, None);
+        let (request, _) = first(&config, &with_body, &files, None, None);
         assert!(request.schema.unwrap()["properties"].get("body").is_some());
         assert_eq!(request.max_tokens, None);
         assert!(request.system.ends_with(STRUCTURED_INSTRUCTION));

@@ -4,6 +4,7 @@
 mod addresses;
 mod answers;
 mod chatter;
+mod choice;
 mod cleanup_modes;
 mod cli_config;
 mod commit_sources;

@@ -394,10 +394,8 @@ fn amend_with_the_commit_source_sends_the_whole_amended_change() {
     let out = repo.git(&["commit", "--amend"]);
 
     assert_ok(&out, "git commit --amend");
-    assert_eq!(
-        repo.commit_msg_of("HEAD"),
-        format!("{reply}\n\nAdd the bravo file")
-    );
+    // A fresh draft; the old message was in the editor as comments, which git dropped.
+    assert_eq!(repo.commit_msg_of("HEAD"), reply);
     assert_eq!(repo.git_ok(&["rev-list", "--count", "HEAD"]), "2\n");
     let user = user_message(&standin, &out);
     assert_listed(&user, "A b.txt +1");
