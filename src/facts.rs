@@ -126,6 +126,10 @@ pub fn is_whitespace_only(f: &FileChange) -> bool {
 
 /// Lines were replaced by the same lines with other digits only.
 fn only_numbers(f: &FileChange) -> bool {
+    // Counted before anything is collected: a 46,505-line insertion is decided here.
+    if f.added != f.removed || f.added == 0 {
+        return false;
+    }
     let (removed, added) = changed(f);
     if removed.is_empty() || removed.len() != added.len() {
         return false;
@@ -137,20 +141,27 @@ fn only_numbers(f: &FileChange) -> bool {
         .all(|(a, b)| a != b && strip(a) == strip(b) && a.chars().any(|c| c.is_ascii_digit()))
 }
 
-/// Every changed line is blank or a comment in the file's language.
+/// Every changed line is blank or a comment in the file's language, and one is not blank.
+/// It stops at the first line of code: a long insertion is decided there.
 fn only_comments(f: &FileChange) -> bool {
     let Some(markers) = comment_markers(&f.path) else {
         return false;
     };
-    let (removed, added) = changed(f);
-    let comment = |l: &&str| {
-        let t = l.trim();
-        t.is_empty() || markers.iter().any(|m| t.starts_with(m))
-    };
-    (removed.len() + added.len()) > 0
-        && removed.iter().all(comment)
-        && added.iter().all(comment)
-        && removed.iter().chain(&added).any(|l| !l.trim().is_empty())
+    let mut any_text = false;
+    for line in f.hunks.iter().flat_map(|h| h.body.lines()) {
+        let Some(text) = line.strip_prefix(['+', '-']) else {
+            continue;
+        };
+        let t = text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !markers.iter().any(|m| t.starts_with(m)) {
+            return false;
+        }
+        any_text = true;
+    }
+    any_text
 }
 
 fn comment_markers(path: &str) -> Option<&'static [&'static str]> {
