@@ -12,6 +12,7 @@ mod ecosystems;
 mod faults;
 mod global_install;
 mod hostile_files;
+mod https;
 mod openai;
 mod quality;
 mod repo_shapes;
