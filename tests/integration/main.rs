@@ -13,6 +13,7 @@ mod faults;
 mod global_install;
 mod hostile_files;
 mod https;
+mod neovim;
 mod openai;
 mod quality;
 mod repo_shapes;
