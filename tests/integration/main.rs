@@ -10,6 +10,7 @@ mod commit_sources;
 mod doctor;
 mod ecosystems;
 mod faults;
+mod frontends;
 mod global_install;
 mod hostile_files;
 mod https;
