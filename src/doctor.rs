@@ -192,13 +192,42 @@ fn address_allowed(config: &Config, base: &Address, key: &str, out: &mut Vec<Fin
         ));
         return false;
     }
-    if !base.is_this_machine() {
+    if base.is_tls() {
+        match llm::tls::process_store() {
+            Ok(store) => out.push(ok(format!(
+                "https: {base}'s certificate is checked against {} ({} authorities)",
+                store.source,
+                store.certs.len()
+            ))),
+            Err(llm::tls::NoStore(fix)) => {
+                out.push(problem(
+                    format!("https: no certificates to check {base} with"),
+                    fix,
+                ));
+                return false;
+            }
+        }
+    } else if !base.is_this_machine() {
         out.push(note(format!(
             "diffs go over plain http to {base}, which is not this machine \
              (allow_remote_http = true): anyone on the network path can read them"
         )));
     }
     true
+}
+
+/// The server at `base` did not answer a probe: `what` names it; a TLS failure brings its own
+/// reason and fix (the certificate's fault is not fixed by starting the server).
+fn unreachable(what: &str, base: &Address, e: &LlmError, fix: &str) -> Finding {
+    match e {
+        LlmError::Tls { why, fix, .. } => {
+            problem(format!("{what} at {base} is not trusted: {why}"), fix)
+        }
+        _ => problem(
+            format!("{what} is not reachable at {base}: {}", reason(e)),
+            fix,
+        ),
+    }
 }
 
 fn check_server(config: &Config, out: &mut Vec<Finding>) {
@@ -230,8 +259,10 @@ fn check_server(config: &Config, out: &mut Vec<Finding>) {
     let version = match client.version(PROBE_TIMEOUT) {
         Ok(v) => v,
         Err(e) => {
-            out.push(problem(
-                format!("Ollama is not reachable at {base}: {}", reason(&e)),
+            out.push(unreachable(
+                "Ollama",
+                &base,
+                &e,
                 "start it with `ollama serve` (or `systemctl start ollama`), or set `host`",
             ));
             return;
@@ -345,11 +376,10 @@ fn check_openai_server(config: &Config, out: &mut Vec<Finding>) {
             }
         }
         Err(e) => {
-            out.push(problem(
-                format!(
-                    "the model server is not reachable at {base}: {}",
-                    reason(&e)
-                ),
+            out.push(unreachable(
+                "the model server",
+                &base,
+                &e,
                 "start it (llama-server, LM Studio, vLLM), or set `base_url`",
             ));
             return;

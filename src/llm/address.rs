@@ -10,23 +10,28 @@ use ureq::http::uri::{Authority, Scheme, Uri};
 
 use super::{Api, LlmError};
 
-/// A model server's base address: `http`, a host and port, and a path, with any credentials
-/// the person wrote in it. Displayed (and so in every message) without the credentials.
+/// A model server's base address: `http` or `https`, a host and port, and a path, with any
+/// credentials the person wrote in it. Displayed (and so in every message) without the
+/// credentials.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Address {
+    /// `https`: the connection is TLS, and the host is verified against trusted authorities.
+    tls: bool,
     /// What the client connects to (host and port) and authenticates with (credentials),
     /// exactly as the client reads it; the host checked and shown is read from it, never from
     /// the text again.
     authority: Authority,
-    /// The port, when the address or its API's default names one; otherwise http's 80.
+    /// The port, when the address or its API's default names one; otherwise the scheme's (80
+    /// or 443).
     port: Option<u16>,
     /// The base path without a trailing `/`: `""` or `/v1`.
     path: String,
 }
 
 impl Address {
-    /// Reads an address of the form `[http://][user[:password]@]host[:port][/path]`. No scheme
-    /// means http; no port means `default_port`, or http's 80 when that is `None`; the
+    /// Reads an address of the form `[http[s]://][user[:password]@]host[:port][/path]`. No
+    /// scheme means http; no port means `default_port` for http (or http's 80 when that is
+    /// `None`) and 443 for https, which is a proxy's or a hosted service's port; the
     /// bind-all addresses (`0.0.0.0`, `::`, an empty host as in `:8080`) mean this machine, and
     /// a bare IPv6 address (`::1`, as `OLLAMA_HOST` may say) is one without a port.
     ///
@@ -56,14 +61,12 @@ impl Address {
             Some((s, r)) => (s.to_ascii_lowercase(), r),
             None => ("http".to_string(), text),
         };
-        if scheme == "https" {
-            return Err(bad(
-                "https is not supported by this build; use http on loopback",
-            ));
-        }
-        if scheme != "http" {
-            return Err(bad("the scheme must be http"));
-        }
+        let tls = match scheme.as_str() {
+            "http" => false,
+            "https" => true,
+            _ => return Err(bad("the scheme must be http or https")),
+        };
+        let default_port = if tls { None } else { default_port };
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let authority = if authority.matches(':').count() > 1 && !authority.contains(['[', '@']) {
             format!("[{authority}]")
@@ -117,6 +120,7 @@ impl Address {
             return Err(bad("cannot read host:port"));
         }
         let address = Address {
+            tls,
             authority,
             port,
             path: uri.path().trim_end_matches('/').to_string(),
@@ -152,7 +156,13 @@ impl Address {
 
     /// The port the client connects to.
     pub fn port(&self) -> u16 {
-        self.port.unwrap_or(80)
+        self.port.unwrap_or(if self.tls { 443 } else { 80 })
+    }
+
+    /// Whether the address is `https`: the connection is encrypted and the server proves it is
+    /// the host named.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// The URI of the endpoint at `suffix` (`/api/chat`) under this address: the same parsed
@@ -165,7 +175,11 @@ impl Address {
     fn try_endpoint(&self, suffix: &str) -> Option<Uri> {
         let path = format!("{}{suffix}", self.path);
         Uri::builder()
-            .scheme(Scheme::HTTP)
+            .scheme(if self.tls {
+                Scheme::HTTPS
+            } else {
+                Scheme::HTTP
+            })
             .authority(self.authority.clone())
             .path_and_query(if path.is_empty() { "/" } else { path.as_str() })
             .build()
@@ -173,7 +187,7 @@ impl Address {
     }
 }
 
-/// `http://host[:port][/path]`, with `***@` where credentials are: what every message shows.
+/// `http[s]://host[:port][/path]`, with `***@` where credentials are: what every message shows.
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let credentials = if self.authority.as_str().contains('@') {
@@ -181,7 +195,8 @@ impl fmt::Display for Address {
         } else {
             ""
         };
-        write!(f, "http://{credentials}{}", self.host())?;
+        let scheme = if self.tls { "https" } else { "http" };
+        write!(f, "{scheme}://{credentials}{}", self.host())?;
         if let Some(port) = self.port {
             write!(f, ":{port}")?;
         }
@@ -210,10 +225,13 @@ pub fn hide_credentials(text: &str) -> String {
     }
 }
 
-/// Refuses an address that leaves this machine unless `allow_remote` says the user chose it:
-/// a diff holds source code and perhaps secrets, and plain http shows it to the network.
+/// Refuses a plain http address that leaves this machine unless `allow_remote` says the user
+/// chose it: a diff holds source code and perhaps secrets, and plain http shows it to the
+/// network. An https address may name any host: only the user's own file, environment or
+/// command line can set an address (a repository file may not), so naming it is the consent,
+/// and TLS keeps the diff between this machine and the host named.
 pub fn check_destination(address: &Address, allow_remote: bool) -> Result<(), LlmError> {
-    if allow_remote || address.is_this_machine() {
+    if allow_remote || address.is_tls() || address.is_this_machine() {
         Ok(())
     } else {
         Err(LlmError::Remote {
@@ -334,6 +352,32 @@ mod tests {
     }
 
     #[test]
+    fn https_keeps_its_scheme_and_port_443() {
+        let a = ollama("https://team.example/ollama/").unwrap();
+        assert!(a.is_tls());
+        assert_eq!(a.to_string(), "https://team.example/ollama");
+        assert_eq!(a.port(), 443);
+        assert_eq!(
+            a.endpoint("/api/chat").to_string(),
+            "https://team.example/ollama/api/chat"
+        );
+        let b = Address::parse("HTTPS://u:k@127.0.0.1:8443/v1", None, Api::OpenAi).unwrap();
+        assert_eq!(b.to_string(), "https://***@127.0.0.1:8443/v1");
+        assert_eq!(b.port(), 8443);
+        assert!(!ollama("http://team.example").unwrap().is_tls());
+    }
+
+    #[test]
+    fn https_may_leave_this_machine_plain_http_may_not() {
+        let https = Address::parse("https://inference.team.example/v1", None, Api::OpenAi).unwrap();
+        assert!(!https.is_this_machine());
+        assert!(check_destination(&https, false).is_ok());
+        let http = Address::parse("http://inference.team.example/v1", None, Api::OpenAi).unwrap();
+        let err = check_destination(&http, false).unwrap_err().to_string();
+        assert!(err.contains("allow_remote_http = true"), "{err}");
+    }
+
+    #[test]
     fn ambiguous_addresses_are_refused() {
         for text in [
             "http://evil?@127.0.0.1:1",
@@ -353,7 +397,7 @@ mod tests {
             "http://127.0.0.1:\u{1b}5",
             "http://%31%32%37.0.0.1",
             "ftp://127.0.0.1",
-            "https://127.0.0.1",
+            "https://u:p@127.0.0.1:5?x",
             "x:port",
             "",
             "http://",

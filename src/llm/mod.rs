@@ -6,6 +6,7 @@ pub mod address;
 pub mod ollama;
 pub mod openai;
 pub mod probe;
+pub mod tls;
 
 use std::io::Read;
 use std::sync::{mpsc, Arc};
@@ -213,12 +214,24 @@ pub enum LlmError {
     },
     /// The address is another machine and the user has not allowed plain http to it.
     #[error(
-        "not sending the diff to {url}: it is not this machine; set `allow_remote_http = true` \
-         in your own config file to allow it"
+        "not sending the diff to {url}: it is not this machine; use https, or set \
+         `allow_remote_http = true` in your own config file to allow plain http"
     )]
     Remote {
         /// The server's base URL.
         url: String,
+    },
+    /// An https server could not be trusted, or no certificates could be had to check it.
+    #[error("not sending the diff to {} at {url}: {why}; {fix}", server(.api))]
+    Tls {
+        /// Which protocol the server speaks.
+        api: Api,
+        /// The server's base URL.
+        url: String,
+        /// What is wrong: the certificate's fault, or the store's.
+        why: String,
+        /// What to do about it.
+        fix: String,
     },
     /// The variable `api_key_env` names holds no usable key.
     #[error("no API key: {var}, the variable `api_key_env` names, {why}")]
@@ -278,18 +291,32 @@ fn answerer(api: &Api, url: &str) -> String {
     }
 }
 
-/// The HTTP client for a model server: one overall `timeout`, error statuses returned as
-/// responses (their bodies carry the server's reason), no proxy from the environment and no
-/// redirect followed: either would send the diff (and any API key) to a host the user never
-/// named and the destination check never saw.
-pub fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The HTTP client for the model server `peer`: one overall `timeout`, error statuses
+/// returned as responses (their bodies carry the server's reason), no proxy from the
+/// environment and no redirect followed: either would send the diff (and any API key) to a
+/// host the user never named and the destination check never saw. For https, the server's
+/// certificate is checked against [`tls::process_store`]; without a store nothing is sent.
+pub(crate) fn agent(timeout: Duration, peer: &Peer<'_>) -> Result<ureq::Agent, LlmError> {
+    let store = if peer.address.is_tls() {
+        Some(
+            tls::process_store().map_err(|tls::NoStore(why)| LlmError::Tls {
+                api: peer.api,
+                url: peer.address.to_string(),
+                why: "no certificates to check it with".into(),
+                fix: why,
+            })?,
+        )
+    } else {
+        None
+    };
+    Ok(ureq::Agent::config_builder()
         .timeout_global(Some(timeout.max(Duration::from_millis(1))))
         .http_status_as_error(false)
         .proxy(None)
         .max_redirects(0)
+        .tls_config(tls::config(store.as_ref()))
         .build()
-        .new_agent()
+        .new_agent())
 }
 
 /// Most of an error response's body read for its message.
@@ -506,6 +533,7 @@ impl Peer<'_> {
             ureq::Error::Timeout(_) => self.timeout(),
             ureq::Error::HostNotFound => LlmError::HostNotFound { api, url },
             ureq::Error::ConnectionFailed => LlmError::Connect { api, url },
+            ureq::Error::Rustls(tls) => self.tls_error(&tls),
             ureq::Error::Io(io) => self.io_error(io),
             // The client's own text may quote the URI, credentials and all.
             ureq::Error::BadUri(why) => LlmError::BadAddress {
@@ -521,9 +549,29 @@ impl Peer<'_> {
         }
     }
 
+    /// A TLS failure: the handshake (whose reason says what to fix), or the session after it.
+    fn tls_error(&self, error: &rustls::Error) -> LlmError {
+        let source = tls::process_store()
+            .map(|s| s.source)
+            .unwrap_or_else(|_| "no store".into());
+        let (why, fix) = tls::explain(error, self.address.host(), &source);
+        LlmError::Tls {
+            api: self.api,
+            url: self.address.to_string(),
+            why,
+            fix,
+        }
+    }
+
     /// A failure of the connection, while sending or reading the body.
     pub(crate) fn io_error(&self, io: std::io::Error) -> LlmError {
         use std::io::ErrorKind;
+        if let Some(tls) = io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return self.tls_error(tls);
+        }
         match io.kind() {
             ErrorKind::ConnectionRefused => LlmError::Connect {
                 api: self.api,

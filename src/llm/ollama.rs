@@ -166,7 +166,7 @@ impl Model for Ollama {
             model: &self.settings.model,
             seconds: timeout.as_secs_f64(),
         };
-        let agent = super::agent(timeout);
+        let agent = super::agent(timeout, &peer)?;
         let url = self.settings.base_url.endpoint("/api/chat");
         let mut response = peer.response(
             agent

@@ -124,7 +124,7 @@ pub(crate) fn exchange(
     send: impl FnOnce(&ureq::Agent) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     status_error: impl FnOnce(u16, &str) -> LlmError,
 ) -> Result<Timed<Value>, LlmError> {
-    let agent = super::agent(timeout);
+    let agent = super::agent(timeout, peer)?;
     let start = Instant::now();
     let mut response = peer.response(send(&agent))?;
     let status = response.status().as_u16();

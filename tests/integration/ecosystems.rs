@@ -38,7 +38,7 @@ fn read_project_file(rel: &str) -> String {
 /// Whether `program --version` runs in the test environment. When it does not: panics, naming
 /// what installs it, if the tools are required (see the module's header); else prints one line
 /// saying the test is skipped and returns false, and the caller returns.
-fn have_tool(env: &TestEnv, program: &str, installed_by: &str) -> bool {
+pub(crate) fn have_tool(env: &TestEnv, program: &str, installed_by: &str) -> bool {
     let mut cmd = env.command(program, env.root());
     cmd.arg("--version");
     if cmd.output().is_ok_and(|out| out.status.success()) {

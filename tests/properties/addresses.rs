@@ -1,6 +1,7 @@
 //! Properties of reading a model server's address (`llm::Address`): whatever the text, reading
-//! it never panics, and when the consent check calls it this machine, the URI the HTTP client
-//! is handed connects to a loopback address, and to the host and port that were checked.
+//! it never panics, the consent check lets through plain http only to this machine (and https
+//! anywhere), a plain-http URI it lets through connects to a loopback address, and the client
+//! is handed the scheme, host and port that were checked.
 
 use std::net::IpAddr;
 
@@ -178,19 +179,26 @@ fn check(text: &str, default_port: Option<u16>, api: Api) -> Result<(), String> 
         return Ok(());
     };
     let allowed = check_destination(&address, false).is_ok();
-    if allowed != address.is_this_machine() {
+    // https may leave this machine without consent (TLS protects it); plain http may not.
+    if allowed != (address.is_this_machine() || address.is_tls()) {
         return Err(format!(
             "the check and is_this_machine disagree on {text:?}"
         ));
     }
+    let scheme = if address.is_tls() { "https" } else { "http" };
     for suffix in ["", "/api/chat", "/chat/completions"] {
         let uri = address.endpoint(suffix);
-        if allowed && !connects_to_loopback(&uri) {
+        if uri.scheme_str() != Some(scheme) {
+            return Err(format!("{text:?} is {scheme}, the client is given {uri}"));
+        }
+        if allowed && !address.is_tls() && !connects_to_loopback(&uri) {
             return Err(format!(
                 "{text:?} passed the check, but the client is given {uri}"
             ));
         }
-        let port = uri.port_u16().unwrap_or(80);
+        let port = uri
+            .port_u16()
+            .unwrap_or(if address.is_tls() { 443 } else { 80 });
         if uri.host() != Some(address.host()) || port != address.port() {
             return Err(format!(
                 "{text:?}: checked {}:{}, the client is given {uri}",
@@ -203,11 +211,11 @@ fn check(text: &str, default_port: Option<u16>, api: Api) -> Result<(), String> 
         let shown = address.to_string();
         let has_credentials = uri.authority().is_some_and(|a| a.as_str().contains('@'));
         let expected = if has_credentials {
-            "http://***@"
+            format!("{scheme}://***@")
         } else {
-            "http://"
+            format!("{scheme}://")
         };
-        if !shown.starts_with(expected) || shown[expected.len()..].contains('@') {
+        if !shown.starts_with(&expected) || shown[expected.len()..].contains('@') {
             return Err(format!("{text:?} is shown as {shown}"));
         }
     }

@@ -8,6 +8,7 @@
 pub mod http;
 pub mod ollama;
 pub mod openai;
+pub mod tls;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::OsStr;

@@ -73,6 +73,11 @@ impl StandIn {
         format!("http://{}/v1", self.server.addr())
     }
 
+    /// The socket address it listens on (for a TLS front).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.server.requests()
