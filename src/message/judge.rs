@@ -65,10 +65,16 @@ fn misses_the_bumps(subject: &str, files: &[FileChange]) -> Option<String> {
         return None;
     }
     let lower = subject.to_lowercase();
+    // The package by its name, its last path part, a distinctive part of it (`searcher` of
+    // `grep-searcher`), or the version it moved to.
     let named = found.iter().any(|b| {
         let name = b.name.to_lowercase();
-        let short = name.rsplit('/').next().unwrap_or(&name).to_string();
-        lower.contains(&name) || lower.contains(&short)
+        let to = b.to.trim_start_matches(['^', '~', '=', 'v']).to_lowercase();
+        lower.contains(&name)
+            || name
+                .split(['/', '-', '_', '.', '@'])
+                .any(|part| part.len() >= 5 && lower.contains(part))
+            || (to.len() >= 3 && lower.contains(&to))
     });
     (!named).then(|| {
         let names: Vec<&str> = found.iter().map(|b| b.name.as_str()).collect();
@@ -165,6 +171,9 @@ mod bump_tests {
         // Seen with Qwen2.5-Coder-1.5B for exactly this change.
         assert!(misses_the_bumps("chore: update poetry.lock", &files).is_some());
         assert!(misses_the_bumps("build(deps): bump mkdocs-material to 9.5.35", &files).is_none());
+        // Seen on ripgrep for grep-searcher 0.1.16 -> 0.1.17: a fair subject.
+        assert!(misses_the_bumps("docs: bump material to 9.5.35", &files).is_none());
+        assert!(misses_the_bumps("chore: update the docs theme", &files).is_some());
         // Not a manifest-only change: nothing to require.
         let code = [FileChange::new("src/a.rs", Status::Modified)];
         assert!(misses_the_bumps("Update a", &code).is_none());
