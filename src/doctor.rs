@@ -407,7 +407,7 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
             format!("no prepare-commit-msg hook in {}", effective.display()),
             fix,
         ));
-    } else if !install::is_ours(&hook) {
+    } else if !install::runs_ours(&hook) {
         out.push(problem(
             format!("{} is not ai-commit's hook", hook.display()),
             "ai-commit install --force (keeps it aside), or add `ai-commit hook \"$@\"` to it",
@@ -425,7 +425,7 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
     // A shim in .git/hooks that git does not run because a hooksPath points elsewhere.
     if effective != own_dir
         && shadowed_local.exists()
-        && install::is_ours(&shadowed_local)
+        && install::runs_ours(&shadowed_local)
         && !ours_global
     {
         out.push(problem(
@@ -505,7 +505,7 @@ fn runnable_hooks(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| is_executable(p) && !install::is_ours(p))
+        .filter(|p| is_executable(p) && !install::runs_ours(p))
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| {
             global::HOOK_NAMES.contains(&n.as_str())

@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{io, is_ours, make_executable, with_binary, InstallError, SHIM};
+use super::{entry, io, with_binary, write_script, Entry, InstallError, SHIM};
 use crate::env::Environment;
 use crate::git_cli::{self, Scope};
 
@@ -111,19 +111,18 @@ pub fn write_hooks(
     // A script an older install wrote under a name no longer passed through.
     for name in NOT_PASSED_THROUGH {
         let path = dir.join(name);
-        if is_ours(&path) {
+        if entry(&path) == Entry::Ours {
             fs::remove_file(&path).map_err(io("remove", &path))?;
         }
     }
     let mut skipped = Vec::new();
     for name in HOOK_NAMES {
         let path = dir.join(name);
-        if path.exists() && !is_ours(&path) {
+        if entry(&path) == Entry::Foreign {
             skipped.push(name.to_string());
             continue;
         }
-        fs::write(&path, &script).map_err(io("write", &path))?;
-        make_executable(&path)?;
+        write_script(&path, &script)?;
     }
     Ok(skipped)
 }
@@ -206,12 +205,15 @@ pub fn uninstall(env: &Environment) -> Result<String, InstallError> {
     }
     for name in HOOK_NAMES.iter().chain(NOT_PASSED_THROUGH) {
         let path = dir.join(name);
-        if is_ours(&path) {
+        if entry(&path) == Entry::Ours {
             fs::remove_file(&path).map_err(io("remove", &path))?;
         }
     }
     let _ = fs::remove_file(dir.join(PREVIOUS_FILE));
-    let _ = fs::remove_file(config_hook_shim(&dir));
+    let shim = config_hook_shim(&dir);
+    if entry(&shim) == Entry::Ours {
+        let _ = fs::remove_file(&shim);
+    }
     // Only when empty: a file we did not write stays, and so does its directory.
     let _ = fs::remove_dir(&dir);
     Ok(said)
@@ -238,9 +240,11 @@ pub fn install_config_hook(env: &Environment) -> Result<String, InstallError> {
     if let Some(parent) = shim.parent() {
         fs::create_dir_all(parent).map_err(io("create", parent))?;
     }
+    if entry(&shim) == Entry::Foreign {
+        return Err(InstallError::Foreign { path: shim });
+    }
     let binary = std::env::current_exe().ok();
-    fs::write(&shim, with_binary(SHIM, binary.as_deref())).map_err(io("write", &shim))?;
-    make_executable(&shim)?;
+    write_script(&shim, &with_binary(SHIM, binary.as_deref()))?;
     let command = super::sh_quote(&shim.to_string_lossy());
     let set = |key: &str, value: &str| {
         git_cli::config_set(

@@ -6,6 +6,7 @@ pub mod global;
 pub mod local;
 
 use std::fs;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::git_cli;
@@ -111,9 +112,103 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Insta
     }
 }
 
-/// True when the file at `path` is a script we wrote.
-pub fn is_ours(path: &Path) -> bool {
-    fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
+/// What a directory entry of ours holds, read without following a link there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Nothing, not even a dangling link.
+    Absent,
+    /// A regular file with our marker: ours to replace or remove.
+    Ours,
+    /// Anything else: someone's file, a link (even one to a script of ours), a directory.
+    Foreign,
+}
+
+/// What is at `path` itself. A link is never ours: writing through it would change the file it
+/// points at, which may be another repository's hook or lie outside the directory entirely.
+pub fn entry(path: &Path) -> Entry {
+    match fs::symlink_metadata(path) {
+        Err(_) => Entry::Absent,
+        Ok(meta) if meta.file_type().is_file() && has_marker(path) => Entry::Ours,
+        Ok(_) => Entry::Foreign,
+    }
+}
+
+/// True when git, running `path`, runs a script of ours (through a link too): what `doctor`
+/// asks, where [`entry`] is what an install may replace.
+pub fn runs_ours(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.is_file()) && has_marker(path)
+}
+
+/// Our marker is on the second line of every script we write: the first bytes tell.
+fn has_marker(path: &Path) -> bool {
+    let mut head = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(512).read_to_end(&mut head))
+        .is_ok_and(|_| String::from_utf8_lossy(&head).contains(MARKER))
+}
+
+/// Writes `text` as an executable script at `path` by replacing the directory entry itself: a
+/// new file beside it, renamed over it. Whatever was at `path` (a link too) is replaced, never
+/// written through; the caller has decided it may be.
+fn write_script(path: &Path, text: &str) -> Result<(), InstallError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "hook".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.ai-commit-{}.tmp", std::process::id()));
+    let written = create_new_executable(&temp)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(io("write", &temp))
+        .and_then(|()| make_executable(&temp))
+        .and_then(|()| fs::rename(&temp, path).map_err(io("replace", path)));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+/// A file that did not exist (a link or file of that name makes it fail, not followed).
+fn create_new_executable(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o755);
+    }
+    options.open(path)
+}
+
+/// Where a foreign hook is kept while ours is installed with `--force`.
+const BACKUP_SUFFIX: &str = ".before-ai-commit";
+
+/// How many backups of one hook are looked for.
+const MAX_BACKUPS: u32 = 100;
+
+/// A name to keep `hook` aside under that holds nothing yet and comes after every backup
+/// already there: `<hook>.before-ai-commit`, then `.before-ai-commit.2`, `.3`, ...: a second
+/// backup never replaces the first.
+fn free_backup_path(hook: &Path) -> PathBuf {
+    let next = backups(hook).last().map_or(1, |(n, _)| n + 1);
+    backup_path(hook, next)
+}
+
+/// The backups of `hook` with their numbers, oldest first (a dangling link counts: it is what
+/// was there).
+fn backups(hook: &Path) -> Vec<(u32, PathBuf)> {
+    (1..=MAX_BACKUPS)
+        .map(|n| (n, backup_path(hook, n)))
+        .filter(|(_, p)| fs::symlink_metadata(p).is_ok())
+        .collect()
+}
+
+fn backup_path(hook: &Path, n: u32) -> PathBuf {
+    let mut name = hook.as_os_str().to_os_string();
+    name.push(BACKUP_SUFFIX);
+    if n > 1 {
+        name.push(format!(".{n}"));
+    }
+    PathBuf::from(name)
 }
 
 /// `script` with the binary's absolute path recorded, so GUI clients with a minimal PATH
