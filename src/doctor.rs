@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::{self, Config, Flags};
 use crate::env::Environment;
-use crate::git_cli::{self, Scope};
+use crate::git_cli::{self, ConfigScope, Scope};
+use crate::install::hooks_path::HooksPaths;
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
@@ -372,18 +373,21 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
         return;
     };
     let own_dir = common.join("hooks");
-    let hooks_path = git_cli::config_get(env, Scope::Effective, "core.hooksPath")
-        .ok()
-        .flatten();
-    let local_path = git_cli::config_get(env, Scope::Local, "core.hooksPath")
-        .ok()
-        .flatten();
+    let paths = HooksPaths::read(env).unwrap_or_default();
+    let hooks_path = paths.in_effect().map(|v| v.value.clone());
+    let local_path = paths
+        .in_effect()
+        .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))
+        .map(|v| v.value.clone());
     let global_dir = global::hooks_dir(env);
     let ours_global = global_dir.as_deref().is_some_and(|d| {
         hooks_path
             .as_deref()
             .is_some_and(|p| global::is_our_dir(env, p, d))
     });
+    if let (true, Some(dir)) = (ours_global, &global_dir) {
+        check_shadowed_hooks_paths(env, &paths, dir, out);
+    }
     let config_hook = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
         .ok()
         .flatten();
@@ -475,6 +479,57 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
                  (or unset core.hooksPath)",
             ));
         }
+    }
+}
+
+/// The hooks directories named by a `core.hooksPath` that ai-commit's own comes after: git
+/// runs them only through our pass-throughs, so each must be the one they chain to.
+fn check_shadowed_hooks_paths(
+    env: &Environment,
+    paths: &HooksPaths,
+    ours: &Path,
+    out: &mut Vec<Finding>,
+) {
+    let chained = global::chained_dir(ours);
+    let Some((_, shadowed)) = paths.values.split_last() else {
+        return;
+    };
+    for v in shadowed {
+        if global::is_our_dir(env, &v.value, ours) {
+            continue;
+        }
+        let dir = std::path::PathBuf::from(global::expand_home(env, &v.value));
+        let hooks = runnable_hooks(&dir);
+        if hooks.is_empty() {
+            continue;
+        }
+        let runs = chained
+            .as_deref()
+            .is_some_and(|c| global::is_our_dir(env, c, &dir));
+        if runs {
+            out.push(ok(format!(
+                "the hooks of {} (core.hooksPath in {}) still run through ai-commit's global hooks",
+                v.value,
+                v.place()
+            )));
+            continue;
+        }
+        let fix = if paths.is_conditional(v) {
+            "ai-commit uninstall --global, then ai-commit install in this repository (a global \
+             hooks directory cannot keep hooks that only some repositories use)"
+        } else {
+            "ai-commit install --global (its pass-throughs then run them too)"
+        };
+        out.push(problem(
+            format!(
+                "git does not run the hooks of {} ({}; core.hooksPath in {}): ai-commit's \
+                 core.hooksPath comes later and wins",
+                v.value,
+                hooks.join(", "),
+                v.place()
+            ),
+            fix,
+        ));
     }
 }
 

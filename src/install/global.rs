@@ -7,18 +7,17 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::hooks_path::HooksPaths;
 use super::{entry, io, with_binary, write_script, Entry, InstallError, SHIM};
 use crate::env::Environment;
-use crate::git_cli::{self, Scope};
+use crate::git_cli::{self, ConfigScope, ConfigValue, Scope};
 
 /// The script installed under every hook name.
 pub const GLOBAL_HOOK: &str = include_str!("../../hooks/global-hook");
 /// The line of [`GLOBAL_HOOK`] that records the hooks directory set before ours.
 const PREVIOUS_LINE: &str = "AI_COMMIT_PREVIOUS_HOOKS=''";
-/// The file in our directory that remembers the global `core.hooksPath` we replaced.
-const PREVIOUS_FILE: &str = ".previous-hooks-path";
-/// The key of the global hooks directory.
-const HOOKS_PATH: &str = "core.hooksPath";
+/// The key of the hooks directory.
+const HOOKS_PATH: &str = super::hooks_path::KEY;
 /// Name of our config-defined hook (`hook.<name>.command`, git 2.54+).
 const CONFIG_HOOK: &str = "ai-commit";
 
@@ -83,8 +82,14 @@ pub fn is_our_dir(env: &Environment, value: &str, dir: &Path) -> bool {
     same(Path::new(&expanded), dir)
 }
 
+/// The hooks directory that our pass-throughs in `dir` chain to, as install recorded it.
+pub fn chained_dir(dir: &Path) -> Option<String> {
+    let script = fs::read_to_string(dir.join("prepare-commit-msg")).ok()?;
+    super::recorded(&script, "AI_COMMIT_PREVIOUS_HOOKS")
+}
+
 /// `~/x` as git expands it for path settings; anything else as it is.
-fn expand_home(env: &Environment, value: &str) -> String {
+pub fn expand_home(env: &Environment, value: &str) -> String {
     match (value.strip_prefix("~/"), &env.home) {
         (Some(rest), Some(home)) => home.join(rest).to_string_lossy().into_owned(),
         _ => value.to_string(),
@@ -127,35 +132,55 @@ pub fn write_hooks(
     Ok(skipped)
 }
 
-/// `install --global`: writes our hooks directory and points the global `core.hooksPath` at
-/// it. A hooksPath that is already set to another directory is kept unless `force`, and then
-/// its hooks keep running through ours; `uninstall --global` sets it back.
+/// `install --global`: writes our hooks directory and makes it the `core.hooksPath` git uses
+/// for every repository. What git used before (set in the global or system file, or a file
+/// either includes) is kept unless `force`, and then its hooks keep running through ours. The
+/// person's own lines are never changed: ours is added after them, and `uninstall --global`
+/// removes only ours, so what was there is in effect again.
 pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
     let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
-    let current =
-        git_cli::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
-    let recorded = fs::read_to_string(dir.join(PREVIOUS_FILE)).ok();
-    let (previous, verb) = match current {
-        None => (None, "installed"),
-        Some(c) if is_our_dir(env, &c, &dir) => (recorded, "updated"),
-        Some(c) if !force => return Err(InstallError::ForeignHooksPath { current: c }),
-        Some(c) => (Some(c), "installed"),
-    };
-    write_hooks(env, &dir, previous.as_deref())?;
-    let state = dir.join(PREVIOUS_FILE);
-    match &previous {
-        Some(p) => fs::write(&state, p).map_err(io("write", &state))?,
-        None if state.exists() => fs::remove_file(&state).map_err(io("remove", &state))?,
-        None => {}
+    let paths = HooksPaths::read(env).map_err(InstallError::Config)?;
+    let ours = |v: &ConfigValue| is_our_dir(env, &v.value, &dir);
+    // A hooks directory only some repositories use cannot be chained to from one that every
+    // repository uses: its hooks would run where they never ran, or stop where they did.
+    if let Some(c) = paths
+        .conditional
+        .iter()
+        .find(|c| !is_our_dir(env, &c.value, &dir))
+    {
+        return Err(InstallError::ConditionalHooksPath {
+            value: c.value.clone(),
+            condition: c.condition.clone(),
+            origin: c.included_from.clone(),
+        });
     }
-    let dir_text = dir.to_string_lossy();
-    git_cli::config_set(env, Scope::Global, HOOKS_PATH, Some(&dir_text))
-        .map_err(InstallError::Config)?;
+    let every = paths.for_every_repository();
+    let (chain, verb) = match every.last() {
+        None => (None, "installed"),
+        // Ours is in effect: keep running what it came after.
+        Some(last) if ours(last) => (every.iter().rev().find(|v| !ours(v)), "updated"),
+        Some(last) if !force => {
+            return Err(InstallError::ForeignHooksPath {
+                current: last.value.clone(),
+                origin: last.place().to_string(),
+            })
+        }
+        Some(last) => (Some(last), "installed"),
+    };
+    write_hooks(env, &dir, chain.map(|c| c.value.as_str()))?;
+    if !every.last().is_some_and(|v| ours(v)) {
+        make_ours_last(env, &dir, &paths)?;
+    }
     let mut said = format!(
-        "{verb} {dir_text} as the global core.hooksPath; each repository's own hooks still run"
+        "{verb} {} as the global core.hooksPath; each repository's own hooks still run",
+        dir.display()
     );
-    if let Some(p) = &previous {
-        said.push_str(&format!(", and so do those of {p}"));
+    if let Some(c) = chain {
+        said.push_str(&format!(
+            ", and so do those of {} (set in {})",
+            c.value,
+            c.place()
+        ));
     }
     if let Some(note) = local_hooks_path_note(env) {
         said.push_str(&format!("\nai-commit: {note}"));
@@ -170,46 +195,147 @@ pub fn install(env: &Environment, force: bool) -> Result<String, InstallError> {
     Ok(said)
 }
 
+/// Adds our directory as the global file's last `core.hooksPath`, checking with git that it
+/// is then the one every repository uses. A value of ours that something later shadows is
+/// taken out first; when a file the global config includes comes later still, ours goes into
+/// a `[core]` section of its own at the end of the file (git removes that section again when
+/// `uninstall --global` removes our line).
+fn make_ours_last(env: &Environment, dir: &Path, before: &HooksPaths) -> Result<(), InstallError> {
+    let dir_text = dir.to_string_lossy();
+    remove_ours(env, dir, before)?;
+    git_cli::config_add(env, Scope::Global, HOOKS_PATH, &dir_text).map_err(InstallError::Config)?;
+    let after = HooksPaths::read(env).map_err(InstallError::Config)?;
+    if wins(env, dir, &after) {
+        return Ok(());
+    }
+    let file = after
+        .values
+        .iter()
+        .find(|v| v.scope == ConfigScope::Global && v.value == dir_text)
+        .and_then(|v| v.file().map(Path::to_path_buf));
+    remove_ours(env, dir, &after)?;
+    if let Some(file) = file {
+        append_core_section(&file)?;
+        git_cli::config_add(env, Scope::Global, HOOKS_PATH, &dir_text)
+            .map_err(InstallError::Config)?;
+        let last = HooksPaths::read(env).map_err(InstallError::Config)?;
+        if wins(env, dir, &last) {
+            return Ok(());
+        }
+        remove_ours(env, dir, &last)?;
+    }
+    let now = HooksPaths::read(env).map_err(InstallError::Config)?;
+    let winner = now.for_every_repository().last().copied().cloned();
+    Err(InstallError::NotInEffect {
+        winner: winner.map_or_else(
+            || "unset".into(),
+            |w| format!("{} (set in {})", w.value, w.place()),
+        ),
+    })
+}
+
+/// Whether our directory is the `core.hooksPath` every repository uses.
+fn wins(env: &Environment, dir: &Path, paths: &HooksPaths) -> bool {
+    paths
+        .for_every_repository()
+        .last()
+        .is_some_and(|v| is_our_dir(env, &v.value, dir))
+}
+
+/// Removes every value naming our directory from the global file itself; true when there was
+/// one.
+fn remove_ours(env: &Environment, dir: &Path, paths: &HooksPaths) -> Result<bool, InstallError> {
+    let mut removed = false;
+    let mut seen: Vec<&str> = Vec::new();
+    for v in &paths.values {
+        if v.scope == ConfigScope::Global
+            && is_our_dir(env, &v.value, dir)
+            && !seen.contains(&v.value.as_str())
+        {
+            seen.push(&v.value);
+            removed |= git_cli::config_remove_value(env, Scope::Global, HOOKS_PATH, &v.value)
+                .map_err(InstallError::Config)?;
+        }
+    }
+    Ok(removed)
+}
+
+/// Appends an empty `[core]` section to the global config file, through a link as git itself
+/// writes it, so that the next value git adds to `core` comes after everything else.
+fn append_core_section(file: &Path) -> Result<(), InstallError> {
+    use std::io::Write;
+    let text = fs::read(file).map_err(io("read", file))?;
+    let header: &[u8] = if text.is_empty() || text.ends_with(b"\n") {
+        b"[core]\n"
+    } else {
+        b"\n[core]\n"
+    };
+    fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .and_then(|mut f| f.write_all(header))
+        .map_err(io("write", file))
+}
+
 /// A note when the repository in the current directory sets its own `core.hooksPath`, which
 /// wins over the global one, so the global hook does not run there.
 pub fn local_hooks_path_note(env: &Environment) -> Option<String> {
-    let local = git_cli::config_get(env, Scope::Local, HOOKS_PATH).ok()??;
+    let paths = HooksPaths::read(env).ok()?;
+    let local = paths
+        .in_effect()
+        .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))?;
     Some(format!(
-        "this repository sets its own core.hooksPath ({local}), which wins over the global \
+        "this repository sets its own core.hooksPath ({}), which wins over the global \
          one, so the global hooks do not run here; run `ai-commit install` in it (or, with \
-         husky, add `ai-commit hook \"$@\"` to .husky/prepare-commit-msg)"
+         husky, add `ai-commit hook \"$@\"` to .husky/prepare-commit-msg)",
+        local.value
     ))
 }
 
-/// `uninstall --global`: sets the global `core.hooksPath` back to what it was before (or
-/// unsets it), removes our config-defined hook, and deletes our directory.
+/// `uninstall --global`: removes our `core.hooksPath` line from the global file (whatever was
+/// set before is in effect again, untouched), our config-defined hook, and our directory.
 pub fn uninstall(env: &Environment) -> Result<String, InstallError> {
     let dir = hooks_dir(env).ok_or(InstallError::NoDataDir)?;
-    let current =
-        git_cli::config_get(env, Scope::Global, HOOKS_PATH).map_err(InstallError::Config)?;
-    let previous = fs::read_to_string(dir.join(PREVIOUS_FILE)).ok();
-    let mut said = match &current {
-        Some(c) if is_our_dir(env, c, &dir) => {
-            git_cli::config_set(env, Scope::Global, HOOKS_PATH, previous.as_deref())
-                .map_err(InstallError::Config)?;
-            match &previous {
-                Some(p) => format!("the global core.hooksPath is {p} again"),
-                None => "the global core.hooksPath is unset again".to_string(),
-            }
-        }
-        Some(c) => format!("the global core.hooksPath is {c}, not ai-commit's; left it alone"),
-        None => "the global core.hooksPath was not set".to_string(),
+    let before = HooksPaths::read(env).map_err(InstallError::Config)?;
+    let removed = remove_ours(env, &dir, &before)?;
+    let after = HooksPaths::read(env).map_err(InstallError::Config)?;
+    let now = after.for_every_repository().last().copied().cloned();
+    // A value naming our directory that is not ours to remove (a file the global config
+    // includes): the directory must stay, or git would find no hooks at all there.
+    let still_named = after
+        .values
+        .iter()
+        .any(|v| v.scope.is_every_repository() && is_our_dir(env, &v.value, &dir));
+    let mut said = match (removed, &now) {
+        (_, Some(v)) if is_our_dir(env, &v.value, &dir) => format!(
+            "core.hooksPath still names ai-commit's directory in {}, which ai-commit did not \
+             write; left it alone",
+            v.place()
+        ),
+        (true, Some(v)) => format!(
+            "the global core.hooksPath is {} again (set in {})",
+            v.value,
+            v.place()
+        ),
+        (true, None) => "the global core.hooksPath is unset again".to_string(),
+        (false, Some(v)) => format!(
+            "the global core.hooksPath is {} (set in {}), not ai-commit's; left it alone",
+            v.value,
+            v.place()
+        ),
+        (false, None) => "the global core.hooksPath was not set".to_string(),
     };
     if remove_config_hook(env)? {
         said.push_str("; removed the config-defined hook");
     }
-    for name in HOOK_NAMES.iter().chain(NOT_PASSED_THROUGH) {
-        let path = dir.join(name);
-        if entry(&path) == Entry::Ours {
-            fs::remove_file(&path).map_err(io("remove", &path))?;
+    if !still_named {
+        for name in HOOK_NAMES.iter().chain(NOT_PASSED_THROUGH) {
+            let path = dir.join(name);
+            if entry(&path) == Entry::Ours {
+                fs::remove_file(&path).map_err(io("remove", &path))?;
+            }
         }
     }
-    let _ = fs::remove_file(dir.join(PREVIOUS_FILE));
     let shim = config_hook_shim(&dir);
     if entry(&shim) == Entry::Ours {
         let _ = fs::remove_file(&shim);

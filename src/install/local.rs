@@ -5,9 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::hooks_path::HooksPaths;
 use super::{backups, entry, free_backup_path, io, with_binary, write_script, Entry, InstallError};
 use crate::env::Environment;
-use crate::git_cli;
+use crate::git_cli::{self, ConfigScope};
 
 /// The shim, as shipped in `hooks/prepare-commit-msg`.
 pub const SHIM: &str = include_str!("../../hooks/prepare-commit-msg");
@@ -99,10 +100,13 @@ fn is_global_dir(env: &Environment, dir: &Path) -> bool {
 
 /// The repository's own `core.hooksPath` when husky manages it (`.husky/_` or `.husky`):
 /// husky rewrites that directory, so a shim written there would not last.
-fn husky_hooks_path(env: &Environment) -> Option<String> {
-    let local = git_cli::config_get(env, git_cli::Scope::Local, "core.hooksPath").ok()??;
-    let trimmed = local.trim_end_matches('/');
-    (trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")).then_some(local)
+pub fn husky_hooks_path(env: &Environment) -> Option<String> {
+    let paths = HooksPaths::read(env).ok()?;
+    let local = paths
+        .in_effect()
+        .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))?;
+    let trimmed = local.value.trim_end_matches('/');
+    (trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")).then(|| local.value.clone())
 }
 
 #[cfg(test)]

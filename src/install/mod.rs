@@ -3,6 +3,7 @@
 //! `core.hooksPath` (with pass-throughs that keep each repository's own hooks running).
 
 pub mod global;
+pub mod hooks_path;
 pub mod local;
 
 use std::fs;
@@ -36,11 +37,33 @@ pub enum InstallError {
         /// The repository's own `core.hooksPath`.
         hooks_path: String,
     },
-    /// The global `core.hooksPath` is set to a directory that is not ours.
-    #[error("core.hooksPath is already set globally to {current}; left it alone")]
+    /// The `core.hooksPath` every repository uses is a directory that is not ours.
+    #[error("core.hooksPath is already set globally to {current} (in {origin}); left it alone")]
     ForeignHooksPath {
         /// Its value.
         current: String,
+        /// Where it is set.
+        origin: String,
+    },
+    /// Some repositories get a `core.hooksPath` of their own through an `includeIf`.
+    #[error(
+        "core.hooksPath is set to {value} for the repositories that match includeIf \
+         \"{condition}\" in {origin}; a global hooks directory would stop those hooks, or run \
+         them everywhere, so nothing was changed"
+    )]
+    ConditionalHooksPath {
+        /// Its value.
+        value: String,
+        /// The `includeIf` condition.
+        condition: String,
+        /// The file holding the `includeIf`.
+        origin: String,
+    },
+    /// git still uses another `core.hooksPath` after ours was written.
+    #[error("git would still use core.hooksPath = {winner}, so nothing was changed")]
+    NotInEffect {
+        /// The value in effect and where it is set.
+        winner: String,
     },
     /// This repository uses ai-commit's global hooks directory.
     #[error("this repository runs ai-commit's global hooks from {dir}; left them alone")]
@@ -86,9 +109,15 @@ impl InstallError {
                  it with git's arguments)",
             ),
             InstallError::ForeignHooksPath { .. } => Some(
-                "run `ai-commit install --global --force` to point it at ai-commit's directory; \
-                 the hooks of the old directory keep running through it, and \
-                 `ai-commit uninstall --global` sets it back",
+                "run `ai-commit install --global --force` to make ai-commit's directory the one \
+                 git uses; the hooks of the old directory keep running through it, and \
+                 `ai-commit uninstall --global` removes only ai-commit's line, so the old \
+                 setting is in effect again",
+            ),
+            InstallError::ConditionalHooksPath { .. } => Some(
+                "install it in each repository with `ai-commit install` (it writes into the \
+                 hooks directory git uses there), or with git 2.54 or newer use \
+                 `ai-commit install --config-hook`, which needs no core.hooksPath",
             ),
             InstallError::HooksDir(_) => Some("run this inside a git repository"),
             InstallError::GlobalHere { .. } => Some(
@@ -98,7 +127,10 @@ impl InstallError {
             InstallError::GitTooOld { .. } => {
                 Some("use `ai-commit install --global` instead, which works with any git")
             }
-            InstallError::NoDataDir | InstallError::Config(_) | InstallError::Io { .. } => None,
+            InstallError::NoDataDir
+            | InstallError::Config(_)
+            | InstallError::NotInEffect { .. }
+            | InstallError::Io { .. } => None,
         }
     }
 }
@@ -227,6 +259,19 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// The value a script of ours records on its line `<var>='...'` (the binary, the hooks
+/// directory it chains to), as install wrote it; `None` when empty or absent.
+pub fn recorded(script: &str, var: &str) -> Option<String> {
+    let quoted = script
+        .lines()
+        .find_map(|l| l.strip_prefix(var)?.strip_prefix('='))?;
+    let value = quoted
+        .strip_prefix('\'')?
+        .strip_suffix('\'')?
+        .replace(r"'\''", "'");
+    (!value.is_empty()).then_some(value)
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<(), InstallError> {
     use std::os::unix::fs::PermissionsExt;
@@ -236,4 +281,20 @@ fn make_executable(path: &Path) -> Result<(), InstallError> {
 #[cfg(not(unix))]
 fn make_executable(_: &Path) -> Result<(), InstallError> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_reads_back_what_install_wrote() {
+        let script = with_binary(SHIM, Some(Path::new("/opt/it's/ai-commit")));
+        assert_eq!(
+            recorded(&script, "AI_COMMIT_INSTALLED_BIN").as_deref(),
+            Some("/opt/it's/ai-commit")
+        );
+        assert_eq!(recorded(SHIM, "AI_COMMIT_INSTALLED_BIN"), None);
+        assert_eq!(recorded(SHIM, "NO_SUCH_LINE"), None);
+    }
 }

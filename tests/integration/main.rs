@@ -7,6 +7,7 @@ mod doctor;
 mod ecosystems;
 mod faults;
 mod global_install;
+mod hooks_path_config;
 mod install_links;
 mod openai;
 mod quality;
