@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::config::{self, Config, Flags};
 use crate::env::Environment;
 use crate::git_cli::{self, ConfigScope, Scope};
+use crate::install::global::PassThrough;
 use crate::install::hooks_path::HooksPaths;
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
@@ -461,12 +462,25 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
                      && ai-commit install  (this repository then uses its own hooks)",
                 ));
             }
-            let skipped = passed;
-            if !skipped.is_empty() {
+            let states = global_dir
+                .as_deref()
+                .map(global::pass_throughs)
+                .unwrap_or_default();
+            let intact = |n: &str| {
+                states
+                    .iter()
+                    .any(|(name, state)| *name == n && *state == PassThrough::Intact)
+            };
+            let (running, stopped): (Vec<String>, Vec<String>) =
+                passed.into_iter().partition(|n| intact(n));
+            if !running.is_empty() {
                 out.push(ok(format!(
                     "this repository's own hooks run through ai-commit's global hooks: {}",
-                    skipped.join(", ")
+                    running.join(", ")
                 )));
+            }
+            if let Some(dir) = &global_dir {
+                check_hook_set(dir, &states, &stopped, out);
             }
         } else if !skipped.is_empty() {
             out.push(problem(
@@ -480,6 +494,52 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// Every pass-through of ai-commit's global hooks directory is there, executable, and ours:
+/// one missing or replaced stops that hook of every repository. `stopped` names this
+/// repository's own hooks that do not run because of it.
+fn check_hook_set(
+    dir: &Path,
+    states: &[(&str, PassThrough)],
+    stopped: &[String],
+    out: &mut Vec<Finding>,
+) {
+    let broken: Vec<String> = states
+        .iter()
+        .filter(|(_, state)| *state != PassThrough::Intact)
+        .map(|(name, state)| format!("{name} {}", state.describe()))
+        .collect();
+    if broken.is_empty() {
+        return;
+    }
+    let mut what = format!(
+        "ai-commit's global hooks directory {} is not whole: {}",
+        dir.display(),
+        broken.join(", ")
+    );
+    if !stopped.is_empty() {
+        what.push_str(&format!(
+            "; so this repository's own {} does not run",
+            stopped.join(", ")
+        ));
+    }
+    let foreign: Vec<String> = states
+        .iter()
+        .filter(|(_, state)| *state == PassThrough::Foreign)
+        .map(|(name, _)| dir.join(name).display().to_string())
+        .collect();
+    let fix = if foreign.is_empty() {
+        "ai-commit install --global".to_string()
+    } else {
+        format!(
+            "move {} out of {} (git runs it instead of every repository's own), then \
+             ai-commit install --global",
+            foreign.join(", "),
+            dir.display()
+        )
+    };
+    out.push(problem(what, fix));
 }
 
 /// The hooks directories named by a `core.hooksPath` that ai-commit's own comes after: git

@@ -84,8 +84,7 @@ pub fn is_our_dir(env: &Environment, value: &str, dir: &Path) -> bool {
 
 /// The hooks directory that our pass-throughs in `dir` chain to, as install recorded it.
 pub fn chained_dir(dir: &Path) -> Option<String> {
-    let script = fs::read_to_string(dir.join("prepare-commit-msg")).ok()?;
-    super::recorded(&script, "AI_COMMIT_PREVIOUS_HOOKS")
+    chained(&fs::read_to_string(dir.join("prepare-commit-msg")).ok()?)
 }
 
 /// `~/x` as git expands it for path settings; anything else as it is.
@@ -97,12 +96,22 @@ pub fn expand_home(env: &Environment, value: &str) -> String {
 }
 
 /// Writes our script under every hook name into `dir`, chaining to `previous` (a hooks
-/// directory, as configured) when given. A file there that is not ours is left alone.
+/// directory, as configured) when given, then checks that every one is in place. An entry
+/// there that is not ours (a link too) stops it before anything is written: git would run
+/// that instead of each repository's own hook of the name.
 pub fn write_hooks(
     env: &Environment,
     dir: &Path,
     previous: Option<&str>,
-) -> Result<Vec<String>, InstallError> {
+) -> Result<(), InstallError> {
+    let foreign: Vec<PathBuf> = HOOK_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|path| entry(path) == Entry::Foreign)
+        .collect();
+    if !foreign.is_empty() {
+        return Err(InstallError::ForeignInHookSet { paths: foreign });
+    }
     fs::create_dir_all(dir).map_err(io("create", dir))?;
     let binary = std::env::current_exe().ok();
     let mut script = with_binary(GLOBAL_HOOK, binary.as_deref());
@@ -120,16 +129,112 @@ pub fn write_hooks(
             fs::remove_file(&path).map_err(io("remove", &path))?;
         }
     }
-    let mut skipped = Vec::new();
     for name in HOOK_NAMES {
-        let path = dir.join(name);
-        if entry(&path) == Entry::Foreign {
-            skipped.push(name.to_string());
-            continue;
-        }
-        write_script(&path, &script)?;
+        write_script(&dir.join(name), &script)?;
     }
-    Ok(skipped)
+    let broken: Vec<String> = pass_throughs(dir)
+        .into_iter()
+        .filter(|(_, state)| *state != PassThrough::Intact)
+        .map(|(name, state)| format!("{name} {}", state.describe()))
+        .collect();
+    if !broken.is_empty() {
+        return Err(InstallError::HookSetBroken {
+            dir: dir.to_path_buf(),
+            broken: broken.join(", "),
+        });
+    }
+    Ok(())
+}
+
+/// `install --hooks-dir DIR`: the hook set written into `dir`, no git config changed.
+pub fn install_into(env: &Environment, dir: &Path) -> Result<String, InstallError> {
+    write_hooks(env, dir, None)?;
+    Ok(format!(
+        "wrote the hook set into {}; with core.hooksPath pointing there, {}",
+        dir.display(),
+        own_hooks_run()
+    ))
+}
+
+/// What a hook set of ours promises, with the names it does not pass through.
+fn own_hooks_run() -> String {
+    format!(
+        "each repository's own hooks still run (all but {}, which `ai-commit doctor` names \
+         where a repository has one)",
+        NOT_PASSED_THROUGH.join(" and ")
+    )
+}
+
+/// The state of one pass-through in a hook set of ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassThrough {
+    /// Our script, executable, as this version writes it.
+    Intact,
+    /// Nothing there: git runs nothing under that name, not the repository's own hook.
+    Missing,
+    /// Ours, but git skips it.
+    NotExecutable,
+    /// Someone else's file or a link: git runs it instead of the repository's own hook.
+    Foreign,
+    /// Ours, but not what this version writes (another version, or edited).
+    Outdated,
+}
+
+impl PassThrough {
+    /// A few words for a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PassThrough::Intact => "is in place",
+            PassThrough::Missing => "is missing",
+            PassThrough::NotExecutable => "is not executable",
+            PassThrough::Foreign => "is not ai-commit's",
+            PassThrough::Outdated => "is from another version of ai-commit, or edited",
+        }
+    }
+}
+
+/// Every hook name's pass-through in `dir`, checked against what install writes: the
+/// template with its two recorded lines, the same in every one of them.
+pub fn pass_throughs(dir: &Path) -> Vec<(&'static str, PassThrough)> {
+    let chain = chained_dir(dir);
+    HOOK_NAMES
+        .iter()
+        .map(|&name| {
+            let path = dir.join(name);
+            let state = match entry(&path) {
+                Entry::Absent => PassThrough::Missing,
+                Entry::Foreign => PassThrough::Foreign,
+                Entry::Ours => match fs::read_to_string(&path) {
+                    Ok(text) if !is_current(&text) || chained(&text) != chain => {
+                        PassThrough::Outdated
+                    }
+                    Ok(_) if !super::is_executable(&path) => PassThrough::NotExecutable,
+                    Ok(_) => PassThrough::Intact,
+                    Err(_) => PassThrough::Foreign,
+                },
+            };
+            (name, state)
+        })
+        .collect()
+}
+
+/// Whether `text` is [`GLOBAL_HOOK`] but for the lines install records.
+fn is_current(text: &str) -> bool {
+    fn template(l: &str) -> &str {
+        if l.starts_with("AI_COMMIT_INSTALLED_BIN=") {
+            super::BIN_LINE
+        } else if l.starts_with("AI_COMMIT_PREVIOUS_HOOKS=") {
+            PREVIOUS_LINE
+        } else {
+            l
+        }
+    }
+    text.lines().map(template).eq(GLOBAL_HOOK.lines())
+        && text.ends_with('\n') == GLOBAL_HOOK.ends_with('\n')
+}
+
+fn chained(text: &str) -> Option<String> {
+    super::recorded(text, "AI_COMMIT_PREVIOUS_HOOKS")
 }
 
 /// `install --global`: writes our hooks directory and makes it the `core.hooksPath` git uses

@@ -59,6 +59,20 @@ pub enum InstallError {
         /// The file holding the `includeIf`.
         origin: String,
     },
+    /// A hook set of ours holds, under a hook name, something that is not ours.
+    #[error("{} not ai-commit's; left everything alone", list_paths(paths))]
+    ForeignInHookSet {
+        /// What is in the way.
+        paths: Vec<PathBuf>,
+    },
+    /// A hook set of ours did not come out as written.
+    #[error("the hook set in {dir} is not complete after writing it: {broken}")]
+    HookSetBroken {
+        /// The directory.
+        dir: PathBuf,
+        /// Which pass-throughs, and what is wrong with them.
+        broken: String,
+    },
     /// git still uses another `core.hooksPath` after ours was written.
     #[error("git would still use core.hooksPath = {winner}, so nothing was changed")]
     NotInEffect {
@@ -124,14 +138,27 @@ impl InstallError {
                 "`ai-commit uninstall --global` removes them for every repository; for this one \
                  only, set `sources = []` in its .ai-commit.toml",
             ),
+            InstallError::ForeignInHookSet { .. } => Some(
+                "git runs these instead of each repository's own hooks of the same names: move \
+                 them out of that directory (into one of your own), then install again",
+            ),
             InstallError::GitTooOld { .. } => {
                 Some("use `ai-commit install --global` instead, which works with any git")
             }
             InstallError::NoDataDir
             | InstallError::Config(_)
             | InstallError::NotInEffect { .. }
+            | InstallError::HookSetBroken { .. }
             | InstallError::Io { .. } => None,
         }
+    }
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.as_slice() {
+        [one] => format!("{one} is"),
+        _ => format!("{} are", names.join(", ")),
     }
 }
 
@@ -270,6 +297,19 @@ pub fn recorded(script: &str, var: &str) -> Option<String> {
         .strip_suffix('\'')?
         .replace(r"'\''", "'");
     (!value.is_empty()).then_some(value)
+}
+
+/// Whether git would run the file at `path` (its run bit is set).
+#[cfg(unix)]
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Whether git would run the file at `path`.
+#[cfg(not(unix))]
+pub fn is_executable(path: &Path) -> bool {
+    path.is_file()
 }
 
 #[cfg(unix)]

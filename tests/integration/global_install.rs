@@ -878,3 +878,183 @@ fn rebase_of_fifty_commits_through_the_global_hooks_asks_nothing_and_keeps_every
     );
     assert_within(elapsed, Duration::from_secs(15), "a rebase of 50 commits");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 10. install --global and doctor check every pass-through
+// ---------------------------------------------------------------------------------------------
+
+/// The report's `PROBLEM` line containing `needle`, and the fix under it.
+fn doctor_problem(out: &Output, needle: &str) -> Option<(String, String)> {
+    let text = stdout(out);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("PROBLEM ") && l.contains(needle))?;
+    let fix = lines
+        .get(at + 1)
+        .and_then(|l| l.trim_start().strip_prefix("fix: "))
+        .unwrap_or_default();
+    Some((lines[at].to_owned(), fix.to_owned()))
+}
+
+/// A repository whose own pre-commit refuses every commit, and a global install.
+fn repo_with_a_refusing_pre_commit<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
+    let repo = repo_with_journal(env, name);
+    install_global(env);
+    own_hook(
+        &repo,
+        "pre-commit",
+        "echo 'own pre-commit: no' >&2\nexit 1\n",
+    );
+    repo
+}
+
+fn assert_own_pre_commit_runs(repo: &Repo<'_>, when: &str) {
+    repo.stage("refused.txt", format!("refused {when}\n"));
+    let out = repo.git(&["commit"]);
+    assert_ne!(
+        code(&out),
+        0,
+        "{when}: the own pre-commit did not run\n{}",
+        describe(&out)
+    );
+    assert!(
+        stderr(&out).contains("own pre-commit: no"),
+        "{when}\n{}",
+        describe(&out)
+    );
+    repo.git_ok(&["reset", "-q"]);
+}
+
+/// A pass-through deleted, or made non-executable: `doctor` names it and the repository's own
+/// hook that stops running with it; its fix (`ai-commit install --global`) writes it again, and
+/// then doctor and the own hook agree that it runs.
+#[test]
+fn a_deleted_or_disabled_pass_through_is_named_and_the_fix_restores_it() {
+    for damage in ["deleted", "not executable"] {
+        let (_standin, env) = world(REPLY);
+        let repo = repo_with_a_refusing_pre_commit(&env, "damaged");
+        let pass_through = default_hooks_dir(&env).join("pre-commit");
+        assert_own_pre_commit_runs(&repo, &format!("{damage}: before"));
+        match damage {
+            "deleted" => fs::remove_file(&pass_through).expect("delete the pass-through"),
+            _ => fs::set_permissions(&pass_through, fs::Permissions::from_mode(0o644))
+                .expect("chmod 644"),
+        }
+        repo.stage("slipped.txt", "slipped through\n");
+        let out = repo.git(&["commit"]);
+        assert_ok(
+            &out,
+            &format!("{damage}: precondition, the own pre-commit no longer runs"),
+        );
+
+        let out = repo.ai_commit(&["doctor"]);
+        let (line, fix) = doctor_problem(&out, "global hooks directory")
+            .unwrap_or_else(|| panic!("{damage}: no problem named\n{}", describe(&out)));
+        assert!(
+            line.contains(&format!(
+                "pre-commit {}",
+                if damage == "deleted" {
+                    "is missing"
+                } else {
+                    "is not executable"
+                }
+            )),
+            "{line}"
+        );
+        assert!(line.contains("own pre-commit does not run"), "{line}");
+        assert!(
+            !stdout(&out).contains("through ai-commit's global hooks: pre-commit"),
+            "{damage}: doctor says the own pre-commit runs\n{}",
+            describe(&out)
+        );
+        assert_eq!(fix, "ai-commit install --global", "{damage}");
+
+        let out = ai_commit_ok(&env, repo.path(), &["install", "--global"]);
+        assert!(
+            stdout(&out).contains("own hooks still run"),
+            "{}",
+            describe(&out)
+        );
+        let out = repo.ai_commit(&["doctor"]);
+        assert!(
+            doctor_problem(&out, "").is_none(),
+            "{damage}: after the fix\n{}",
+            describe(&out)
+        );
+        assert!(
+            stdout(&out).contains("through ai-commit's global hooks: pre-commit"),
+            "{damage}\n{}",
+            describe(&out)
+        );
+        assert_own_pre_commit_runs(&repo, &format!("{damage}: after the fix"));
+    }
+}
+
+/// A pass-through replaced by someone else's file (a plain file, or a link): `install --global`
+/// leaves it alone and fails instead of claiming that each repository's own hooks run; doctor
+/// names it with the fix (move it away, install again), which works.
+#[test]
+fn a_pass_through_replaced_by_someone_else_is_not_claimed_and_the_fix_works() {
+    for replacement in ["file", "link"] {
+        let (_standin, env) = world(REPLY);
+        let repo = repo_with_a_refusing_pre_commit(&env, "replaced");
+        let dir = default_hooks_dir(&env);
+        let pass_through = dir.join("pre-commit");
+        let theirs = env.root().join("theirs-pre-commit");
+        write_hook(&theirs, "echo theirs\n");
+        fs::remove_file(&pass_through).expect("remove the pass-through");
+        match replacement {
+            "file" => {
+                fs::copy(&theirs, &pass_through).expect("copy theirs in");
+            }
+            _ => std::os::unix::fs::symlink(&theirs, &pass_through).expect("link theirs in"),
+        }
+        let before = global_config_text(&env);
+
+        let out = env.ai_commit(env.root(), &["install", "--global"]);
+        assert_code(
+            &out,
+            1,
+            &format!("install --global over their {replacement}"),
+        );
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !said.contains("still run"),
+            "{replacement}: claimed\n{}",
+            describe(&out)
+        );
+        assert!(
+            said.contains(pass_through.to_str().expect("UTF-8")),
+            "{}",
+            describe(&out)
+        );
+        assert_eq!(read(&theirs), "#!/bin/sh\necho theirs\n");
+        assert!(
+            fs::symlink_metadata(&pass_through).is_ok(),
+            "their {replacement} is gone"
+        );
+        assert_eq!(global_config_text(&env), before);
+
+        let out = repo.ai_commit(&["doctor"]);
+        let (line, fix) = doctor_problem(&out, "global hooks directory")
+            .unwrap_or_else(|| panic!("{replacement}: no problem named\n{}", describe(&out)));
+        assert!(line.contains("pre-commit is not ai-commit's"), "{line}");
+        assert!(
+            fix.starts_with(&format!("move {} out of", pass_through.display())),
+            "{fix}"
+        );
+        assert!(fix.ends_with("then ai-commit install --global"), "{fix}");
+
+        // The fix, as printed.
+        fs::rename(&pass_through, env.root().join("moved-away")).expect("move it away");
+        ai_commit_ok(&env, repo.path(), &["install", "--global"]);
+        let out = repo.ai_commit(&["doctor"]);
+        assert!(
+            doctor_problem(&out, "").is_none(),
+            "{replacement}\n{}",
+            describe(&out)
+        );
+        assert_own_pre_commit_runs(&repo, &format!("{replacement}: after the fix"));
+    }
+}

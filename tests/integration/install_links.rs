@@ -123,6 +123,12 @@ fn hooks_dir_never_writes_through_a_link_inside_it() {
     );
     assert_eq!(read(&someone), someone_text, "{}", describe(&out));
     assert_eq!(read(&elsewhere.join("post-merge")), ours_elsewhere);
+    assert_eq!(
+        code(&out),
+        1,
+        "install over links claimed success\n{}",
+        describe(&out)
+    );
     let said = format!("{}{}", stdout(&out), stderr(&out));
     for (name, _) in &links {
         assert!(said.contains(name), "{name} not named\n{}", describe(&out));
