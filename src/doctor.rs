@@ -451,15 +451,15 @@ fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
             let (passed, not_passed): (Vec<String>, Vec<String>) = skipped
                 .into_iter()
                 .partition(|n| !global::NOT_PASSED_THROUGH.contains(&n.as_str()));
-            if !not_passed.is_empty() {
+            for name in &not_passed {
                 out.push(problem(
                     format!(
-                        "ai-commit's global hooks do not run this repository's own {} (git runs it \
-                         for every ref update; passing it through would slow every commit)",
-                        not_passed.join(", ")
+                        "ai-commit's global hooks do not run this repository's own {name} ({})",
+                        global::why_not(name)
                     ),
-                    "git config core.hooksPath \"$(git rev-parse --git-common-dir)/hooks\" \
-                     && ai-commit install  (this repository then uses its own hooks)",
+                    "git config core.hooksPath \
+                     \"$(git rev-parse --path-format=absolute --git-common-dir)/hooks\" && \
+                     ai-commit install  (this repository then runs its own hooks directory)",
                 ));
             }
             let states = global_dir

@@ -21,10 +21,11 @@ const HOOKS_PATH: &str = super::hooks_path::KEY;
 /// Name of our config-defined hook (`hook.<name>.command`, git 2.54+).
 const CONFIG_HOOK: &str = "ai-commit";
 
-/// Every hook name git runs from a hooks directory (githooks(5)) but one:
-/// `reference-transaction`, which git runs about sixteen times per commit (every ref update,
-/// twice or thrice). A pass-through there cost 40 ms per rebase pick, ten times a pick
-/// without hooks; a repository that has one is named by `doctor` with the way to keep it.
+/// Every hook name git runs from a hooks directory (githooks(5)) whose mere presence changes
+/// nothing git does: a pass-through there, running nothing when the repository has no hook of
+/// that name, is a perfect no-op. The others are [`NOT_PASSED_THROUGH`]. A hook name git adds
+/// later is not passed through until it is checked the same way (`receive-report`, proposed
+/// for git, would replace the report of every push with the hook's output).
 pub const HOOK_NAMES: &[&str] = &[
     "applypatch-msg",
     "pre-applypatch",
@@ -43,10 +44,8 @@ pub const HOOK_NAMES: &[&str] = &[
     "proc-receive",
     "post-receive",
     "post-update",
-    "push-to-checkout",
     "pre-auto-gc",
     "post-rewrite",
-    "sendemail-validate",
     "fsmonitor-watchman",
     "p4-changelist",
     "p4-prepare-changelist",
@@ -55,8 +54,34 @@ pub const HOOK_NAMES: &[&str] = &[
     "post-index-change",
 ];
 
-/// The hook names git knows that the global directory does not pass through.
-pub const NOT_PASSED_THROUGH: &[&str] = &["reference-transaction"];
+/// The hook names git knows that the global directory does not pass through; [`why_not`] says
+/// why. `doctor` names a repository that has its own hook of one of them, with the way to
+/// keep it (a `core.hooksPath` of the repository's own).
+pub const NOT_PASSED_THROUGH: &[&str] = &[
+    "reference-transaction",
+    "push-to-checkout",
+    "sendemail-validate",
+];
+
+/// Why a hook name is not passed through.
+pub fn why_not(name: &str) -> &'static str {
+    match name {
+        "reference-transaction" => {
+            "git runs it for every ref update, about sixteen times per commit: a pass-through \
+             made every rebase pick ten times slower"
+        }
+        "push-to-checkout" => {
+            "when it exists, a push into a receive.denyCurrentBranch=updateInstead repository \
+             runs it instead of updating the work tree, so a pass-through with nothing to run \
+             would move HEAD and leave the files behind"
+        }
+        "sendemail-validate" => {
+            "when it exists, git send-email builds every message's headers once more, which \
+             dates each message as many seconds later as there are patches"
+        }
+        _ => "it is not one of the hooks ai-commit passes through",
+    }
+}
 
 /// `$XDG_DATA_HOME/ai-commit`, else `~/.local/share/ai-commit`.
 pub fn data_dir(env: &Environment) -> Option<PathBuf> {
@@ -158,10 +183,13 @@ pub fn install_into(env: &Environment, dir: &Path) -> Result<String, InstallErro
 
 /// What a hook set of ours promises, with the names it does not pass through.
 fn own_hooks_run() -> String {
+    let (last, rest) = NOT_PASSED_THROUGH
+        .split_last()
+        .expect("some hook names are not passed through");
     format!(
-        "each repository's own hooks still run (all but {}, which `ai-commit doctor` names \
-         where a repository has one)",
-        NOT_PASSED_THROUGH.join(" and ")
+        "each repository's own hooks still run (all but {} and {last}, which `ai-commit \
+         doctor` names where a repository has one)",
+        rest.join(", ")
     )
 }
 

@@ -17,9 +17,9 @@ use std::time::Duration;
 /// A reply the message cleaner keeps as it is (every change the tests commit mentions notes).
 const REPLY: &str = "Add the global notes";
 
-/// Every hook name git runs from a hooks directory (githooks(5)) but `reference-transaction`:
-/// the global directory holds a pass-through under each of them.
-const HOOK_NAMES: [&str; 27] = [
+/// Every hook name git runs from a hooks directory (githooks(5)) but those of
+/// [`NOT_PASSED_THROUGH`]: the global directory holds a pass-through under each of them.
+const HOOK_NAMES: [&str; 25] = [
     "applypatch-msg",
     "pre-applypatch",
     "post-applypatch",
@@ -37,10 +37,8 @@ const HOOK_NAMES: [&str; 27] = [
     "proc-receive",
     "post-receive",
     "post-update",
-    "push-to-checkout",
     "pre-auto-gc",
     "post-rewrite",
-    "sendemail-validate",
     "fsmonitor-watchman",
     "p4-changelist",
     "p4-prepare-changelist",
@@ -49,10 +47,15 @@ const HOOK_NAMES: [&str; 27] = [
     "post-index-change",
 ];
 
-/// The one hook name git knows that the global directory deliberately leaves out: git runs it
-/// for every ref update (about sixteen times per commit), so `doctor` names a repository's own
-/// one instead.
-const NOT_PASSED_THROUGH: &str = "reference-transaction";
+/// The hook names git knows that the global directory deliberately leaves out:
+/// `reference-transaction` runs for every ref update (about sixteen times per commit), and the
+/// mere presence of `push-to-checkout` or `sendemail-validate` changes what git does. `doctor`
+/// names a repository's own one instead.
+const NOT_PASSED_THROUGH: [&str; 3] = [
+    "reference-transaction",
+    "push-to-checkout",
+    "sendemail-validate",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -159,7 +162,7 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// Asserts `dir` holds exactly the 27 hook scripts (no `reference-transaction`, nothing else),
+/// Asserts `dir` holds exactly the 25 hook scripts (none of [`NOT_PASSED_THROUGH`], nothing else),
 /// each an executable `#!/bin/sh` script of ours recording the binary's absolute path.
 fn assert_hook_set(dir: &Path) {
     let mut names: Vec<String> = fs::read_dir(dir)
@@ -175,7 +178,9 @@ fn assert_hook_set(dir: &Path) {
     let mut expected: Vec<String> = HOOK_NAMES.iter().map(|n| (*n).to_owned()).collect();
     expected.sort();
     assert_eq!(names, expected, "entries of {}", dir.display());
-    assert!(!dir.join(NOT_PASSED_THROUGH).exists());
+    for name in NOT_PASSED_THROUGH {
+        assert!(!dir.join(name).exists(), "{name} is passed through");
+    }
     for name in HOOK_NAMES {
         let path = dir.join(name);
         assert!(is_executable(&path), "{} is not executable", path.display());
@@ -668,9 +673,11 @@ fn uninstall_global_unsets_hooks_path_and_leaves_the_global_config_as_it_was() {
         install_global(&env);
         assert!(global_hooks_path(&env).is_some());
         assert!(ours.is_dir());
-        // What an older install left (it passed reference-transaction through) goes too.
-        fs::copy(ours.join("pre-commit"), ours.join(NOT_PASSED_THROUGH))
-            .expect("copy our script as an older install's reference-transaction");
+        // What an older install left (it passed these names through) goes too.
+        for name in NOT_PASSED_THROUGH {
+            fs::copy(ours.join("pre-commit"), ours.join(name))
+                .expect("copy our script as an older install's pass-through");
+        }
         let out = ai_commit_ok(&env, env.root(), &["uninstall", "--global"]);
 
         assert_eq!(global_hooks_path(&env), None, "{}", describe(&out));

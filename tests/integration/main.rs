@@ -10,6 +10,7 @@ mod global_install;
 mod hooks_path_config;
 mod install_links;
 mod openai;
+mod pass_through;
 mod quality;
 mod repo_shapes;
 mod repo_states;
