@@ -470,7 +470,7 @@ fn key_line(text: &str, key: &str) -> usize {
 
 /// Reads and parses a file; a missing file is an empty layer.
 pub fn load_file(path: &Path, repo_file: bool) -> Result<Option<Layer>, ConfigError> {
-    match std::fs::read_to_string(path) {
+    match read_text(path) {
         Ok(text) => parse_layer(path, &text, repo_file).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ConfigError::Read {
@@ -478,6 +478,27 @@ pub fn load_file(path: &Path, repo_file: bool) -> Result<Option<Layer>, ConfigEr
             source: e,
         }),
     }
+}
+
+/// The most of a config file that is read: far more than any real one.
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// A config file's text, only from a regular file and at most [`MAX_FILE_BYTES`]: a config that
+/// is a link to /dev/zero or /dev/tty, or a FIFO (a repository can commit such a link as its
+/// `.ai-commit.toml`), must not hang or spin the hook.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::new(ErrorKind::InvalidData, "larger than 1 MiB"));
+    }
+    Ok(text)
 }
 
 /// The user's config file: `$AI_COMMIT_CONFIG`, else `$XDG_CONFIG_HOME/ai-commit/config.toml`,

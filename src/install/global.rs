@@ -570,6 +570,64 @@ mod tests {
         );
     }
 
+    /// The rule that decides a skipped source without a process is written once in each shim:
+    /// both must hold the same text.
+    #[test]
+    fn both_shims_decide_a_skipped_source_the_same_way() {
+        let decision = |script: &'static str| {
+            let start = script
+                .find("ai_commit_wants() {")
+                .expect("the decision function");
+            let end = start + script[start..].find("\n}\n").expect("its end");
+            &script[start..end]
+        };
+        assert_eq!(decision(GLOBAL_HOOK), decision(SHIM));
+    }
+
+    /// Every variable the global script assigns (or reads into) is one it puts back before a
+    /// hook runs: in the one-test fast path, in its `unset` list, and in the `ai_commit_keep`
+    /// call; a variable added later without that would reach every hook.
+    #[test]
+    fn the_global_hook_puts_back_every_variable_it_sets() {
+        let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut assigned = Vec::new();
+        for (at, _) in GLOBAL_HOOK.match_indices(['a', 'A']) {
+            let rest = &GLOBAL_HOOK[at..];
+            let before = GLOBAL_HOOK[..at].chars().next_back();
+            if !(rest.starts_with("ai_commit_") || rest.starts_with("AI_COMMIT_"))
+                || before.is_some_and(|c| is_name(c) || c == '$' || c == '{')
+            {
+                continue;
+            }
+            let name: String = rest.chars().take_while(|&c| is_name(c)).collect();
+            let after = &rest[name.len()..];
+            let read_into = GLOBAL_HOOK[..at].ends_with("read -r ");
+            if (after.starts_with('=') || read_into) && !assigned.contains(&name) {
+                assigned.push(name);
+            }
+        }
+        assert!(assigned.len() > 10, "{assigned:?}");
+        let between = |from: &str, to: &str| {
+            let start = GLOBAL_HOOK.find(from).expect(from);
+            let end = start + GLOBAL_HOOK[start..].find(to).expect(to);
+            &GLOBAL_HOOK[start..end]
+        };
+        let unset = between("ai_commit_env='unset ", ";'");
+        let keep = between("  ai_commit_keep AI_COMMIT", "\nfi\n");
+        for name in &assigned {
+            assert!(
+                GLOBAL_HOOK.contains(&format!("${{{name}+x}}")),
+                "{name} is not in the fast-path test"
+            );
+            let listed = |text: &str| text.split([' ', '\\', '\n']).any(|w| w == name);
+            assert!(listed(unset), "{name} is not unset");
+            assert!(
+                listed(keep) || name == "ai_commit_env",
+                "{name} is not kept"
+            );
+        }
+    }
+
     #[test]
     fn hook_names_are_unique() {
         let mut names = HOOK_NAMES.to_vec();

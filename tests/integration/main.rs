@@ -14,6 +14,7 @@ mod pass_through;
 mod quality;
 mod repo_shapes;
 mod repo_states;
+mod shim_config;
 mod smoke;
 mod standin_selftest;
 mod support;
