@@ -2,13 +2,14 @@
 //! and, for a problem, the command that fixes it. Read-only: it changes nothing.
 
 use std::ffi::OsStr;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::{self, Config, Flags};
 use crate::env::Environment;
-use crate::git_cli::{self, ConfigScope, Scope};
+use crate::git_cli::{self, ConfigScope, ConfigValue, Scope};
 use crate::install::global::PassThrough;
 use crate::install::hooks_path::HooksPaths;
 use crate::install::{self, global};
@@ -73,12 +74,12 @@ pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
     let mut out = Vec::new();
     check_config(env, work_tree.as_deref(), &loaded, &mut out);
     check_server(&loaded.config, &mut out);
-    if work_tree.is_some() {
-        check_hook(env, &mut out);
-    } else {
-        out.push(note(
+    // Any repository, bare ones too: their push hooks run through the same directories.
+    match git_cli::common_dir(env) {
+        Ok(common) => check_hooks(env, &common, &mut out),
+        Err(_) => out.push(note(
             "not inside a git repository: the hook checks were skipped",
-        ));
+        )),
     }
     out
 }
@@ -362,137 +363,307 @@ fn reason(e: &LlmError) -> String {
     }
 }
 
-fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
-    let Ok(effective) = git_cli::hooks_dir(env) else {
-        out.push(problem(
-            "git cannot say where this repository's hooks are",
-            "run `git rev-parse --git-path hooks` to see why",
+/// Where git finds this repository's hooks, and what is there, as the hook checks see it.
+struct HookSite {
+    /// The directory git runs hooks from (`core.hooksPath` applied).
+    dir: PathBuf,
+    /// The repository's own `<common dir>/hooks`.
+    own_dir: PathBuf,
+    /// Every `core.hooksPath` git reads here.
+    paths: HooksPaths,
+    /// ai-commit's global hooks directory, when there is a data directory.
+    global_dir: Option<PathBuf>,
+}
+
+impl HookSite {
+    /// The `core.hooksPath` in effect here, if any.
+    fn in_effect(&self) -> Option<&ConfigValue> {
+        self.paths.in_effect()
+    }
+
+    /// Whether git uses ai-commit's global directory here.
+    fn ours_global(&self, env: &Environment) -> bool {
+        match (&self.global_dir, self.in_effect()) {
+            (Some(dir), Some(v)) => global::is_our_dir(env, &v.value, dir),
+            _ => false,
+        }
+    }
+
+    /// Whether git runs the repository's own hooks directory.
+    fn runs_own_dir(&self) -> bool {
+        same_path(&self.dir, &self.own_dir)
+    }
+
+    /// Whether the `core.hooksPath` in effect is the repository's own setting.
+    fn local_hooks_path(&self) -> Option<&ConfigValue> {
+        self.in_effect()
+            .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))
+    }
+
+    /// The fix for "git does not run ai-commit here" when the directory git uses is named by a
+    /// `core.hooksPath` of someone else's, by where it is set.
+    fn take_over_fix(&self) -> String {
+        match self.in_effect() {
+            Some(v) if v.scope.is_every_repository() && !self.paths.is_conditional(v) => {
+                "ai-commit install --global --force (the hooks of that directory keep running \
+                 through ai-commit's)"
+                    .to_string()
+            }
+            _ => format!(
+                "ai-commit install (writes it into {}, where git looks)",
+                self.dir.display()
+            ),
+        }
+    }
+}
+
+/// The hook checks: the prepare-commit-msg git runs here, the binary it runs, the hooks
+/// directories and pass-throughs that decide which of the repository's own hooks run.
+fn check_hooks(env: &Environment, common: &Path, out: &mut Vec<Finding>) {
+    let Ok(dir) = git_cli::hooks_dir(env) else {
+        out.push(note(
+            "git cannot say where this repository's hooks are (`git rev-parse --git-path \
+             hooks` fails): the hook checks were skipped",
         ));
         return;
     };
-    let Ok(common) = git_cli::common_dir(env) else {
-        return;
+    let site = HookSite {
+        dir,
+        own_dir: common.join("hooks"),
+        paths: HooksPaths::read(env).unwrap_or_default(),
+        global_dir: global::hooks_dir(env),
     };
-    let own_dir = common.join("hooks");
-    let paths = HooksPaths::read(env).unwrap_or_default();
-    let hooks_path = paths.in_effect().map(|v| v.value.clone());
-    let local_path = paths
-        .in_effect()
-        .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))
-        .map(|v| v.value.clone());
-    let global_dir = global::hooks_dir(env);
-    let ours_global = global_dir.as_deref().is_some_and(|d| {
-        hooks_path
-            .as_deref()
-            .is_some_and(|p| global::is_our_dir(env, p, d))
-    });
-    if let (true, Some(dir)) = (ours_global, &global_dir) {
-        check_shadowed_hooks_paths(env, &paths, dir, out);
+    if git_cli::is_bare(env) {
+        out.push(note(
+            "a bare repository: git makes no commits in it, so no prepare-commit-msg runs \
+             here; the checks below are of the hooks a push runs",
+        ));
+    } else {
+        check_prepare_commit_msg(env, &site, out);
     }
-    let config_hook = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
-        .ok()
-        .flatten();
+    if let (true, Some(dir)) = (site.ours_global(env), &site.global_dir) {
+        check_shadowed_hooks_paths(env, &site.paths, dir, out);
+    }
+    check_own_hooks(env, &site, out);
+}
 
-    let hook = effective.join("prepare-commit-msg");
-    let shadowed_local = own_dir.join("prepare-commit-msg");
-    if let Some(command) = &config_hook {
+/// The prepare-commit-msg git runs in this repository runs ai-commit, from a binary that is
+/// still there.
+fn check_prepare_commit_msg(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
+    if let Some(command) = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
+        .ok()
+        .flatten()
+    {
         out.push(ok(format!(
             "config-defined hook hook.ai-commit runs {command}"
         )));
-    } else if !hook.exists() {
-        let mut fix =
-            "ai-commit install (this repository) or ai-commit install --global".to_string();
-        if let Some(p) = &local_path {
-            fix = format!(
-                "this repository's core.hooksPath is {p}: run `ai-commit install` here \
-                 (with husky, add `ai-commit hook \"$@\"` to .husky/prepare-commit-msg)"
-            );
-        }
+        return;
+    }
+    let hook = site.dir.join("prepare-commit-msg");
+    // ai-commit's own directory: the pass-through check names what is wrong there.
+    if site.ours_global(env) && !install::runs_ours(&hook) {
+        return;
+    }
+    if let Some(husky) = site
+        .local_hooks_path()
+        .filter(|v| install::local::is_husky_dir(&v.value))
+    {
+        check_husky(site, &husky.value, out);
+        return;
+    }
+    let shadowed = site.own_dir.join("prepare-commit-msg");
+    let not_run = if !site.runs_own_dir() && install::runs_ours(&shadowed) {
+        format!(
+            " (ai-commit's hook in {} is not run: git uses {})",
+            site.own_dir.display(),
+            site.dir.display()
+        )
+    } else {
+        String::new()
+    };
+    if fs::symlink_metadata(&hook).is_err() {
+        let fix = match site.in_effect() {
+            None => "ai-commit install (this repository) or ai-commit install --global".to_string(),
+            Some(v) if matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree) => format!(
+                "ai-commit install (writes it into {}, this repository's core.hooksPath)",
+                site.dir.display()
+            ),
+            Some(_) => site.take_over_fix(),
+        };
         out.push(problem(
-            format!("no prepare-commit-msg hook in {}", effective.display()),
+            format!(
+                "no prepare-commit-msg hook in {}{not_run}",
+                site.dir.display()
+            ),
             fix,
         ));
     } else if !install::runs_ours(&hook) {
+        if calls_ai_commit(&hook) {
+            out.push(ok(format!("{} runs `ai-commit hook`", hook.display())));
+            return;
+        }
+        let fix = if site
+            .in_effect()
+            .is_some_and(|v| v.scope.is_every_repository())
+        {
+            site.take_over_fix()
+        } else {
+            "ai-commit install --force (keeps it aside; uninstall puts it back), or add the \
+             line `ai-commit hook \"$@\"` to it"
+                .to_string()
+        };
         out.push(problem(
-            format!("{} is not ai-commit's hook", hook.display()),
-            "ai-commit install --force (keeps it aside), or add `ai-commit hook \"$@\"` to it",
+            format!("{} is not ai-commit's hook{not_run}", hook.display()),
+            fix,
         ));
-    } else if !is_executable(&hook) {
+    } else if !install::is_executable(&hook) {
         out.push(problem(
             format!("{} is not executable, so git skips it", hook.display()),
             format!("chmod +x {}", hook.display()),
         ));
     } else {
         out.push(ok(format!("hook installed and active: {}", hook.display())));
-        check_binary(&hook, out);
+        check_binary(env, site, &hook, out);
     }
+}
 
-    // A shim in .git/hooks that git does not run because a hooksPath points elsewhere.
-    if effective != own_dir
-        && shadowed_local.exists()
-        && install::runs_ours(&shadowed_local)
-        && !ours_global
-    {
+/// husky's scripts run `.husky/prepare-commit-msg`, which must call ai-commit.
+fn check_husky(site: &HookSite, value: &str, out: &mut Vec<Finding>) {
+    let husky_dir = if site.dir.ends_with("_") {
+        site.dir.parent().unwrap_or(&site.dir).to_path_buf()
+    } else {
+        site.dir.clone()
+    };
+    let hook = husky_dir.join("prepare-commit-msg");
+    if calls_ai_commit(&hook) {
+        out.push(ok(format!(
+            "husky runs ai-commit from {} (core.hooksPath = {value})",
+            hook.display()
+        )));
+    } else {
         out.push(problem(
             format!(
-                "{} is ai-commit's, but git does not run it: core.hooksPath is {}",
-                shadowed_local.display(),
-                hooks_path.as_deref().unwrap_or("set")
+                "husky manages this repository's hooks (core.hooksPath = {value}) and {} does \
+                 not run ai-commit",
+                hook.display()
             ),
-            "ai-commit install (writes the hook where core.hooksPath points), or \
-             ai-commit install --global --force",
+            format!(
+                "add the line `ai-commit hook \"$@\"` to {} (husky runs it with git's \
+                 arguments)",
+                hook.display()
+            ),
         ));
     }
+}
 
-    // The repository's own hooks that git silently skips because of a hooksPath.
-    if effective != own_dir {
-        let skipped = runnable_hooks(&own_dir);
-        if ours_global {
-            let (passed, not_passed): (Vec<String>, Vec<String>) = skipped
-                .into_iter()
-                .partition(|n| !global::NOT_PASSED_THROUGH.contains(&n.as_str()));
-            for name in &not_passed {
-                out.push(problem(
-                    format!(
-                        "ai-commit's global hooks do not run this repository's own {name} ({})",
-                        global::why_not(name)
-                    ),
-                    "git config core.hooksPath \
-                     \"$(git rev-parse --path-format=absolute --git-common-dir)/hooks\" && \
-                     ai-commit install  (this repository then runs its own hooks directory)",
-                ));
-            }
-            let states = global_dir
-                .as_deref()
-                .map(global::pass_throughs)
-                .unwrap_or_default();
-            let intact = |n: &str| {
-                states
-                    .iter()
-                    .any(|(name, state)| *name == n && *state == PassThrough::Intact)
-            };
-            let (running, stopped): (Vec<String>, Vec<String>) =
-                passed.into_iter().partition(|n| intact(n));
-            if !running.is_empty() {
-                out.push(ok(format!(
-                    "this repository's own hooks run through ai-commit's global hooks: {}",
-                    running.join(", ")
-                )));
-            }
-            if let Some(dir) = &global_dir {
-                check_hook_set(dir, &states, &stopped, out);
-            }
-        } else if !skipped.is_empty() {
-            out.push(problem(
-                format!(
-                    "git skips this repository's own hooks ({}) because core.hooksPath is {}",
-                    skipped.join(", "),
-                    hooks_path.as_deref().unwrap_or("set")
-                ),
-                "ai-commit install --global --force runs them again through pass-throughs \
-                 (or unset core.hooksPath)",
-            ));
+/// Whether a hook of someone else's calls ai-commit's hook itself.
+fn calls_ai_commit(hook: &Path) -> bool {
+    fs::read_to_string(hook).is_ok_and(|t| t.contains("ai-commit hook"))
+}
+
+/// The binary the script recorded at install time still exists; the fix is the install that
+/// wrote that script.
+fn check_binary(env: &Environment, site: &HookSite, hook: &Path, out: &mut Vec<Finding>) {
+    let Ok(text) = fs::read_to_string(hook) else {
+        return;
+    };
+    let Some(bin) = install::recorded(&text, "AI_COMMIT_INSTALLED_BIN") else {
+        return;
+    };
+    if Path::new(&bin).exists() {
+        return;
+    }
+    let fix = if !install::is_hook_set_script(&text) {
+        "ai-commit install (with the binary you use now)".to_string()
+    } else if site.ours_global(env) {
+        "ai-commit install --global (with the binary you use now)".to_string()
+    } else {
+        format!(
+            "ai-commit install --hooks-dir {} (with the binary you use now)",
+            site.dir.display()
+        )
+    };
+    out.push(problem(
+        format!("the hook runs {bin}, which no longer exists (it falls back to PATH)"),
+        fix,
+    ));
+}
+
+/// The repository's own hooks that git does not run from `<common dir>/hooks`, and whether
+/// ai-commit's pass-throughs run them instead.
+fn check_own_hooks(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
+    if site.runs_own_dir() {
+        return;
+    }
+    let skipped = runnable_hooks(&site.own_dir);
+    let Some(global_dir) = site.global_dir.as_deref().filter(|_| site.ours_global(env)) else {
+        if skipped.is_empty() {
+            return;
         }
+        let Some(v) = site.in_effect() else {
+            return;
+        };
+        let what = format!(
+            "git skips this repository's own hooks ({}) because core.hooksPath is {} (set in {})",
+            skipped.join(", "),
+            v.value,
+            v.place()
+        );
+        if v.scope.is_every_repository() && !site.paths.is_conditional(v) {
+            out.push(problem(
+                what,
+                "ai-commit install --global --force (its pass-throughs run them, and the \
+                 hooks of that directory too)",
+            ));
+        } else if site.paths.is_conditional(v) {
+            out.push(note(format!(
+                "{what}, for the repositories its includeIf matches: a global hooks directory \
+                 cannot pass them through only there"
+            )));
+        } else {
+            out.push(note(format!(
+                "{what}, this repository's own setting: git runs the hooks in {} instead",
+                site.dir.display()
+            )));
+        }
+        return;
+    };
+    let (passed, not_passed): (Vec<String>, Vec<String>) = skipped
+        .into_iter()
+        .partition(|n| !global::NOT_PASSED_THROUGH.contains(&n.as_str()));
+    for name in &not_passed {
+        out.push(problem(
+            format!(
+                "ai-commit's global hooks do not run this repository's own {name} ({})",
+                global::why_not(name)
+            ),
+            "git config core.hooksPath \
+             \"$(git rev-parse --path-format=absolute --git-common-dir)/hooks\" && \
+             ai-commit install  (this repository then runs its own hooks directory)",
+        ));
+    }
+    let states = global::pass_throughs(global_dir);
+    let intact = |n: &str| {
+        states
+            .iter()
+            .any(|(name, state)| *name == n && *state == PassThrough::Intact)
+    };
+    let (running, stopped): (Vec<String>, Vec<String>) =
+        passed.into_iter().partition(|n| intact(n));
+    if !running.is_empty() {
+        out.push(ok(format!(
+            "this repository's own hooks run through ai-commit's global hooks: {}",
+            running.join(", ")
+        )));
+    }
+    check_hook_set(global_dir, &states, &stopped, out);
+}
+
+/// Two paths name the same directory (git may give one relative, or through a link).
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 
@@ -593,25 +764,6 @@ fn check_shadowed_hooks_paths(
     }
 }
 
-/// The binary the shim recorded at install time still exists.
-fn check_binary(hook: &Path, out: &mut Vec<Finding>) {
-    let Ok(text) = std::fs::read_to_string(hook) else {
-        return;
-    };
-    let recorded = text
-        .lines()
-        .find_map(|l| l.strip_prefix("AI_COMMIT_INSTALLED_BIN="))
-        .map(|v| v.trim_matches('\'').replace(r"'\''", "'"))
-        .filter(|v| !v.is_empty());
-    match recorded {
-        Some(bin) if !Path::new(&bin).exists() => out.push(problem(
-            format!("the hook runs {bin}, which no longer exists (it falls back to PATH)"),
-            "ai-commit install again with the binary you use now",
-        )),
-        _ => {}
-    }
-}
-
 /// Executable hook files in `dir` that are not git's `.sample` files.
 fn runnable_hooks(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -620,7 +772,7 @@ fn runnable_hooks(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| is_executable(p) && !install::runs_ours(p))
+        .filter(|p| install::is_executable(p) && !install::runs_ours(p))
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| {
             global::HOOK_NAMES.contains(&n.as_str())
@@ -629,17 +781,6 @@ fn runnable_hooks(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
 }
 
 #[cfg(test)]

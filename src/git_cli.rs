@@ -364,6 +364,11 @@ pub fn common_dir(env: &Environment) -> Result<PathBuf, CliError> {
     Ok(PathBuf::from(out.trim_end_matches('\n')))
 }
 
+/// Whether the repository here is bare (`git rev-parse --is-bare-repository`).
+pub fn is_bare(env: &Environment) -> bool {
+    run(env, &["rev-parse", "--is-bare-repository"]).is_ok_and(|out| out.trim() == "true")
+}
+
 /// git's version as (major, minor), when `git version` can be read.
 pub fn version(env: &Environment) -> Option<(u32, u32)> {
     let out = run(env, &["version"]).ok()?;

@@ -105,8 +105,14 @@ pub fn husky_hooks_path(env: &Environment) -> Option<String> {
     let local = paths
         .in_effect()
         .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))?;
-    let trimmed = local.value.trim_end_matches('/');
-    (trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")).then(|| local.value.clone())
+    is_husky_dir(&local.value).then(|| local.value.clone())
+}
+
+/// Whether a `core.hooksPath` value is husky's directory (`.husky/_`, or `.husky` before
+/// husky 9), where the hooks a person writes are `.husky/<name>`.
+pub fn is_husky_dir(value: &str) -> bool {
+    let trimmed = value.trim_end_matches('/');
+    trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")
 }
 
 #[cfg(test)]

@@ -286,6 +286,15 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Whether `script` is the pass-through of a hook set (`install --global`, `--hooks-dir`)
+/// rather than the one-repository shim.
+pub fn is_hook_set_script(script: &str) -> bool {
+    script
+        .lines()
+        .nth(1)
+        .is_some_and(|l| l.starts_with("# ai-commit global hook"))
+}
+
 /// The value a script of ours records on its line `<var>='...'` (the binary, the hooks
 /// directory it chains to), as install wrote it; `None` when empty or absent.
 pub fn recorded(script: &str, var: &str) -> Option<String> {
@@ -336,5 +345,11 @@ mod tests {
         );
         assert_eq!(recorded(SHIM, "AI_COMMIT_INSTALLED_BIN"), None);
         assert_eq!(recorded(SHIM, "NO_SUCH_LINE"), None);
+    }
+
+    #[test]
+    fn a_hook_set_script_is_told_from_the_shim() {
+        assert!(is_hook_set_script(global::GLOBAL_HOOK));
+        assert!(!is_hook_set_script(SHIM));
     }
 }
