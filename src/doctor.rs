@@ -558,13 +558,13 @@ fn check_husky(site: &HookSite, value: &str, out: &mut Vec<Finding>) {
 
 /// Whether a hook of someone else's calls ai-commit's hook itself.
 fn calls_ai_commit(hook: &Path) -> bool {
-    fs::read_to_string(hook).is_ok_and(|t| t.contains("ai-commit hook"))
+    install::read_script(hook).is_some_and(|t| t.contains("ai-commit hook"))
 }
 
 /// The binary the script recorded at install time still exists; the fix is the install that
 /// wrote that script.
 fn check_binary(env: &Environment, site: &HookSite, hook: &Path, out: &mut Vec<Finding>) {
-    let Ok(text) = fs::read_to_string(hook) else {
+    let Some(text) = install::read_script(hook) else {
         return;
     };
     let Some(bin) = install::recorded(&text, "AI_COMMIT_INSTALLED_BIN") else {

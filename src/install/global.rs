@@ -109,7 +109,7 @@ pub fn is_our_dir(env: &Environment, value: &str, dir: &Path) -> bool {
 
 /// The hooks directory that our pass-throughs in `dir` chain to, as install recorded it.
 pub fn chained_dir(dir: &Path) -> Option<String> {
-    chained(&fs::read_to_string(dir.join("prepare-commit-msg")).ok()?)
+    chained(&super::read_script(&dir.join("prepare-commit-msg"))?)
 }
 
 /// `~/x` as git expands it for path settings; anything else as it is.
@@ -232,13 +232,13 @@ pub fn pass_throughs(dir: &Path) -> Vec<(&'static str, PassThrough)> {
             let state = match entry(&path) {
                 Entry::Absent => PassThrough::Missing,
                 Entry::Foreign => PassThrough::Foreign,
-                Entry::Ours => match fs::read_to_string(&path) {
-                    Ok(text) if !is_current(&text) || chained(&text) != chain => {
+                Entry::Ours => match super::read_script(&path) {
+                    Some(text) if !is_current(&text) || chained(&text) != chain => {
                         PassThrough::Outdated
                     }
-                    Ok(_) if !super::is_executable(&path) => PassThrough::NotExecutable,
-                    Ok(_) => PassThrough::Intact,
-                    Err(_) => PassThrough::Foreign,
+                    Some(_) if !super::is_executable(&path) => PassThrough::NotExecutable,
+                    Some(_) => PassThrough::Intact,
+                    None => PassThrough::Foreign,
                 },
             };
             (name, state)

@@ -198,6 +198,25 @@ pub fn runs_ours(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file()) && has_marker(path)
 }
 
+/// The most of a hook that is read: far more than any script.
+const MAX_SCRIPT_BYTES: u64 = 1 << 20;
+
+/// The text of the hook git would run at `path` (through a link too), only when it is a
+/// regular file and at most 1 MiB: a hook that a repository links to /dev/zero (husky's are
+/// repository content) must not hang `doctor`.
+pub fn read_script(path: &Path) -> Option<String> {
+    if !fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(MAX_SCRIPT_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// Our marker is on the second line of every script we write: the first bytes tell.
 fn has_marker(path: &Path) -> bool {
     let mut head = Vec::new();

@@ -781,3 +781,29 @@ fn an_own_hooks_path_is_noted_not_fixed_with_a_global_install() {
     );
     assert_no_problem(&out);
 }
+
+/// husky's `.husky/prepare-commit-msg` is repository content: one that a repository links to
+/// /dev/zero or /dev/tty is not read (doctor would spin or wait), it is reported as not
+/// running ai-commit, and doctor finishes.
+#[test]
+fn doctor_never_reads_a_device_a_repository_links_a_hook_to() {
+    for device in ["/dev/zero", "/dev/tty"] {
+        let (_standin, env) = world("ok");
+        env.set_command_limit(std::time::Duration::from_secs(20));
+        let repo = env.repo("hostile");
+        repo.git_ok(&["config", "core.hooksPath", ".husky/_"]);
+        write_exec(
+            &repo.path().join(".husky/_/prepare-commit-msg"),
+            "#!/bin/sh\nexit 0\n",
+        );
+        std::os::unix::fs::symlink(device, repo.path().join(".husky/prepare-commit-msg")).unwrap();
+
+        let out = doctor(&repo);
+
+        assert_problem(
+            &out,
+            "husky manages this repository's hooks",
+            "add the line `ai-commit hook \"$@\"`",
+        );
+    }
+}
