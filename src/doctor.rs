@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{self, Config, Flags};
 use crate::env::Environment;
-use crate::git_cli::{self, ConfigScope, ConfigValue, Scope};
+use crate::git_cli::{self, ConfigValue, Scope};
 use crate::install::global::PassThrough;
 use crate::install::hooks_path::HooksPaths;
 use crate::install::{self, global};
@@ -396,8 +396,7 @@ impl HookSite {
 
     /// Whether the `core.hooksPath` in effect is the repository's own setting.
     fn local_hooks_path(&self) -> Option<&ConfigValue> {
-        self.in_effect()
-            .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))
+        self.paths.own_setting()
     }
 
     /// The fix for "git does not run ai-commit here" when the directory git uses is named by a
@@ -484,7 +483,7 @@ fn check_prepare_commit_msg(env: &Environment, site: &HookSite, out: &mut Vec<Fi
     if fs::symlink_metadata(&hook).is_err() {
         let fix = match site.in_effect() {
             None => "ai-commit install (this repository) or ai-commit install --global".to_string(),
-            Some(v) if matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree) => format!(
+            Some(v) if v.scope.is_repository() => format!(
                 "ai-commit install (writes it into {}, this repository's core.hooksPath)",
                 site.dir.display()
             ),

@@ -197,6 +197,11 @@ impl ConfigScope {
     pub fn is_every_repository(self) -> bool {
         matches!(self, ConfigScope::System | ConfigScope::Global)
     }
+
+    /// Whether the values of this scope are the repository's own (`.git/config`, a worktree's).
+    pub fn is_repository(self) -> bool {
+        matches!(self, ConfigScope::Local | ConfigScope::Worktree)
+    }
 }
 
 /// One value of a setting as git reads it, and where from.

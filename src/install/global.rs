@@ -1,7 +1,8 @@
 //! One install for every repository: a hooks directory of ours under the XDG data directory,
 //! named by the global `core.hooksPath`. A global hooksPath hides every repository's own
-//! `.git/hooks`, so the directory holds one script under every hook name git knows, which
-//! runs the repository's own hook of that name (see `hooks/global-hook`). With git 2.54 or
+//! `.git/hooks`, so the directory holds one script under every hook name whose mere presence
+//! changes nothing git does, which runs the repository's own hook of that name (see
+//! `hooks/global-hook`); install checks each one back before it says so. With git 2.54 or
 //! newer, a config-defined hook is the alternative that needs no hooksPath at all.
 
 use std::fs;
@@ -414,9 +415,7 @@ fn append_core_section(file: &Path) -> Result<(), InstallError> {
 /// wins over the global one, so the global hook does not run there.
 pub fn local_hooks_path_note(env: &Environment) -> Option<String> {
     let paths = HooksPaths::read(env).ok()?;
-    let local = paths
-        .in_effect()
-        .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))?;
+    let local = paths.own_setting()?;
     Some(format!(
         "this repository sets its own core.hooksPath ({}), which wins over the global \
          one, so the global hooks do not run here; run `ai-commit install` in it (or, with \

@@ -71,6 +71,12 @@ impl HooksPaths {
         self.values.last()
     }
 
+    /// The value in effect when it is the repository's own setting, which wins over every
+    /// global one.
+    pub fn own_setting(&self) -> Option<&ConfigValue> {
+        self.in_effect().filter(|v| v.scope.is_repository())
+    }
+
     /// Whether `value` comes from a conditional include (one that matches here).
     pub fn is_conditional(&self, value: &ConfigValue) -> bool {
         value

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::hooks_path::HooksPaths;
 use super::{backups, entry, free_backup_path, io, with_binary, write_script, Entry, InstallError};
 use crate::env::Environment;
-use crate::git_cli::{self, ConfigScope};
+use crate::git_cli;
 
 /// The shim, as shipped in `hooks/prepare-commit-msg`.
 pub const SHIM: &str = include_str!("../../hooks/prepare-commit-msg");
@@ -102,9 +102,7 @@ fn is_global_dir(env: &Environment, dir: &Path) -> bool {
 /// husky rewrites that directory, so a shim written there would not last.
 pub fn husky_hooks_path(env: &Environment) -> Option<String> {
     let paths = HooksPaths::read(env).ok()?;
-    let local = paths
-        .in_effect()
-        .filter(|v| matches!(v.scope, ConfigScope::Local | ConfigScope::Worktree))?;
+    let local = paths.own_setting()?;
     is_husky_dir(&local.value).then(|| local.value.clone())
 }
 
