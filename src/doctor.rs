@@ -595,7 +595,7 @@ fn check_own_hooks(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
         return;
     }
     let skipped = runnable_hooks(&site.own_dir);
-    let Some(global_dir) = site.global_dir.as_deref().filter(|_| site.ours_global(env)) else {
+    let Some(set) = HookSet::here(env, site) else {
         if skipped.is_empty() {
             return;
         }
@@ -633,7 +633,8 @@ fn check_own_hooks(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
     for name in &not_passed {
         out.push(problem(
             format!(
-                "ai-commit's global hooks do not run this repository's own {name} ({})",
+                "{} do not run this repository's own {name} ({})",
+                set.name,
                 global::why_not(name)
             ),
             "git config core.hooksPath \
@@ -641,7 +642,7 @@ fn check_own_hooks(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
              ai-commit install  (this repository then runs its own hooks directory)",
         ));
     }
-    let states = global::pass_throughs(global_dir);
+    let states = global::pass_throughs(&set.dir);
     let intact = |n: &str| {
         states
             .iter()
@@ -651,11 +652,41 @@ fn check_own_hooks(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
         passed.into_iter().partition(|n| intact(n));
     if !running.is_empty() {
         out.push(ok(format!(
-            "this repository's own hooks run through ai-commit's global hooks: {}",
+            "this repository's own hooks run through {}: {}",
+            set.name,
             running.join(", ")
         )));
     }
-    check_hook_set(global_dir, &states, &stopped, out);
+    check_hook_set(&set, &states, &stopped, out);
+}
+
+/// A directory of ai-commit's pass-throughs that git runs hooks from here: the global one of
+/// `install --global`, or a hook set of `--hooks-dir` (a system-wide one, such as the Nix
+/// package's) that some `core.hooksPath` names.
+struct HookSet {
+    dir: PathBuf,
+    /// How the findings call it.
+    name: String,
+    /// The install that writes it again.
+    reinstall: String,
+}
+
+impl HookSet {
+    fn here(env: &Environment, site: &HookSite) -> Option<HookSet> {
+        if let (true, Some(dir)) = (site.ours_global(env), &site.global_dir) {
+            return Some(HookSet {
+                dir: dir.clone(),
+                name: "ai-commit's global hooks".into(),
+                reinstall: "ai-commit install --global".into(),
+            });
+        }
+        let script = install::read_script(&site.dir.join("prepare-commit-msg"))?;
+        install::is_hook_set_script(&script).then(|| HookSet {
+            dir: site.dir.clone(),
+            name: format!("ai-commit's hook set in {}", site.dir.display()),
+            reinstall: format!("ai-commit install --hooks-dir {}", site.dir.display()),
+        })
+    }
 }
 
 /// Two paths name the same directory (git may give one relative, or through a link).
@@ -666,11 +697,11 @@ fn same_path(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Every pass-through of ai-commit's global hooks directory is there, executable, and ours:
-/// one missing or replaced stops that hook of every repository. `stopped` names this
+/// Every pass-through of a hook set of ours is there, executable, and ours: one missing or
+/// replaced stops that hook of every repository that uses the set. `stopped` names this
 /// repository's own hooks that do not run because of it.
 fn check_hook_set(
-    dir: &Path,
+    set: &HookSet,
     states: &[(&str, PassThrough)],
     stopped: &[String],
     out: &mut Vec<Finding>,
@@ -684,8 +715,9 @@ fn check_hook_set(
         return;
     }
     let mut what = format!(
-        "ai-commit's global hooks directory {} is not whole: {}",
-        dir.display(),
+        "the directory of {} ({}) is not whole: {}",
+        set.name,
+        set.dir.display(),
         broken.join(", ")
     );
     if !stopped.is_empty() {
@@ -697,16 +729,16 @@ fn check_hook_set(
     let foreign: Vec<String> = states
         .iter()
         .filter(|(_, state)| *state == PassThrough::Foreign)
-        .map(|(name, _)| dir.join(name).display().to_string())
+        .map(|(name, _)| set.dir.join(name).display().to_string())
         .collect();
     let fix = if foreign.is_empty() {
-        "ai-commit install --global".to_string()
+        set.reinstall.clone()
     } else {
         format!(
-            "move {} out of {} (git runs it instead of every repository's own), then \
-             ai-commit install --global",
+            "move {} out of {} (git runs it instead of every repository's own), then {}",
             foreign.join(", "),
-            dir.display()
+            set.dir.display(),
+            set.reinstall
         )
     };
     out.push(problem(what, fix));

@@ -491,7 +491,15 @@ fn a_moved_binary_is_named_with_the_install_that_wrote_the_hook() {
         let repo = env.repo("moved");
         let old = env.root().join("old-bin/ai-commit");
         fs::create_dir_all(old.parent().unwrap()).unwrap();
-        fs::copy(BIN, &old).unwrap();
+        // Copied by another process: a file this multi-threaded test process had open for
+        // writing could be inherited by a child another test forks meanwhile, and then
+        // running it fails with "text file busy".
+        let copied = std::process::Command::new("cp")
+            .arg(BIN)
+            .arg(&old)
+            .status()
+            .unwrap();
+        assert!(copied.success(), "cp the binary");
         let set = env.root().join("hook-set");
         let args: Vec<&str> = match kind {
             "local" => vec!["install"],

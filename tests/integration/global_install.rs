@@ -956,7 +956,7 @@ fn a_deleted_or_disabled_pass_through_is_named_and_the_fix_restores_it() {
         );
 
         let out = repo.ai_commit(&["doctor"]);
-        let (line, fix) = doctor_problem(&out, "global hooks directory")
+        let (line, fix) = doctor_problem(&out, "is not whole")
             .unwrap_or_else(|| panic!("{damage}: no problem named\n{}", describe(&out)));
         assert!(
             line.contains(&format!(
@@ -1044,7 +1044,7 @@ fn a_pass_through_replaced_by_someone_else_is_not_claimed_and_the_fix_works() {
         assert_eq!(global_config_text(&env), before);
 
         let out = repo.ai_commit(&["doctor"]);
-        let (line, fix) = doctor_problem(&out, "global hooks directory")
+        let (line, fix) = doctor_problem(&out, "is not whole")
             .unwrap_or_else(|| panic!("{replacement}: no problem named\n{}", describe(&out)));
         assert!(line.contains("pre-commit is not ai-commit's"), "{line}");
         assert!(
@@ -1064,4 +1064,50 @@ fn a_pass_through_replaced_by_someone_else_is_not_claimed_and_the_fix_works() {
         );
         assert_own_pre_commit_runs(&repo, &format!("{replacement}: after the fix"));
     }
+}
+
+/// A hook set of `--hooks-dir` that the system config names (as the Nix package is used):
+/// doctor says the repository's own hooks run through it (not that git skips them, with a
+/// global install as the fix), names a pass-through missing there, and its fix
+/// (`--hooks-dir DIR` again) restores it.
+#[test]
+fn a_system_wide_hook_set_is_checked_like_the_global_one() {
+    let (_standin, env) = world(REPLY);
+    env.unset_env("GIT_CONFIG_NOSYSTEM");
+    let set = env.root().join("system-hooks");
+    let set_text = set.to_str().expect("UTF-8 temp path");
+    ai_commit_ok(&env, env.root(), &["install", "--hooks-dir", set_text]);
+    fs::write(
+        env.root().join("gitconfig-system"),
+        format!("[core]\n\thooksPath = {set_text}\n"),
+    )
+    .expect("write the system config");
+    let repo = repo_with_journal(&env, "system-set");
+    own_hook(
+        &repo,
+        "pre-commit",
+        "echo 'own pre-commit: no' >&2\nexit 1\n",
+    );
+
+    let out = repo.ai_commit(&["doctor"]);
+    assert!(
+        stdout(&out).contains(&format!(
+            "own hooks run through ai-commit's hook set in {set_text}: pre-commit"
+        )),
+        "{}",
+        describe(&out)
+    );
+    assert!(doctor_problem(&out, "").is_none(), "{}", describe(&out));
+    assert_own_pre_commit_runs(&repo, "through the system hook set");
+
+    fs::remove_file(set.join("pre-commit")).expect("delete a pass-through");
+    let out = repo.ai_commit(&["doctor"]);
+    let (line, fix) = doctor_problem(&out, "is not whole")
+        .unwrap_or_else(|| panic!("not named\n{}", describe(&out)));
+    assert!(line.contains("pre-commit is missing"), "{line}");
+    assert_eq!(fix, format!("ai-commit install --hooks-dir {set_text}"));
+    ai_commit_ok(&env, repo.path(), &["install", "--hooks-dir", set_text]);
+    let out = repo.ai_commit(&["doctor"]);
+    assert!(doctor_problem(&out, "").is_none(), "{}", describe(&out));
+    assert_own_pre_commit_runs(&repo, "after the fix");
 }
