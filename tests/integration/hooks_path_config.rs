@@ -264,6 +264,20 @@ fn team_hooks_path_through_an_include_if_is_refused_even_with_force() {
         assert!(!ours(&env).exists(), "{case}");
     }
     assert_team_blocks(&app, "after the refused installs");
+    // The hint: install in the repository, which writes where git looks there.
+    assert!(
+        stderr(&env.ai_commit(app.path(), &["install", "--global"])).contains("ai-commit install"),
+        "the hint names the per-repository install"
+    );
+    assert_ok(
+        &app.ai_commit(&["install"]),
+        "ai-commit install in work/app",
+    );
+    assert!(team.hooks.join("prepare-commit-msg").is_file());
+    assert_team_blocks(&app, "after the per-repository install");
+    let out = commit(&app, "notes.txt");
+    assert_ok(&out, "a commit the team allows, drafted");
+    assert!(!app.commit_msg_of("HEAD").is_empty(), "{}", describe(&out));
     elsewhere.stage("blocked.txt", "blocked\n");
     let out = elsewhere.git(&["commit", "-m", "Add blocked.txt"]);
     assert_ok(&out, "a repository outside work/ has no team hooks");
