@@ -14,7 +14,14 @@
 //!
 //! It prints medians, the hook's ratio to git's diff against the target (1.3x plus 5 ms), and
 //! for each change the prompt's bytes and estimated tokens against the budget and the share
-//! of changed files and hunks the prompt shows. It asserts nothing.
+//! of changed files and hunks the prompt shows.
+//!
+//! Then what a rebase pick costs through hooks, side by side: a 30-commit `git rebase -i`
+//! (`AI_COMMIT_BENCH_PICKS` commits) with no hooks, with a do-nothing hook (`exit 0`) under
+//! every name ai-commit passes through, and with ai-commit's global hooks without a config
+//! file, with a small one and with a copy of config.example.toml (which sets `sources`, so the
+//! binary decides every pick); and one `prepare-commit-msg <file> message` of each script on
+//! its own, which is the part of a pick that is ours. It asserts nothing.
 
 // The stand-in and the HTTP server under it, as the integration tests use them.
 #[allow(dead_code)]
@@ -137,8 +144,16 @@ fn main() {
     let files = env_usize("AI_COMMIT_BENCH_FILES", 50_000);
     let runs = env_usize("AI_COMMIT_BENCH_RUNS", 20);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let home = tmp.path().join("home");
-    let repo = tmp.path().join("repo");
+    if files > 0 {
+        hook_and_prompt(tmp.path(), files, runs);
+    }
+    picks(tmp.path(), runs, env_usize("AI_COMMIT_BENCH_PICKS", 30));
+}
+
+/// The hook's whole cost on a large repository, and the prompt it sends.
+fn hook_and_prompt(tmp: &Path, files: usize, runs: usize) {
+    let home = tmp.join("home");
+    let repo = tmp.join("repo");
     fs::create_dir_all(&home).unwrap();
     fs::create_dir_all(&repo).unwrap();
     fs::write(
@@ -168,7 +183,7 @@ fn main() {
     git(&repo, &home, &["commit", "-q", "-m", "Initial"]);
     // Packed, as a real repository mostly is: loose objects cost a file open each.
     git(&repo, &home, &["gc", "-q"]);
-    let msg = tmp.path().join("COMMIT_EDITMSG");
+    let msg = tmp.join("COMMIT_EDITMSG");
     let standin = ollama::StandIn::start(ollama::Behavior::Reply("Change f0 body".into()));
     let url = standin.url();
 
@@ -291,5 +306,173 @@ fn pct(part: usize, whole: usize) -> f64 {
         100.0
     } else {
         part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// A command for the picks: no inherited environment but PATH, a home of its own, and
+/// `AI_COMMIT_CONFIG` pointing at `config` (which may not exist).
+fn picks_command(program: &str, repo: &Path, home: &Path, config: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(repo)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("AI_COMMIT_CONFIG", config)
+        // A closed loopback port: the binary, where it starts, never reaches a real server.
+        .env("OLLAMA_HOST", "http://127.0.0.1:9")
+        .env("GIT_EDITOR", ":")
+        .env("GIT_SEQUENCE_EDITOR", ":")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// What a rebase pick costs with no hooks, a do-nothing hook, and ai-commit's global hooks.
+fn picks(tmp: &Path, runs: usize, commits: usize) {
+    let home = tmp.join("picks-home");
+    let repo = tmp.join("picks");
+    fs::create_dir_all(&home).unwrap();
+    fs::create_dir_all(&repo).unwrap();
+    fs::write(
+        home.join("gitconfig"),
+        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n\
+         [gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n[advice]\n\tdetachedHead = false\n",
+    )
+    .unwrap();
+    let none = home.join("none.toml");
+    let small = home.join("small.toml");
+    fs::write(&small, "model = \"gemma3:4b\"\ntimeout = 10\n").unwrap();
+    let example = home.join("example.toml");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"),
+        &example,
+    )
+    .unwrap();
+    let run_git = |args: &[&str]| {
+        let status = picks_command("git", &repo, &home, &none)
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?} failed");
+    };
+    run_git(&["init", "-q"]);
+    let mut stream = String::new();
+    for n in 1..=commits {
+        let message = format!("Add note {n}\n");
+        let content = format!("note {n}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{n}\n\
+             author Bench <bench@example.com> {t} +0000\n\
+             committer Bench <bench@example.com> {t} +0000\n\
+             data {}\n{message}\nM 100644 inline note-{n}.txt\ndata {}\n{content}\n",
+            message.len(),
+            content.len(),
+            t = 1_767_268_800 + n
+        ));
+    }
+    let mut import = picks_command("git", &repo, &home, &none);
+    import
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped());
+    let mut child = import.spawn().expect("git fast-import runs");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(stream.as_bytes())
+            .unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    run_git(&["reset", "-q", "--hard", "main"]);
+
+    let empty = tmp.join("hooks-none");
+    fs::create_dir_all(&empty).unwrap();
+    let ours = tmp.join("hooks-ours");
+    let status = Command::new(BIN)
+        .args(["install", "--hooks-dir"])
+        .arg(&ours)
+        .stdout(Stdio::null())
+        .status()
+        .expect("ai-commit runs");
+    assert!(status.success(), "ai-commit install --hooks-dir failed");
+    let nothing = tmp.join("hooks-nothing");
+    fs::create_dir_all(&nothing).unwrap();
+    for entry in fs::read_dir(&ours).unwrap() {
+        let name = entry.unwrap().file_name();
+        let path = nothing.join(&name);
+        fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let msg = tmp.join("PICK_MSG");
+
+    let variants: [(&str, &Path, &Path); 5] = [
+        ("no hooks", &empty, &none),
+        ("do-nothing hook (exit 0)", &nothing, &none),
+        ("ai-commit, no config file", &ours, &none),
+        ("ai-commit, a 2-line config", &ours, &small),
+        ("ai-commit, config.example.toml", &ours, &example),
+    ];
+    // Round after round, each variant once per round, so that the load of a shared machine
+    // falls on all of them alike.
+    let once = |mut cmd: Command| {
+        let start = Instant::now();
+        assert!(cmd.status().expect("command runs").success());
+        start.elapsed()
+    };
+    let mut rebases = vec![Vec::new(); variants.len()];
+    let mut singles = vec![Vec::new(); variants.len()];
+    for round in 0..runs * 10 {
+        // Each round starts with another variant: none always runs right after another.
+        for i in (0..variants.len()).map(|k| (k + round) % variants.len()) {
+            let (_, dir, config) = variants[i];
+            if round < runs {
+                let mut c = picks_command("git", &repo, &home, config);
+                c.arg("-c")
+                    .arg(format!("core.hooksPath={}", dir.display()))
+                    .args(["rebase", "-q", "-i", "--no-ff", "--root"]);
+                rebases[i].push(once(c));
+            }
+            let script = dir.join("prepare-commit-msg");
+            if script.exists() {
+                fs::write(&msg, "Add note 1\n").unwrap();
+                let mut c = picks_command("sh", &repo, &home, config);
+                c.arg(&script).arg(&msg).arg("message");
+                singles[i].push(once(c));
+            }
+        }
+    }
+    let median = |samples: &mut Vec<Duration>| {
+        samples.sort();
+        ms(samples[samples.len() / 2])
+    };
+    println!();
+    println!(
+        "rebase picks: `git rebase -i --no-ff --root` of {commits} commits, {runs} runs each, \
+         medians in ms; one `prepare-commit-msg <file> message` (a pick's own part): {} runs",
+        runs * 10
+    );
+    println!(
+        "{:<32} {:>10} {:>10} {:>10} {:>18}",
+        "hooks", "rebase", "per pick", "x no hooks", "prepare-commit-msg"
+    );
+    let base = median(&mut rebases[0]);
+    for (i, (name, _, _)) in variants.iter().enumerate() {
+        let rebase = median(&mut rebases[i]);
+        let one = if singles[i].is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:.2}", median(&mut singles[i]))
+        };
+        println!(
+            "{name:<32} {rebase:>10.1} {:>10.2} {:>9.2}x {one:>18}",
+            rebase / commits as f64,
+            rebase / base
+        );
     }
 }

@@ -2,13 +2,16 @@
 //! and, for a problem, the command that fixes it. Read-only: it changes nothing.
 
 use std::ffi::OsStr;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::{self, Config, Flags};
 use crate::env::Environment;
-use crate::git_cli::{self, Scope};
+use crate::git_cli::{self, ConfigValue, Scope};
+use crate::install::global::PassThrough;
+use crate::install::hooks_path::HooksPaths;
 use crate::install::{self, global};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
@@ -73,12 +76,12 @@ pub fn check(env: &Environment, flags: &Flags) -> Vec<Finding> {
     check_config(env, work_tree.as_deref(), &loaded, &mut out);
     check_server(&loaded.config, &mut out);
     check_speed(env, &loaded.config, &mut out);
-    if work_tree.is_some() {
-        check_hook(env, &mut out);
-    } else {
-        out.push(note(
+    // Any repository, bare ones too: their push hooks run through the same directories.
+    match git_cli::common_dir(env) {
+        Ok(common) => check_hooks(env, &common, &mut out),
+        Err(_) => out.push(note(
             "not inside a git repository: the hook checks were skipped",
-        ));
+        )),
     }
     out
 }
@@ -429,140 +432,435 @@ fn reason(e: &LlmError) -> String {
     }
 }
 
-fn check_hook(env: &Environment, out: &mut Vec<Finding>) {
-    let Ok(effective) = git_cli::hooks_dir(env) else {
-        out.push(problem(
-            "git cannot say where this repository's hooks are",
-            "run `git rev-parse --git-path hooks` to see why",
+/// Where git finds this repository's hooks, and what is there, as the hook checks see it.
+struct HookSite {
+    /// The directory git runs hooks from (`core.hooksPath` applied).
+    dir: PathBuf,
+    /// The repository's own `<common dir>/hooks`.
+    own_dir: PathBuf,
+    /// Every `core.hooksPath` git reads here.
+    paths: HooksPaths,
+    /// ai-commit's global hooks directory, when there is a data directory.
+    global_dir: Option<PathBuf>,
+}
+
+impl HookSite {
+    /// The `core.hooksPath` in effect here, if any.
+    fn in_effect(&self) -> Option<&ConfigValue> {
+        self.paths.in_effect()
+    }
+
+    /// Whether git uses ai-commit's global directory here.
+    fn ours_global(&self, env: &Environment) -> bool {
+        match (&self.global_dir, self.in_effect()) {
+            (Some(dir), Some(v)) => global::is_our_dir(env, &v.value, dir),
+            _ => false,
+        }
+    }
+
+    /// Whether git runs the repository's own hooks directory.
+    fn runs_own_dir(&self) -> bool {
+        same_path(&self.dir, &self.own_dir)
+    }
+
+    /// Whether the `core.hooksPath` in effect is the repository's own setting.
+    fn local_hooks_path(&self) -> Option<&ConfigValue> {
+        self.paths.own_setting()
+    }
+
+    /// The fix for "git does not run ai-commit here" when the directory git uses is named by a
+    /// `core.hooksPath` of someone else's, by where it is set.
+    fn take_over_fix(&self) -> String {
+        match self.in_effect() {
+            Some(v) if v.scope.is_every_repository() && !self.paths.is_conditional(v) => {
+                "ai-commit install --global --force (the hooks of that directory keep running \
+                 through ai-commit's)"
+                    .to_string()
+            }
+            _ => format!(
+                "ai-commit install (writes it into {}, where git looks)",
+                self.dir.display()
+            ),
+        }
+    }
+}
+
+/// The hook checks: the prepare-commit-msg git runs here, the binary it runs, the hooks
+/// directories and pass-throughs that decide which of the repository's own hooks run.
+fn check_hooks(env: &Environment, common: &Path, out: &mut Vec<Finding>) {
+    let Ok(dir) = git_cli::hooks_dir(env) else {
+        out.push(note(
+            "git cannot say where this repository's hooks are (`git rev-parse --git-path \
+             hooks` fails): the hook checks were skipped",
         ));
         return;
     };
-    let Ok(common) = git_cli::common_dir(env) else {
-        return;
+    let site = HookSite {
+        dir,
+        own_dir: common.join("hooks"),
+        paths: HooksPaths::read(env).unwrap_or_default(),
+        global_dir: global::hooks_dir(env),
     };
-    let own_dir = common.join("hooks");
-    let hooks_path = git_cli::config_get(env, Scope::Effective, "core.hooksPath")
-        .ok()
-        .flatten();
-    let local_path = git_cli::config_get(env, Scope::Local, "core.hooksPath")
-        .ok()
-        .flatten();
-    let global_dir = global::hooks_dir(env);
-    let ours_global = global_dir.as_deref().is_some_and(|d| {
-        hooks_path
-            .as_deref()
-            .is_some_and(|p| global::is_our_dir(env, p, d))
-    });
-    let config_hook = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
-        .ok()
-        .flatten();
+    if git_cli::is_bare(env) {
+        out.push(note(
+            "a bare repository: git makes no commits in it, so no prepare-commit-msg runs \
+             here; the checks below are of the hooks a push runs",
+        ));
+    } else {
+        check_prepare_commit_msg(env, &site, out);
+    }
+    if let (true, Some(dir)) = (site.ours_global(env), &site.global_dir) {
+        check_shadowed_hooks_paths(env, &site.paths, dir, out);
+    }
+    check_own_hooks(env, &site, out);
+}
 
-    let hook = effective.join("prepare-commit-msg");
-    let shadowed_local = own_dir.join("prepare-commit-msg");
-    if let Some(command) = &config_hook {
+/// The prepare-commit-msg git runs in this repository runs ai-commit, from a binary that is
+/// still there.
+fn check_prepare_commit_msg(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
+    if let Some(command) = git_cli::config_get(env, Scope::Effective, "hook.ai-commit.command")
+        .ok()
+        .flatten()
+    {
         out.push(ok(format!(
             "config-defined hook hook.ai-commit runs {command}"
         )));
-    } else if !hook.exists() {
-        let mut fix =
-            "ai-commit install (this repository) or ai-commit install --global".to_string();
-        if let Some(p) = &local_path {
-            fix = format!(
-                "this repository's core.hooksPath is {p}: run `ai-commit install` here \
-                 (with husky, add `ai-commit hook \"$@\"` to .husky/prepare-commit-msg)"
-            );
-        }
+        return;
+    }
+    let hook = site.dir.join("prepare-commit-msg");
+    // ai-commit's own directory: the pass-through check names what is wrong there.
+    if site.ours_global(env) && !install::runs_ours(&hook) {
+        return;
+    }
+    if let Some(husky) = site
+        .local_hooks_path()
+        .filter(|v| install::local::is_husky_dir(&v.value))
+    {
+        check_husky(site, &husky.value, out);
+        return;
+    }
+    let shadowed = site.own_dir.join("prepare-commit-msg");
+    let not_run = if !site.runs_own_dir() && install::runs_ours(&shadowed) {
+        format!(
+            " (ai-commit's hook in {} is not run: git uses {})",
+            site.own_dir.display(),
+            site.dir.display()
+        )
+    } else {
+        String::new()
+    };
+    if fs::symlink_metadata(&hook).is_err() {
+        let fix = match site.in_effect() {
+            None => "ai-commit install (this repository) or ai-commit install --global".to_string(),
+            Some(v) if v.scope.is_repository() => format!(
+                "ai-commit install (writes it into {}, this repository's core.hooksPath)",
+                site.dir.display()
+            ),
+            Some(_) => site.take_over_fix(),
+        };
         out.push(problem(
-            format!("no prepare-commit-msg hook in {}", effective.display()),
+            format!(
+                "no prepare-commit-msg hook in {}{not_run}",
+                site.dir.display()
+            ),
             fix,
         ));
-    } else if !install::is_ours(&hook) {
+    } else if !install::runs_ours(&hook) {
+        if calls_ai_commit(&hook) {
+            out.push(ok(format!("{} runs `ai-commit hook`", hook.display())));
+            return;
+        }
+        let fix = if site
+            .in_effect()
+            .is_some_and(|v| v.scope.is_every_repository())
+        {
+            site.take_over_fix()
+        } else {
+            "ai-commit install --force (keeps it aside; uninstall puts it back), or add the \
+             line `ai-commit hook \"$@\"` to it"
+                .to_string()
+        };
         out.push(problem(
-            format!("{} is not ai-commit's hook", hook.display()),
-            "ai-commit install --force (keeps it aside), or add `ai-commit hook \"$@\"` to it",
+            format!("{} is not ai-commit's hook{not_run}", hook.display()),
+            fix,
         ));
-    } else if !is_executable(&hook) {
+    } else if !install::is_executable(&hook) {
         out.push(problem(
             format!("{} is not executable, so git skips it", hook.display()),
             format!("chmod +x {}", hook.display()),
         ));
     } else {
         out.push(ok(format!("hook installed and active: {}", hook.display())));
-        check_binary(&hook, out);
-    }
-
-    // A shim in .git/hooks that git does not run because a hooksPath points elsewhere.
-    if effective != own_dir
-        && shadowed_local.exists()
-        && install::is_ours(&shadowed_local)
-        && !ours_global
-    {
-        out.push(problem(
-            format!(
-                "{} is ai-commit's, but git does not run it: core.hooksPath is {}",
-                shadowed_local.display(),
-                hooks_path.as_deref().unwrap_or("set")
-            ),
-            "ai-commit install (writes the hook where core.hooksPath points), or \
-             ai-commit install --global --force",
-        ));
-    }
-
-    // The repository's own hooks that git silently skips because of a hooksPath.
-    if effective != own_dir {
-        let skipped = runnable_hooks(&own_dir);
-        if ours_global {
-            let (passed, not_passed): (Vec<String>, Vec<String>) = skipped
-                .into_iter()
-                .partition(|n| !global::NOT_PASSED_THROUGH.contains(&n.as_str()));
-            if !not_passed.is_empty() {
-                out.push(problem(
-                    format!(
-                        "ai-commit's global hooks do not run this repository's own {} (git runs it \
-                         for every ref update; passing it through would slow every commit)",
-                        not_passed.join(", ")
-                    ),
-                    "git config core.hooksPath \"$(git rev-parse --git-common-dir)/hooks\" \
-                     && ai-commit install  (this repository then uses its own hooks)",
-                ));
-            }
-            let skipped = passed;
-            if !skipped.is_empty() {
-                out.push(ok(format!(
-                    "this repository's own hooks run through ai-commit's global hooks: {}",
-                    skipped.join(", ")
-                )));
-            }
-        } else if !skipped.is_empty() {
-            out.push(problem(
-                format!(
-                    "git skips this repository's own hooks ({}) because core.hooksPath is {}",
-                    skipped.join(", "),
-                    hooks_path.as_deref().unwrap_or("set")
-                ),
-                "ai-commit install --global --force runs them again through pass-throughs \
-                 (or unset core.hooksPath)",
-            ));
-        }
+        check_binary(env, site, &hook, out);
     }
 }
 
-/// The binary the shim recorded at install time still exists.
-fn check_binary(hook: &Path, out: &mut Vec<Finding>) {
-    let Ok(text) = crate::untrusted::read_to_string(hook, crate::untrusted::CONFIG_LIMIT) else {
+/// husky's scripts run `.husky/prepare-commit-msg`, which must call ai-commit.
+fn check_husky(site: &HookSite, value: &str, out: &mut Vec<Finding>) {
+    let husky_dir = if site.dir.ends_with("_") {
+        site.dir.parent().unwrap_or(&site.dir).to_path_buf()
+    } else {
+        site.dir.clone()
+    };
+    let hook = husky_dir.join("prepare-commit-msg");
+    if calls_ai_commit(&hook) {
+        out.push(ok(format!(
+            "husky runs ai-commit from {} (core.hooksPath = {value})",
+            hook.display()
+        )));
+    } else {
+        out.push(problem(
+            format!(
+                "husky manages this repository's hooks (core.hooksPath = {value}) and {} does \
+                 not run ai-commit",
+                hook.display()
+            ),
+            format!(
+                "add the line `ai-commit hook \"$@\"` to {} (husky runs it with git's \
+                 arguments)",
+                hook.display()
+            ),
+        ));
+    }
+}
+
+/// Whether a hook of someone else's calls ai-commit's hook itself.
+fn calls_ai_commit(hook: &Path) -> bool {
+    install::read_script(hook).is_some_and(|t| t.contains("ai-commit hook"))
+}
+
+/// The binary the script recorded at install time still exists; the fix is the install that
+/// wrote that script.
+fn check_binary(env: &Environment, site: &HookSite, hook: &Path, out: &mut Vec<Finding>) {
+    let Some(text) = install::read_script(hook) else {
         return;
     };
-    let recorded = text
-        .lines()
-        .find_map(|l| l.strip_prefix("AI_COMMIT_INSTALLED_BIN="))
-        .map(|v| v.trim_matches('\'').replace(r"'\''", "'"))
-        .filter(|v| !v.is_empty());
-    match recorded {
-        Some(bin) if !Path::new(&bin).exists() => out.push(problem(
-            format!("the hook runs {bin}, which no longer exists (it falls back to PATH)"),
-            "ai-commit install again with the binary you use now",
-        )),
-        _ => {}
+    let Some(bin) = install::recorded(&text, "AI_COMMIT_INSTALLED_BIN") else {
+        return;
+    };
+    if Path::new(&bin).exists() {
+        return;
+    }
+    let fix = if !install::is_hook_set_script(&text) {
+        "ai-commit install (with the binary you use now)".to_string()
+    } else if site.ours_global(env) {
+        "ai-commit install --global (with the binary you use now)".to_string()
+    } else {
+        format!(
+            "ai-commit install --hooks-dir {} (with the binary you use now)",
+            site.dir.display()
+        )
+    };
+    out.push(problem(
+        format!("the hook runs {bin}, which no longer exists (it falls back to PATH)"),
+        fix,
+    ));
+}
+
+/// The repository's own hooks that git does not run from `<common dir>/hooks`, and whether
+/// ai-commit's pass-throughs run them instead.
+fn check_own_hooks(env: &Environment, site: &HookSite, out: &mut Vec<Finding>) {
+    if site.runs_own_dir() {
+        return;
+    }
+    let skipped = runnable_hooks(&site.own_dir);
+    let Some(set) = HookSet::here(env, site) else {
+        if skipped.is_empty() {
+            return;
+        }
+        let Some(v) = site.in_effect() else {
+            return;
+        };
+        let what = format!(
+            "git skips this repository's own hooks ({}) because core.hooksPath is {} (set in {})",
+            skipped.join(", "),
+            v.value,
+            v.place()
+        );
+        if v.scope.is_every_repository() && !site.paths.is_conditional(v) {
+            out.push(problem(
+                what,
+                "ai-commit install --global --force (its pass-throughs run them, and the \
+                 hooks of that directory too)",
+            ));
+        } else if site.paths.is_conditional(v) {
+            out.push(note(format!(
+                "{what}, for the repositories its includeIf matches: a global hooks directory \
+                 cannot pass them through only there"
+            )));
+        } else {
+            out.push(note(format!(
+                "{what}, this repository's own setting: git runs the hooks in {} instead",
+                site.dir.display()
+            )));
+        }
+        return;
+    };
+    let (passed, not_passed): (Vec<String>, Vec<String>) = skipped
+        .into_iter()
+        .partition(|n| !global::NOT_PASSED_THROUGH.contains(&n.as_str()));
+    for name in &not_passed {
+        out.push(problem(
+            format!(
+                "{} do not run this repository's own {name} ({})",
+                set.name,
+                global::why_not(name)
+            ),
+            "git config core.hooksPath \
+             \"$(git rev-parse --path-format=absolute --git-common-dir)/hooks\" && \
+             ai-commit install  (this repository then runs its own hooks directory)",
+        ));
+    }
+    let states = global::pass_throughs(&set.dir);
+    let intact = |n: &str| {
+        states
+            .iter()
+            .any(|(name, state)| *name == n && *state == PassThrough::Intact)
+    };
+    let (running, stopped): (Vec<String>, Vec<String>) =
+        passed.into_iter().partition(|n| intact(n));
+    if !running.is_empty() {
+        out.push(ok(format!(
+            "this repository's own hooks run through {}: {}",
+            set.name,
+            running.join(", ")
+        )));
+    }
+    check_hook_set(&set, &states, &stopped, out);
+}
+
+/// A directory of ai-commit's pass-throughs that git runs hooks from here: the global one of
+/// `install --global`, or a hook set of `--hooks-dir` (a system-wide one, such as the Nix
+/// package's) that some `core.hooksPath` names.
+struct HookSet {
+    dir: PathBuf,
+    /// How the findings call it.
+    name: String,
+    /// The install that writes it again.
+    reinstall: String,
+}
+
+impl HookSet {
+    fn here(env: &Environment, site: &HookSite) -> Option<HookSet> {
+        if let (true, Some(dir)) = (site.ours_global(env), &site.global_dir) {
+            return Some(HookSet {
+                dir: dir.clone(),
+                name: "ai-commit's global hooks".into(),
+                reinstall: "ai-commit install --global".into(),
+            });
+        }
+        let script = install::read_script(&site.dir.join("prepare-commit-msg"))?;
+        install::is_hook_set_script(&script).then(|| HookSet {
+            dir: site.dir.clone(),
+            name: format!("ai-commit's hook set in {}", site.dir.display()),
+            reinstall: format!("ai-commit install --hooks-dir {}", site.dir.display()),
+        })
+    }
+}
+
+/// Two paths name the same directory (git may give one relative, or through a link).
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Every pass-through of a hook set of ours is there, executable, and ours: one missing or
+/// replaced stops that hook of every repository that uses the set. `stopped` names this
+/// repository's own hooks that do not run because of it.
+fn check_hook_set(
+    set: &HookSet,
+    states: &[(&str, PassThrough)],
+    stopped: &[String],
+    out: &mut Vec<Finding>,
+) {
+    let broken: Vec<String> = states
+        .iter()
+        .filter(|(_, state)| *state != PassThrough::Intact)
+        .map(|(name, state)| format!("{name} {}", state.describe()))
+        .collect();
+    if broken.is_empty() {
+        return;
+    }
+    let mut what = format!(
+        "the directory of {} ({}) is not whole: {}",
+        set.name,
+        set.dir.display(),
+        broken.join(", ")
+    );
+    if !stopped.is_empty() {
+        what.push_str(&format!(
+            "; so this repository's own {} does not run",
+            stopped.join(", ")
+        ));
+    }
+    let foreign: Vec<String> = states
+        .iter()
+        .filter(|(_, state)| *state == PassThrough::Foreign)
+        .map(|(name, _)| set.dir.join(name).display().to_string())
+        .collect();
+    let fix = if foreign.is_empty() {
+        set.reinstall.clone()
+    } else {
+        format!(
+            "move {} out of {} (git runs it instead of every repository's own), then {}",
+            foreign.join(", "),
+            set.dir.display(),
+            set.reinstall
+        )
+    };
+    out.push(problem(what, fix));
+}
+
+/// The hooks directories named by a `core.hooksPath` that ai-commit's own comes after: git
+/// runs them only through our pass-throughs, so each must be the one they chain to.
+fn check_shadowed_hooks_paths(
+    env: &Environment,
+    paths: &HooksPaths,
+    ours: &Path,
+    out: &mut Vec<Finding>,
+) {
+    let chained = global::chained_dir(ours);
+    let Some((_, shadowed)) = paths.values.split_last() else {
+        return;
+    };
+    for v in shadowed {
+        if global::is_our_dir(env, &v.value, ours) {
+            continue;
+        }
+        let dir = std::path::PathBuf::from(global::expand_home(env, &v.value));
+        let hooks = runnable_hooks(&dir);
+        if hooks.is_empty() {
+            continue;
+        }
+        let runs = chained
+            .as_deref()
+            .is_some_and(|c| global::is_our_dir(env, c, &dir));
+        if runs {
+            out.push(ok(format!(
+                "the hooks of {} (core.hooksPath in {}) still run through ai-commit's global hooks",
+                v.value,
+                v.place()
+            )));
+            continue;
+        }
+        let fix = if paths.is_conditional(v) {
+            "ai-commit uninstall --global, then ai-commit install in this repository (a global \
+             hooks directory cannot keep hooks that only some repositories use)"
+        } else {
+            "ai-commit install --global (its pass-throughs then run them too)"
+        };
+        out.push(problem(
+            format!(
+                "git does not run the hooks of {} ({}; core.hooksPath in {}): ai-commit's \
+                 core.hooksPath comes later and wins",
+                v.value,
+                hooks.join(", "),
+                v.place()
+            ),
+            fix,
+        ));
     }
 }
 
@@ -574,7 +872,7 @@ fn runnable_hooks(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| is_executable(p) && !install::is_ours(p))
+        .filter(|p| install::is_executable(p) && !install::runs_ours(p))
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| {
             global::HOOK_NAMES.contains(&n.as_str())
@@ -583,17 +881,6 @@ fn runnable_hooks(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
 }
 
 #[cfg(test)]

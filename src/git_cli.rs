@@ -1,7 +1,7 @@
 //! Running the git command: the one `Command` wrapper every git child goes through, and what
 //! ai-commit asks git itself (configuration, rev-parse paths, message settings, version).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::env::Environment;
@@ -164,6 +164,202 @@ pub fn config_set(
     }
 }
 
+/// The scope git names for a configuration value (`--show-scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigScope {
+    /// The system file (`/etc/gitconfig`, `GIT_CONFIG_SYSTEM`) and what it includes.
+    System,
+    /// The user's file and what it includes.
+    Global,
+    /// The repository's `.git/config` and what it includes.
+    Local,
+    /// A worktree's own `config.worktree`.
+    Worktree,
+    /// `git -c`, `GIT_CONFIG_PARAMETERS`, `GIT_CONFIG_COUNT`, or a file given with `--file`.
+    Command,
+    /// Anything newer.
+    Other,
+}
+
+impl ConfigScope {
+    fn parse(text: &str) -> ConfigScope {
+        match text {
+            "system" => ConfigScope::System,
+            "global" => ConfigScope::Global,
+            "local" => ConfigScope::Local,
+            "worktree" => ConfigScope::Worktree,
+            "command" => ConfigScope::Command,
+            _ => ConfigScope::Other,
+        }
+    }
+
+    /// Whether every repository reads values of this scope (the system and global files).
+    pub fn is_every_repository(self) -> bool {
+        matches!(self, ConfigScope::System | ConfigScope::Global)
+    }
+
+    /// Whether the values of this scope are the repository's own (`.git/config`, a worktree's).
+    pub fn is_repository(self) -> bool {
+        matches!(self, ConfigScope::Local | ConfigScope::Worktree)
+    }
+}
+
+/// One value of a setting as git reads it, and where from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigValue {
+    /// The value as written (no path expansion).
+    pub value: String,
+    /// The scope git names.
+    pub scope: ConfigScope,
+    /// The file it is in (an included file names itself), or git's word for a non-file origin
+    /// such as `command line:`.
+    pub origin: String,
+}
+
+impl ConfigValue {
+    /// The file the value is in, when it is in one.
+    pub fn file(&self) -> Option<&Path> {
+        self.origin.strip_prefix("file:").map(Path::new)
+    }
+
+    /// Where it was set, for a person: the file, or git's word for the origin.
+    pub fn place(&self) -> &str {
+        self.origin.strip_prefix("file:").unwrap_or(&self.origin)
+    }
+}
+
+/// Every value of `key` that git reads here, in the order it reads them, so the last one is
+/// the one in effect: every scope, the files they include, and the conditional includes that
+/// match here (`git config --show-origin --show-scope --get-all`).
+pub fn config_values(env: &Environment, key: &str) -> Result<Vec<ConfigValue>, CliError> {
+    let out = run_config_query(
+        env,
+        &[
+            "config",
+            "-z",
+            "--show-origin",
+            "--show-scope",
+            "--get-all",
+            key,
+        ],
+    )?;
+    Ok(parse_values(&out, false)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// The values of `key` in `file` and the files it includes.
+pub fn file_values(
+    env: &Environment,
+    file: &Path,
+    key: &str,
+) -> Result<Vec<ConfigValue>, CliError> {
+    let file = file.to_string_lossy();
+    let out = run_config_query(
+        env,
+        &[
+            "config",
+            "-z",
+            "--show-origin",
+            "--show-scope",
+            "--includes",
+            "--file",
+            &file,
+            "--get-all",
+            key,
+        ],
+    )?;
+    Ok(parse_values(&out, false)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// Every setting whose name matches `pattern` (a regular expression on the lowercased name)
+/// that git reads here, as (name, value), in git's order.
+pub fn config_matching(
+    env: &Environment,
+    pattern: &str,
+) -> Result<Vec<(String, ConfigValue)>, CliError> {
+    let out = run_config_query(
+        env,
+        &[
+            "config",
+            "-z",
+            "--show-origin",
+            "--show-scope",
+            "--get-regexp",
+            pattern,
+        ],
+    )?;
+    Ok(parse_values(&out, true)
+        .into_iter()
+        .map(|(v, name)| (name, v))
+        .collect())
+}
+
+/// A `git config` query; nothing found (exit 1, no message) is empty output.
+fn run_config_query(env: &Environment, args: &[&str]) -> Result<String, CliError> {
+    match run(env, args) {
+        Ok(out) => Ok(out),
+        Err(CliError::Failed { stderr, .. }) if stderr.is_empty() => Ok(String::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `scope NUL origin NUL [name LF] value NUL`, repeated: git's `-z` output with
+/// `--show-scope --show-origin`; `with_names` for `--get-regexp`.
+fn parse_values(out: &str, with_names: bool) -> Vec<(ConfigValue, String)> {
+    let mut fields = out.split('\0');
+    let mut values = Vec::new();
+    while let (Some(scope), Some(origin), Some(rest)) =
+        (fields.next(), fields.next(), fields.next())
+    {
+        let (name, value) = if with_names {
+            rest.split_once('\n').unwrap_or((rest, ""))
+        } else {
+            ("", rest)
+        };
+        values.push((
+            ConfigValue {
+                value: value.to_string(),
+                scope: ConfigScope::parse(scope),
+                origin: origin.to_string(),
+            },
+            name.to_string(),
+        ));
+    }
+    values
+}
+
+/// Adds a value to a scope's file after the ones it has (`git config --add`).
+pub fn config_add(env: &Environment, scope: Scope, key: &str, value: &str) -> Result<(), CliError> {
+    let mut args = vec!["config"];
+    args.extend(scope.flag());
+    args.extend(["--add", key, value]);
+    run(env, &args).map(|_| ())
+}
+
+/// Removes every value of `key` that is exactly `value` from a scope's own file, leaving the
+/// key's other values; true when one was there.
+pub fn config_remove_value(
+    env: &Environment,
+    scope: Scope,
+    key: &str,
+    value: &str,
+) -> Result<bool, CliError> {
+    let mut args = vec!["config"];
+    args.extend(scope.flag());
+    args.extend(["--fixed-value", "--unset-all", key, value]);
+    match run(env, &args) {
+        Ok(_) => Ok(true),
+        // Exit 5 with no message: no such value in that file.
+        Err(CliError::Failed { stderr, .. }) if stderr.is_empty() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The repository's common git directory (shared by its worktrees), absolute.
 pub fn common_dir(env: &Environment) -> Result<PathBuf, CliError> {
     let out = run(
@@ -171,6 +367,11 @@ pub fn common_dir(env: &Environment) -> Result<PathBuf, CliError> {
         &["rev-parse", "--path-format=absolute", "--git-common-dir"],
     )?;
     Ok(PathBuf::from(out.trim_end_matches('\n')))
+}
+
+/// Whether the repository here is bare (`git rev-parse --is-bare-repository`).
+pub fn is_bare(env: &Environment) -> bool {
+    run(env, &["rev-parse", "--is-bare-repository"]).is_ok_and(|out| out.trim() == "true")
 }
 
 /// git's version as (major, minor), when `git version` can be read.
@@ -196,6 +397,25 @@ mod tests {
         assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47)));
         assert_eq!(parse_version("git version 2.54.0.windows.1"), Some((2, 54)));
         assert_eq!(parse_version("nonsense"), None);
+    }
+
+    #[test]
+    fn config_values_are_read_with_scope_and_origin() {
+        let out = "global\0file:/h/team.inc\0/team/hooks\0command\0command line:\0/x\0";
+        let values = parse_values(out, false);
+        assert_eq!(values.len(), 2);
+        assert_eq!(values[0].0.scope, ConfigScope::Global);
+        assert_eq!(values[0].0.file(), Some(Path::new("/h/team.inc")));
+        assert_eq!(values[0].0.value, "/team/hooks");
+        assert_eq!(values[1].0.scope, ConfigScope::Command);
+        assert_eq!(values[1].0.place(), "command line:");
+        let named = parse_values(
+            "global\0file:/h/.gitconfig\0includeif.gitdir:~/w/.path\n~/w.inc\0",
+            true,
+        );
+        assert_eq!(named[0].1, "includeif.gitdir:~/w/.path");
+        assert_eq!(named[0].0.value, "~/w.inc");
+        assert!(parse_values("", false).is_empty());
     }
 
     #[test]

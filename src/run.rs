@@ -99,13 +99,7 @@ fn run_warm(env: &Environment, flags: &Flags, wait: bool) -> ExitCode {
 
 fn run_install(env: &Environment, args: &InstallArgs) -> ExitCode {
     let result = if let Some(dir) = &args.hooks_dir {
-        install::global::write_hooks(env, dir, None).map(|skipped| {
-            let mut said = format!("wrote the hook set into {}", dir.display());
-            if !skipped.is_empty() {
-                said.push_str(&format!(" (left alone, not ours: {})", skipped.join(", ")));
-            }
-            said
-        })
+        install::global::install_into(env, dir)
     } else if args.config_hook {
         install::global::install_config_hook(env)
     } else if args.global {

@@ -1,18 +1,17 @@
 //! The hook shim in this repository's hooks directory, as git resolves it. A hook that is not
-//! ours is never overwritten without `--force`, and then it is kept aside and put back by
-//! `uninstall`.
+//! ours (a link too, even one to a script of ours) is never overwritten without `--force`, and
+//! then it is kept aside, under a name no earlier backup holds, and put back by `uninstall`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{io, is_ours, make_executable, with_binary, InstallError};
+use super::hooks_path::HooksPaths;
+use super::{backups, entry, free_backup_path, io, with_binary, write_script, Entry, InstallError};
 use crate::env::Environment;
 use crate::git_cli;
 
 /// The shim, as shipped in `hooks/prepare-commit-msg`.
 pub const SHIM: &str = include_str!("../../hooks/prepare-commit-msg");
-/// Where a foreign hook is kept while ours is installed with `--force`.
-const BACKUP_SUFFIX: &str = ".before-ai-commit";
 
 /// The shim with the binary's absolute path recorded, so GUI clients with a minimal PATH
 /// still find it.
@@ -35,54 +34,62 @@ pub fn install(env: &Environment, force: bool) -> Result<(PathBuf, String), Inst
             "is already active here: core.hooksPath points at ai-commit's global hooks".into(),
         ));
     }
-    let mut done = "installed".to_string();
-    if hook.exists() || hook.is_symlink() {
-        if is_ours(&hook) {
-            done = "updated".to_string();
-        } else if force {
-            let backup = backup_path(&hook);
+    let done = match entry(&hook) {
+        Entry::Absent => "installed".to_string(),
+        Entry::Ours => "updated".to_string(),
+        Entry::Foreign if force => {
+            let backup = free_backup_path(&hook);
             fs::rename(&hook, &backup).map_err(io("move aside", &hook))?;
-            done = format!(
+            format!(
                 "installed; the previous hook is kept as {}",
                 backup.display()
-            );
-        } else {
-            return Err(InstallError::Foreign { path: hook });
+            )
         }
-    }
+        Entry::Foreign => return Err(InstallError::Foreign { path: hook }),
+    };
     fs::create_dir_all(&dir).map_err(io("create", &dir))?;
     let binary = std::env::current_exe().ok();
-    fs::write(&hook, shim_for(binary.as_deref())).map_err(io("write", &hook))?;
-    make_executable(&hook)?;
+    write_script(&hook, &shim_for(binary.as_deref()))?;
     Ok((hook, done))
 }
 
-/// Removes our shim and puts back a hook that `install --force` set aside.
+/// Removes our shim and puts back the hook that the latest `install --force` set aside.
 pub fn uninstall(env: &Environment) -> Result<(PathBuf, String), InstallError> {
     let dir = git_cli::hooks_dir(env).map_err(InstallError::HooksDir)?;
     if is_global_dir(env, &dir) {
         return Err(InstallError::GlobalHere { dir });
     }
     let hook = dir.join("prepare-commit-msg");
-    if !hook.exists() {
-        return Ok((hook, "was not installed".to_string()));
+    let removed = match entry(&hook) {
+        Entry::Foreign => return Err(InstallError::Foreign { path: hook }),
+        Entry::Ours => {
+            fs::remove_file(&hook).map_err(io("remove", &hook))?;
+            true
+        }
+        Entry::Absent => false,
+    };
+    let mut kept = backups(&hook);
+    let Some((_, latest)) = kept.pop() else {
+        let done = if removed {
+            "removed"
+        } else {
+            "was not installed"
+        };
+        return Ok((hook, done.to_string()));
+    };
+    fs::rename(&latest, &hook).map_err(io("restore", &latest))?;
+    let mut done = if removed {
+        "removed; the previous hook is back".to_string()
+    } else {
+        "was not installed; the hook it had set aside is back".to_string()
+    };
+    if let Some((_, older)) = kept.last() {
+        done.push_str(&format!(
+            " (an older one, set aside by an earlier install, is still kept as {})",
+            older.display()
+        ));
     }
-    if !is_ours(&hook) {
-        return Err(InstallError::Foreign { path: hook });
-    }
-    fs::remove_file(&hook).map_err(io("remove", &hook))?;
-    let backup = backup_path(&hook);
-    if backup.exists() {
-        fs::rename(&backup, &hook).map_err(io("restore", &backup))?;
-        return Ok((hook, "removed; the previous hook is back".to_string()));
-    }
-    Ok((hook, "removed".to_string()))
-}
-
-fn backup_path(hook: &Path) -> PathBuf {
-    let mut name = hook.as_os_str().to_os_string();
-    name.push(BACKUP_SUFFIX);
-    PathBuf::from(name)
+    Ok((hook, done))
 }
 
 /// Whether git's hooks directory here is ai-commit's global one.
@@ -93,10 +100,17 @@ fn is_global_dir(env: &Environment, dir: &Path) -> bool {
 
 /// The repository's own `core.hooksPath` when husky manages it (`.husky/_` or `.husky`):
 /// husky rewrites that directory, so a shim written there would not last.
-fn husky_hooks_path(env: &Environment) -> Option<String> {
-    let local = git_cli::config_get(env, git_cli::Scope::Local, "core.hooksPath").ok()??;
-    let trimmed = local.trim_end_matches('/');
-    (trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")).then_some(local)
+pub fn husky_hooks_path(env: &Environment) -> Option<String> {
+    let paths = HooksPaths::read(env).ok()?;
+    let local = paths.own_setting()?;
+    is_husky_dir(&local.value).then(|| local.value.clone())
+}
+
+/// Whether a `core.hooksPath` value is husky's directory (`.husky/_`, or `.husky` before
+/// husky 9), where the hooks a person writes are `.husky/<name>`.
+pub fn is_husky_dir(value: &str) -> bool {
+    let trimmed = value.trim_end_matches('/');
+    trimmed.ends_with(".husky/_") || trimmed.ends_with(".husky")
 }
 
 #[cfg(test)]

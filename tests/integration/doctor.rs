@@ -4,10 +4,11 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::support::ollama::{closed_port_url, Behavior, StandIn, CONTEXT_LENGTH, VERSION};
-use crate::support::{describe, stdout, the_ai_commit_line, world, Repo, TestEnv};
+use crate::support::{describe, sh_quote, stdout, the_ai_commit_line, world, Repo, TestEnv, BIN};
 
 fn doctor(repo: &Repo<'_>) -> Output {
     repo.ai_commit(&["doctor"])
@@ -42,6 +43,46 @@ fn assert_problem(out: &Output, needle: &str, fix_part: &str) {
 fn assert_ok_line(out: &Output, needle: &str) {
     let (line, _) = finding(out, needle);
     assert!(line.starts_with("ok "), "{line}\n{}", describe(out));
+}
+
+fn assert_no_problem(out: &Output) {
+    assert!(
+        !stdout(out).contains("PROBLEM"),
+        "doctor still reports a problem\n{}",
+        describe(out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(out));
+}
+
+/// A directory holding `ai-commit` (the binary under test), for running doctor's fixes as a
+/// person would type them.
+fn bin_dir(env: &TestEnv) -> PathBuf {
+    let dir = env.root().join("bin");
+    if !dir.join("ai-commit").exists() {
+        fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(BIN, dir.join("ai-commit")).unwrap();
+    }
+    dir
+}
+
+/// Runs a fix as printed, up to its explanation in parentheses, with sh in `cwd`.
+fn apply_fix(env: &TestEnv, cwd: &Path, fix: &str) -> Output {
+    let command = fix.split(" (").next().unwrap_or(fix).trim();
+    let path = format!(
+        "{}:{}",
+        bin_dir(env).display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = env.command("sh", cwd);
+    cmd.args(["-c", command]).env("PATH", path);
+    let out = env.run(cmd);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the fix `{command}` failed\n{}",
+        describe(&out)
+    );
+    out
 }
 
 #[test]
@@ -165,13 +206,22 @@ fn hook_missing_foreign_or_not_executable_is_a_problem() {
     assert_problem(&out, "is not executable", "chmod +x");
 }
 
+/// A shim in `.git/hooks` and a pre-commit there, while the global core.hooksPath names
+/// another directory: both are problems, and their fix (take the directory over with
+/// `install --global --force`) is applied: then neither is reported, and the pre-commit and
+/// the draft both run through ai-commit's pass-throughs.
 #[test]
-fn hooks_path_shadowing_and_skipped_local_hooks_are_problems() {
-    let (_standin, env) = world("ok");
+fn hooks_path_shadowing_and_skipped_local_hooks_are_problems_the_fix_mends() {
+    let (standin, env) = world("Add the shadow notes");
     let repo = env.repo("shadow");
     repo.install_hook();
     let pre_commit = repo.git_dir().join("hooks/pre-commit");
-    fs::write(&pre_commit, "#!/bin/sh\nexit 0\n").unwrap();
+    let mark = env.root().join("pre-commit.log");
+    fs::write(
+        &pre_commit,
+        format!("#!/bin/sh\necho ran >> {}\n", sh_quote(&mark)),
+    )
+    .unwrap();
     fs::set_permissions(&pre_commit, fs::Permissions::from_mode(0o755)).unwrap();
     let elsewhere = env.root().join("team-hooks");
     fs::create_dir_all(&elsewhere).unwrap();
@@ -185,28 +235,35 @@ fn hooks_path_shadowing_and_skipped_local_hooks_are_problems() {
 
     assert_problem(
         &out,
-        "is ai-commit's, but git does not run it",
-        "ai-commit install",
-    );
-    assert_problem(
-        &out,
-        "git skips this repository's own hooks (pre-commit)",
+        &format!("no prepare-commit-msg hook in {hooks_path} (ai-commit's hook in"),
         "ai-commit install --global --force",
     );
-
-    // With ai-commit's own global install, the same local hooks run through it: no problem.
-    env.git(
-        env.root(),
-        &["config", "--global", "--unset", "core.hooksPath"],
+    let (line, fix) = finding(&out, "git skips this repository's own hooks (pre-commit)");
+    assert!(line.contains(&hooks_path), "{line}");
+    let fix = fix.expect("a fix");
+    assert!(
+        fix.starts_with("ai-commit install --global --force"),
+        "{fix}"
     );
-    let out = repo.ai_commit(&["install", "--global"]);
-    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+
+    apply_fix(&env, repo.path(), &fix);
     let out = doctor(&repo);
+    assert_no_problem(&out);
     assert_ok_line(
         &out,
         "own hooks run through ai-commit's global hooks: pre-commit",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let asked = standin.chat_requests().len();
+    repo.stage("notes.txt", "notes\n");
+    let committed = repo.git(&["commit"]);
+    assert_eq!(committed.status.code(), Some(0), "{}", describe(&committed));
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add the shadow notes");
+    assert_eq!(fs::read_to_string(&mark).unwrap(), "ran\n");
+    assert_eq!(
+        standin.chat_requests().len(),
+        asked + 1,
+        "one draft, not two"
+    );
 }
 
 #[test]
@@ -378,4 +435,409 @@ fn doctor_shows_the_learned_speed() {
             && text.contains("(learned from 1 replies)"),
         "{text}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hook checks tell the truth, and every fix they print is applied here
+// ---------------------------------------------------------------------------------------------
+
+fn write_exec(path: &Path, body: &str) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(path, body).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A bare repository is a repository: doctor says it is bare (no prepare-commit-msg runs
+/// there) and checks the hooks a push runs, instead of "not inside a git repository". With a
+/// hook installed there, and with the global hooks and an own pre-receive (passed through) or
+/// reference-transaction (not passed through, named with a fix that is applied).
+#[test]
+fn a_bare_repository_is_checked_and_its_fix_works() {
+    let (_standin, env) = world("ok");
+    let bare = env.root().join("bare.git");
+    let out = env.git(
+        env.root(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let installed = env.ai_commit(&bare, &["install"]);
+    assert_eq!(installed.status.code(), Some(0), "{}", describe(&installed));
+
+    let out = env.ai_commit(&bare, &["doctor"]);
+    assert!(
+        !stdout(&out).contains("not inside a git repository"),
+        "{}",
+        describe(&out)
+    );
+    let (line, _) = finding(&out, "a bare repository");
+    assert!(line.starts_with("note "), "{line}");
+    assert_no_problem(&out);
+
+    let uninstalled = env.ai_commit(&bare, &["uninstall"]);
+    assert_eq!(
+        uninstalled.status.code(),
+        Some(0),
+        "{}",
+        describe(&uninstalled)
+    );
+    let global = env.ai_commit(env.root(), &["install", "--global"]);
+    assert_eq!(global.status.code(), Some(0), "{}", describe(&global));
+    write_exec(
+        &bare.join("hooks/pre-receive"),
+        "#!/bin/sh\ncat >/dev/null\n",
+    );
+    write_exec(
+        &bare.join("hooks/reference-transaction"),
+        "#!/bin/sh\ncat >/dev/null\n",
+    );
+    let out = env.ai_commit(&bare, &["doctor"]);
+    assert_ok_line(
+        &out,
+        "own hooks run through ai-commit's global hooks: pre-receive",
+    );
+    let (_, fix) = finding(
+        &out,
+        "do not run this repository's own reference-transaction",
+    );
+    apply_fix(&env, &bare, &fix.expect("a fix"));
+    let out = env.ai_commit(&bare, &["doctor"]);
+    assert_no_problem(&out);
+}
+
+/// The binary a hook recorded is gone (installed from a copy, then the copy deleted): doctor
+/// names it, and its fix is the install that wrote that hook: for one repository, for every
+/// repository (`--global`; `ai-commit install` there changes nothing), and for a hook set of
+/// `--hooks-dir`. Each is applied, and the problem is gone.
+#[test]
+fn a_moved_binary_is_named_with_the_install_that_wrote_the_hook() {
+    for kind in ["local", "global", "hooks-dir"] {
+        let (_standin, env) = world("ok");
+        let repo = env.repo("moved");
+        let old = env.root().join("old-bin/ai-commit");
+        fs::create_dir_all(old.parent().unwrap()).unwrap();
+        // Copied by another process: a file this multi-threaded test process had open for
+        // writing could be inherited by a child another test forks meanwhile, and then
+        // running it fails with "text file busy".
+        let copied = std::process::Command::new("cp")
+            .arg(BIN)
+            .arg(&old)
+            .status()
+            .unwrap();
+        assert!(copied.success(), "cp the binary");
+        let set = env.root().join("hook-set");
+        let args: Vec<&str> = match kind {
+            "local" => vec!["install"],
+            "global" => vec!["install", "--global"],
+            _ => vec!["install", "--hooks-dir", set.to_str().unwrap()],
+        };
+        let mut cmd = env.command(&old, repo.path());
+        cmd.args(&args);
+        let out = env.run(cmd);
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", describe(&out));
+        if kind == "hooks-dir" {
+            repo.git_ok(&["config", "core.hooksPath", set.to_str().unwrap()]);
+        }
+        fs::remove_file(&old).unwrap();
+
+        let out = doctor(&repo);
+        let needle = format!("the hook runs {}, which no longer exists", old.display());
+        let (line, fix) = finding(&out, &needle);
+        assert!(line.starts_with("PROBLEM "), "{kind}: {line}");
+        let fix = fix.expect("a fix");
+        let expected = match kind {
+            "local" => "ai-commit install (".to_string(),
+            "global" => "ai-commit install --global (".to_string(),
+            _ => format!("ai-commit install --hooks-dir {} (", set.display()),
+        };
+        assert!(fix.starts_with(&expected), "{kind}: {fix}");
+
+        apply_fix(&env, repo.path(), &fix);
+        let out = doctor(&repo);
+        assert_no_problem(&out);
+    }
+}
+
+/// No prepare-commit-msg where git looks: the fix depends on why, and each one printed is
+/// applied: no hooksPath (either of the two installs it offers), a hooksPath of the
+/// repository's own, a global one of someone else's, and one that only some repositories get
+/// through an includeIf (which `install --global` refuses).
+#[test]
+fn each_fix_for_a_missing_hook_installs_one_git_runs() {
+    for case in [
+        "local install",
+        "global install",
+        "own hooksPath",
+        "team hooksPath",
+        "team hooksPath for some repositories",
+    ] {
+        let (_standin, env) = world("ok");
+        let repo = env.repo("missing");
+        match case {
+            "own hooksPath" => {
+                repo.git_ok(&["config", "core.hooksPath", ".githooks"]);
+            }
+            "team hooksPath" => {
+                let team = env.root().join("team-hooks");
+                write_exec(&team.join("post-merge"), "#!/bin/sh\nexit 0\n");
+                env.git(
+                    env.root(),
+                    &[
+                        "config",
+                        "--global",
+                        "core.hooksPath",
+                        team.to_str().unwrap(),
+                    ],
+                );
+            }
+            "team hooksPath for some repositories" => {
+                let team = env.root().join("team-hooks");
+                write_exec(&team.join("post-merge"), "#!/bin/sh\nexit 0\n");
+                let included = env.root().join("team.gitconfig");
+                let setting = format!("[core]\n\thooksPath = {}\n", team.display());
+                fs::write(&included, setting).unwrap();
+                let global = env.global_git_config();
+                let text = fs::read_to_string(&global).unwrap();
+                let condition = format!("gitdir:{}/", repo.path().display());
+                let include = format!(
+                    "[includeIf \"{condition}\"]\n\tpath = {}\n",
+                    included.display()
+                );
+                fs::write(&global, format!("{text}{include}")).unwrap();
+            }
+            _ => {}
+        }
+
+        let out = doctor(&repo);
+        let (line, fix) = finding(&out, "no prepare-commit-msg hook in");
+        assert!(line.starts_with("PROBLEM "), "{case}: {line}");
+        let fix = fix.expect("a fix");
+        let command = match case {
+            "local install" => {
+                assert!(fix.contains("ai-commit install --global"), "{case}: {fix}");
+                "ai-commit install".to_string()
+            }
+            "global install" => "ai-commit install --global".to_string(),
+            "own hooksPath" => {
+                assert!(fix.starts_with("ai-commit install ("), "{case}: {fix}");
+                fix.clone()
+            }
+            "team hooksPath" => {
+                assert!(
+                    fix.starts_with("ai-commit install --global --force"),
+                    "{case}: {fix}"
+                );
+                fix.clone()
+            }
+            _ => {
+                // install --global refuses a directory only some repositories use.
+                assert!(
+                    fix.starts_with("ai-commit install (writes it into"),
+                    "{case}: {fix}"
+                );
+                fix.clone()
+            }
+        };
+        apply_fix(&env, repo.path(), &command);
+        let out = doctor(&repo);
+        assert_no_problem(&out);
+    }
+}
+
+/// A prepare-commit-msg of someone else's: both fixes doctor offers work (set it aside with
+/// `--force`; or add `ai-commit hook "$@"` to it, which doctor then sees); in a team's global
+/// hooks directory the fix keeps it running through ours instead; and a hook of ours that is
+/// not executable is fixed by the chmod doctor prints. After each, git runs ai-commit.
+#[test]
+fn each_fix_for_a_foreign_or_disabled_hook_works() {
+    for case in ["force", "add the line", "chmod", "team's"] {
+        let (standin, env) = world("Add the mended notes");
+        let repo = env.repo("foreign");
+        if case == "team's" {
+            let team = env.root().join("team-hooks");
+            fs::create_dir_all(&team).unwrap();
+            let team = team.to_str().unwrap();
+            env.git(env.root(), &["config", "--global", "core.hooksPath", team]);
+        }
+        let hook = repo.hook_path();
+        match case {
+            "chmod" => {
+                repo.install_hook();
+                fs::set_permissions(&hook, fs::Permissions::from_mode(0o644)).unwrap();
+            }
+            _ => write_exec(&hook, "#!/bin/sh\necho 'Ticket: 7' >> \"$1\"\n"),
+        }
+        let out = doctor(&repo);
+        let (line, fix) = if case == "chmod" {
+            finding(&out, "is not executable")
+        } else {
+            finding(&out, "is not ai-commit's hook")
+        };
+        assert!(line.starts_with("PROBLEM "), "{case}: {line}");
+        let fix = fix.expect("a fix");
+        match case {
+            "force" => {
+                assert!(fix.starts_with("ai-commit install --force"), "{fix}");
+                apply_fix(&env, repo.path(), "ai-commit install --force");
+            }
+            "add the line" => {
+                assert!(
+                    fix.contains("add the line `ai-commit hook \"$@\"` to it"),
+                    "{fix}"
+                );
+                let text = fs::read_to_string(&hook).unwrap();
+                fs::write(&hook, format!("{text}ai-commit hook \"$@\"\n")).unwrap();
+            }
+            "chmod" => {
+                assert_eq!(fix, format!("chmod +x {}", hook.display()));
+                apply_fix(&env, repo.path(), &fix);
+            }
+            _ => {
+                // The team's hook serves every repository: keep it running, through ours.
+                assert!(
+                    fix.starts_with("ai-commit install --global --force"),
+                    "{fix}"
+                );
+                apply_fix(&env, repo.path(), &fix);
+            }
+        }
+        let out = doctor(&repo);
+        assert_no_problem(&out);
+        // And git runs ai-commit now.
+        let before = standin.chat_requests().len();
+        repo.stage("notes.txt", "notes\n");
+        let mut cmd = env.command("git", repo.path());
+        cmd.args(["commit"]).env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir(&env).display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+        let committed = env.run(cmd);
+        assert_eq!(
+            committed.status.code(),
+            Some(0),
+            "{case}: {}",
+            describe(&committed)
+        );
+        assert_eq!(standin.chat_requests().len(), before + 1, "{case}");
+        assert!(
+            repo.commit_msg_of("HEAD")
+                .starts_with("Add the mended notes"),
+            "{case}: {}",
+            repo.commit_msg_of("HEAD")
+        );
+    }
+}
+
+/// A repository whose hooks husky manages (`core.hooksPath = .husky/_`): `ai-commit install
+/// --force` refuses there, so doctor's fix is the line for `.husky/prepare-commit-msg`; with
+/// it (through a stand-in of husky's wrapper) the commit is drafted and doctor is clean.
+#[test]
+fn husky_repository_gets_the_fix_husky_can_use() {
+    let (standin, env) = world("Add the husky notes");
+    let repo = env.repo("husky");
+    repo.git_ok(&["config", "core.hooksPath", ".husky/_"]);
+    // What husky 9 writes: a wrapper per hook name that runs .husky/<name> when it exists.
+    write_exec(
+        &repo.path().join(".husky/_/prepare-commit-msg"),
+        "#!/bin/sh\nh=\"$(dirname \"$0\")/../prepare-commit-msg\"\n[ -f \"$h\" ] || exit 0\nexec sh -e \"$h\" \"$@\"\n",
+    );
+
+    let out = doctor(&repo);
+    let (line, fix) = finding(&out, "husky manages this repository's hooks");
+    assert!(line.starts_with("PROBLEM "), "{line}");
+    let fix = fix.expect("a fix");
+    let user_hook = repo.path().join(".husky/prepare-commit-msg");
+    assert!(
+        fix.starts_with(&format!(
+            "add the line `ai-commit hook \"$@\"` to {}",
+            user_hook.display()
+        )),
+        "{fix}"
+    );
+    let forced = repo.ai_commit(&["install", "--force"]);
+    assert_eq!(forced.status.code(), Some(1), "{}", describe(&forced));
+
+    fs::write(&user_hook, "ai-commit hook \"$@\"\n").unwrap();
+    let out = doctor(&repo);
+    assert_no_problem(&out);
+    assert_ok_line(&out, "husky runs ai-commit from");
+    let before = standin.chat_requests().len();
+    repo.stage("notes.txt", "notes\n");
+    let mut cmd = env.command("git", repo.path());
+    cmd.args(["commit"]).env(
+        "PATH",
+        format!(
+            "{}:{}",
+            bin_dir(&env).display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    let committed = env.run(cmd);
+    assert_eq!(committed.status.code(), Some(0), "{}", describe(&committed));
+    assert_eq!(repo.commit_msg_of("HEAD"), "Add the husky notes");
+    assert_eq!(standin.chat_requests().len(), before + 1);
+}
+
+/// The repository's own `core.hooksPath` (not husky) while `.git/hooks` holds a pre-commit:
+/// `install --global --force` changes nothing for it, so doctor no longer prints that as a
+/// fix: it says, as a note, that git runs the hooks of the repository's own directory, and
+/// with ai-commit installed there, reports no problem.
+#[test]
+fn an_own_hooks_path_is_noted_not_fixed_with_a_global_install() {
+    let (_standin, env) = world("ok");
+    let repo = env.repo("own-path");
+    write_exec(
+        &repo.git_dir().join("hooks/pre-commit"),
+        "#!/bin/sh\nexit 0\n",
+    );
+    repo.git_ok(&["config", "core.hooksPath", ".githooks"]);
+    write_exec(
+        &repo.path().join(".githooks/pre-commit"),
+        "#!/bin/sh\nexit 0\n",
+    );
+    repo.install_hook();
+
+    let out = doctor(&repo);
+
+    let (line, fix) = finding(&out, "git skips this repository's own hooks (pre-commit)");
+    assert!(line.starts_with("note "), "{line}");
+    assert!(line.contains("this repository's own setting"), "{line}");
+    assert_eq!(fix, None);
+    assert!(
+        !stdout(&out).contains("--global --force"),
+        "{}",
+        describe(&out)
+    );
+    assert_no_problem(&out);
+}
+
+/// husky's `.husky/prepare-commit-msg` is repository content: one that a repository links to
+/// /dev/zero or /dev/tty is not read (doctor would spin or wait), it is reported as not
+/// running ai-commit, and doctor finishes.
+#[test]
+fn doctor_never_reads_a_device_a_repository_links_a_hook_to() {
+    for device in ["/dev/zero", "/dev/tty"] {
+        let (_standin, env) = world("ok");
+        env.set_command_limit(std::time::Duration::from_secs(20));
+        let repo = env.repo("hostile");
+        repo.git_ok(&["config", "core.hooksPath", ".husky/_"]);
+        write_exec(
+            &repo.path().join(".husky/_/prepare-commit-msg"),
+            "#!/bin/sh\nexit 0\n",
+        );
+        std::os::unix::fs::symlink(device, repo.path().join(".husky/prepare-commit-msg")).unwrap();
+
+        let out = doctor(&repo);
+
+        assert_problem(
+            &out,
+            "husky manages this repository's hooks",
+            "add the line `ai-commit hook \"$@\"`",
+        );
+    }
 }

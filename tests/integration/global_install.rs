@@ -17,9 +17,9 @@ use std::time::Duration;
 /// A reply the message cleaner keeps as it is (every change the tests commit mentions notes).
 const REPLY: &str = "Add the global notes";
 
-/// Every hook name git runs from a hooks directory (githooks(5)) but `reference-transaction`:
-/// the global directory holds a pass-through under each of them.
-const HOOK_NAMES: [&str; 27] = [
+/// Every hook name git runs from a hooks directory (githooks(5)) but those of
+/// [`NOT_PASSED_THROUGH`]: the global directory holds a pass-through under each of them.
+const HOOK_NAMES: [&str; 25] = [
     "applypatch-msg",
     "pre-applypatch",
     "post-applypatch",
@@ -37,10 +37,8 @@ const HOOK_NAMES: [&str; 27] = [
     "proc-receive",
     "post-receive",
     "post-update",
-    "push-to-checkout",
     "pre-auto-gc",
     "post-rewrite",
-    "sendemail-validate",
     "fsmonitor-watchman",
     "p4-changelist",
     "p4-prepare-changelist",
@@ -49,10 +47,15 @@ const HOOK_NAMES: [&str; 27] = [
     "post-index-change",
 ];
 
-/// The one hook name git knows that the global directory deliberately leaves out: git runs it
-/// for every ref update (about sixteen times per commit), so `doctor` names a repository's own
-/// one instead.
-const NOT_PASSED_THROUGH: &str = "reference-transaction";
+/// The hook names git knows that the global directory deliberately leaves out:
+/// `reference-transaction` runs for every ref update (about sixteen times per commit), and the
+/// mere presence of `push-to-checkout` or `sendemail-validate` changes what git does. `doctor`
+/// names a repository's own one instead.
+const NOT_PASSED_THROUGH: [&str; 3] = [
+    "reference-transaction",
+    "push-to-checkout",
+    "sendemail-validate",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -159,7 +162,7 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// Asserts `dir` holds exactly the 27 hook scripts (no `reference-transaction`, nothing else),
+/// Asserts `dir` holds exactly the 25 hook scripts (none of [`NOT_PASSED_THROUGH`], nothing else),
 /// each an executable `#!/bin/sh` script of ours recording the binary's absolute path.
 fn assert_hook_set(dir: &Path) {
     let mut names: Vec<String> = fs::read_dir(dir)
@@ -175,7 +178,9 @@ fn assert_hook_set(dir: &Path) {
     let mut expected: Vec<String> = HOOK_NAMES.iter().map(|n| (*n).to_owned()).collect();
     expected.sort();
     assert_eq!(names, expected, "entries of {}", dir.display());
-    assert!(!dir.join(NOT_PASSED_THROUGH).exists());
+    for name in NOT_PASSED_THROUGH {
+        assert!(!dir.join(name).exists(), "{name} is passed through");
+    }
     for name in HOOK_NAMES {
         let path = dir.join(name);
         assert!(is_executable(&path), "{} is not executable", path.display());
@@ -668,9 +673,11 @@ fn uninstall_global_unsets_hooks_path_and_leaves_the_global_config_as_it_was() {
         install_global(&env);
         assert!(global_hooks_path(&env).is_some());
         assert!(ours.is_dir());
-        // What an older install left (it passed reference-transaction through) goes too.
-        fs::copy(ours.join("pre-commit"), ours.join(NOT_PASSED_THROUGH))
-            .expect("copy our script as an older install's reference-transaction");
+        // What an older install left (it passed these names through) goes too.
+        for name in NOT_PASSED_THROUGH {
+            fs::copy(ours.join("pre-commit"), ours.join(name))
+                .expect("copy our script as an older install's pass-through");
+        }
         let out = ai_commit_ok(&env, env.root(), &["uninstall", "--global"]);
 
         assert_eq!(global_hooks_path(&env), None, "{}", describe(&out));
@@ -877,4 +884,230 @@ fn rebase_of_fifty_commits_through_the_global_hooks_asks_nothing_and_keeps_every
         describe(&out)
     );
     assert_within(elapsed, Duration::from_secs(15), "a rebase of 50 commits");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. install --global and doctor check every pass-through
+// ---------------------------------------------------------------------------------------------
+
+/// The report's `PROBLEM` line containing `needle`, and the fix under it.
+fn doctor_problem(out: &Output, needle: &str) -> Option<(String, String)> {
+    let text = stdout(out);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("PROBLEM ") && l.contains(needle))?;
+    let fix = lines
+        .get(at + 1)
+        .and_then(|l| l.trim_start().strip_prefix("fix: "))
+        .unwrap_or_default();
+    Some((lines[at].to_owned(), fix.to_owned()))
+}
+
+/// A repository whose own pre-commit refuses every commit, and a global install.
+fn repo_with_a_refusing_pre_commit<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
+    let repo = repo_with_journal(env, name);
+    install_global(env);
+    own_hook(
+        &repo,
+        "pre-commit",
+        "echo 'own pre-commit: no' >&2\nexit 1\n",
+    );
+    repo
+}
+
+fn assert_own_pre_commit_runs(repo: &Repo<'_>, when: &str) {
+    repo.stage("refused.txt", format!("refused {when}\n"));
+    let out = repo.git(&["commit"]);
+    assert_ne!(
+        code(&out),
+        0,
+        "{when}: the own pre-commit did not run\n{}",
+        describe(&out)
+    );
+    assert!(
+        stderr(&out).contains("own pre-commit: no"),
+        "{when}\n{}",
+        describe(&out)
+    );
+    repo.git_ok(&["reset", "-q"]);
+}
+
+/// A pass-through deleted, or made non-executable: `doctor` names it and the repository's own
+/// hook that stops running with it; its fix (`ai-commit install --global`) writes it again, and
+/// then doctor and the own hook agree that it runs.
+#[test]
+fn a_deleted_or_disabled_pass_through_is_named_and_the_fix_restores_it() {
+    for damage in ["deleted", "not executable"] {
+        let (_standin, env) = world(REPLY);
+        let repo = repo_with_a_refusing_pre_commit(&env, "damaged");
+        let pass_through = default_hooks_dir(&env).join("pre-commit");
+        assert_own_pre_commit_runs(&repo, &format!("{damage}: before"));
+        match damage {
+            "deleted" => fs::remove_file(&pass_through).expect("delete the pass-through"),
+            _ => fs::set_permissions(&pass_through, fs::Permissions::from_mode(0o644))
+                .expect("chmod 644"),
+        }
+        repo.stage("slipped.txt", "slipped through\n");
+        let out = repo.git(&["commit"]);
+        assert_ok(
+            &out,
+            &format!("{damage}: precondition, the own pre-commit no longer runs"),
+        );
+
+        let out = repo.ai_commit(&["doctor"]);
+        let (line, fix) = doctor_problem(&out, "is not whole")
+            .unwrap_or_else(|| panic!("{damage}: no problem named\n{}", describe(&out)));
+        assert!(
+            line.contains(&format!(
+                "pre-commit {}",
+                if damage == "deleted" {
+                    "is missing"
+                } else {
+                    "is not executable"
+                }
+            )),
+            "{line}"
+        );
+        assert!(line.contains("own pre-commit does not run"), "{line}");
+        assert!(
+            !stdout(&out).contains("through ai-commit's global hooks: pre-commit"),
+            "{damage}: doctor says the own pre-commit runs\n{}",
+            describe(&out)
+        );
+        assert_eq!(fix, "ai-commit install --global", "{damage}");
+
+        let out = ai_commit_ok(&env, repo.path(), &["install", "--global"]);
+        assert!(
+            stdout(&out).contains("own hooks still run"),
+            "{}",
+            describe(&out)
+        );
+        let out = repo.ai_commit(&["doctor"]);
+        assert!(
+            doctor_problem(&out, "").is_none(),
+            "{damage}: after the fix\n{}",
+            describe(&out)
+        );
+        assert!(
+            stdout(&out).contains("through ai-commit's global hooks: pre-commit"),
+            "{damage}\n{}",
+            describe(&out)
+        );
+        assert_own_pre_commit_runs(&repo, &format!("{damage}: after the fix"));
+    }
+}
+
+/// A pass-through replaced by someone else's file (a plain file, or a link): `install --global`
+/// leaves it alone and fails instead of claiming that each repository's own hooks run; doctor
+/// names it with the fix (move it away, install again), which works.
+#[test]
+fn a_pass_through_replaced_by_someone_else_is_not_claimed_and_the_fix_works() {
+    for replacement in ["file", "link"] {
+        let (_standin, env) = world(REPLY);
+        let repo = repo_with_a_refusing_pre_commit(&env, "replaced");
+        let dir = default_hooks_dir(&env);
+        let pass_through = dir.join("pre-commit");
+        let theirs = env.root().join("theirs-pre-commit");
+        write_hook(&theirs, "echo theirs\n");
+        fs::remove_file(&pass_through).expect("remove the pass-through");
+        match replacement {
+            "file" => {
+                fs::copy(&theirs, &pass_through).expect("copy theirs in");
+            }
+            _ => std::os::unix::fs::symlink(&theirs, &pass_through).expect("link theirs in"),
+        }
+        let before = global_config_text(&env);
+
+        let out = env.ai_commit(env.root(), &["install", "--global"]);
+        assert_code(
+            &out,
+            1,
+            &format!("install --global over their {replacement}"),
+        );
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !said.contains("still run"),
+            "{replacement}: claimed\n{}",
+            describe(&out)
+        );
+        assert!(
+            said.contains(pass_through.to_str().expect("UTF-8")),
+            "{}",
+            describe(&out)
+        );
+        assert_eq!(read(&theirs), "#!/bin/sh\necho theirs\n");
+        assert!(
+            fs::symlink_metadata(&pass_through).is_ok(),
+            "their {replacement} is gone"
+        );
+        assert_eq!(global_config_text(&env), before);
+
+        let out = repo.ai_commit(&["doctor"]);
+        let (line, fix) = doctor_problem(&out, "is not whole")
+            .unwrap_or_else(|| panic!("{replacement}: no problem named\n{}", describe(&out)));
+        assert!(line.contains("pre-commit is not ai-commit's"), "{line}");
+        assert!(
+            fix.starts_with(&format!("move {} out of", pass_through.display())),
+            "{fix}"
+        );
+        assert!(fix.ends_with("then ai-commit install --global"), "{fix}");
+
+        // The fix, as printed.
+        fs::rename(&pass_through, env.root().join("moved-away")).expect("move it away");
+        ai_commit_ok(&env, repo.path(), &["install", "--global"]);
+        let out = repo.ai_commit(&["doctor"]);
+        assert!(
+            doctor_problem(&out, "").is_none(),
+            "{replacement}\n{}",
+            describe(&out)
+        );
+        assert_own_pre_commit_runs(&repo, &format!("{replacement}: after the fix"));
+    }
+}
+
+/// A hook set of `--hooks-dir` that the system config names (as the Nix package is used):
+/// doctor says the repository's own hooks run through it (not that git skips them, with a
+/// global install as the fix), names a pass-through missing there, and its fix
+/// (`--hooks-dir DIR` again) restores it.
+#[test]
+fn a_system_wide_hook_set_is_checked_like_the_global_one() {
+    let (_standin, env) = world(REPLY);
+    env.unset_env("GIT_CONFIG_NOSYSTEM");
+    let set = env.root().join("system-hooks");
+    let set_text = set.to_str().expect("UTF-8 temp path");
+    ai_commit_ok(&env, env.root(), &["install", "--hooks-dir", set_text]);
+    fs::write(
+        env.root().join("gitconfig-system"),
+        format!("[core]\n\thooksPath = {set_text}\n"),
+    )
+    .expect("write the system config");
+    let repo = repo_with_journal(&env, "system-set");
+    own_hook(
+        &repo,
+        "pre-commit",
+        "echo 'own pre-commit: no' >&2\nexit 1\n",
+    );
+
+    let out = repo.ai_commit(&["doctor"]);
+    assert!(
+        stdout(&out).contains(&format!(
+            "own hooks run through ai-commit's hook set in {set_text}: pre-commit"
+        )),
+        "{}",
+        describe(&out)
+    );
+    assert!(doctor_problem(&out, "").is_none(), "{}", describe(&out));
+    assert_own_pre_commit_runs(&repo, "through the system hook set");
+
+    fs::remove_file(set.join("pre-commit")).expect("delete a pass-through");
+    let out = repo.ai_commit(&["doctor"]);
+    let (line, fix) = doctor_problem(&out, "is not whole")
+        .unwrap_or_else(|| panic!("not named\n{}", describe(&out)));
+    assert!(line.contains("pre-commit is missing"), "{line}");
+    assert_eq!(fix, format!("ai-commit install --hooks-dir {set_text}"));
+    ai_commit_ok(&env, repo.path(), &["install", "--hooks-dir", set_text]);
+    let out = repo.ai_commit(&["doctor"]);
+    assert!(doctor_problem(&out, "").is_none(), "{}", describe(&out));
+    assert_own_pre_commit_runs(&repo, "after the fix");
 }
