@@ -260,7 +260,7 @@ fn hooks_path_shadowing_and_skipped_local_hooks_are_problems_the_fix_mends() {
     assert_eq!(repo.commit_msg_of("HEAD"), "Add the shadow notes");
     assert_eq!(fs::read_to_string(&mark).unwrap(), "ran\n");
     assert_eq!(
-        standin.chat_requests().len(),
+        standin.draft_requests().len(),
         asked + 1,
         "one draft, not two"
     );
@@ -705,7 +705,7 @@ fn each_fix_for_a_foreign_or_disabled_hook_works() {
         let out = doctor(&repo);
         assert_no_problem(&out);
         // And git runs ai-commit now.
-        let before = standin.chat_requests().len();
+        let before = standin.draft_requests().len();
         repo.stage("notes.txt", "notes\n");
         let mut cmd = env.command("git", repo.path());
         cmd.args(["commit"]).env(
@@ -723,7 +723,7 @@ fn each_fix_for_a_foreign_or_disabled_hook_works() {
             "{case}: {}",
             describe(&committed)
         );
-        assert_eq!(standin.chat_requests().len(), before + 1, "{case}");
+        assert_eq!(standin.draft_requests().len(), before + 1, "{case}");
         assert!(
             repo.commit_msg_of("HEAD")
                 .starts_with("Add the mended notes"),
@@ -766,7 +766,7 @@ fn husky_repository_gets_the_fix_husky_can_use() {
     let out = doctor(&repo);
     assert_no_problem(&out);
     assert_ok_line(&out, "husky runs ai-commit from");
-    let before = standin.chat_requests().len();
+    let before = standin.draft_requests().len();
     repo.stage("notes.txt", "notes\n");
     let mut cmd = env.command("git", repo.path());
     cmd.args(["commit"]).env(
@@ -780,7 +780,7 @@ fn husky_repository_gets_the_fix_husky_can_use() {
     let committed = env.run(cmd);
     assert_eq!(committed.status.code(), Some(0), "{}", describe(&committed));
     assert_eq!(repo.commit_msg_of("HEAD"), "Add the husky notes");
-    assert_eq!(standin.chat_requests().len(), before + 1);
+    assert_eq!(standin.draft_requests().len(), before + 1);
 }
 
 /// The repository's own `core.hooksPath` (not husky) while `.git/hooks` holds a pre-commit:

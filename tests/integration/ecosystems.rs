@@ -519,7 +519,7 @@ out={out}
         "git commit with core.hooksPath at the package's hooks",
     );
     assert_eq!(repo.commit_msg_of("HEAD"), REPLY, "{}", describe(&out));
-    assert_eq!(standin.chat_requests().len(), 1, "{}", describe(&out));
+    assert_eq!(standin.draft_requests().len(), 1, "{}", describe(&out));
 }
 
 /// The README's Nix and NixOS section: every `nix` block parses, and the `configuration.nix`

@@ -197,9 +197,34 @@ fn assert_hook_set(dir: &Path) {
     }
 }
 
-/// Number of `/api/chat` requests so far.
+/// Number of `/api/chat` requests for a message so far (not the pre-commit pass-through's
+/// warm-up, a chat with no messages).
 fn chats(standin: &StandIn) -> usize {
-    standin.chat_requests().len()
+    standin.draft_requests().len()
+}
+
+/// As pre-commit, the global hook starts loading the model (a chat with no messages), a moment
+/// before the draft, without delaying the commit or changing the pre-commit's status.
+#[test]
+fn the_pre_commit_pass_through_warms_the_model() {
+    let (standin, env) = world(REPLY);
+    let repo = repo_with_journal(&env, "warm");
+    install_global(&env);
+    own_hook(&repo, "pre-commit", "exit \"${PRE_COMMIT_EXIT:-0}\"\n");
+    repo.stage("notes.txt", "notes\n");
+    let out = repo.git_with(&["commit"], &[("PRE_COMMIT_EXIT", "1")]);
+    assert_ne!(code(&out), 0, "the own pre-commit's status still decides");
+    let seen = standin.wait_for_requests(1, std::time::Duration::from_secs(10));
+    let warm: Vec<_> = seen
+        .iter()
+        .filter(|r| r.route() == "/api/chat" && r.body["messages"] == serde_json::json!([]))
+        .collect();
+    assert_eq!(warm.len(), 1, "{seen:#?}");
+    assert_eq!(chats(&standin), 0);
+    // With the server down the commit goes on as before.
+    env.set_ollama(&crate::support::ollama::closed_port_url());
+    let out = repo.git(&["commit"]);
+    assert_ok(&out, "git commit with the server down");
 }
 
 /// A plain `git commit` (the hermetic editor keeps the file) of a new staged file; asserts it

@@ -230,7 +230,7 @@ fn local_install_over_a_link_into_the_global_directory_keeps_other_repositories_
     assert_ok(&out, "git commit in another repository");
     assert_eq!(other.commit_msg_of("HEAD"), REPLY, "{}", describe(&out));
     assert_eq!(read(&marks), "ran\n", "{}", describe(&out));
-    assert_eq!(standin.chat_requests().len(), 1);
+    assert_eq!(standin.draft_requests().len(), 1);
 
     let out = repo.ai_commit(&["uninstall"]);
     assert_ok(&out, "ai-commit uninstall");

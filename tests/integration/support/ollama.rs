@@ -164,6 +164,15 @@ impl StandIn {
             .collect()
     }
 
+    /// The chat requests that asked for a message: not the warm-ups (chats with no messages)
+    /// that `ai-commit warm` and the global pre-commit pass-through send.
+    pub fn draft_requests(&self) -> Vec<Value> {
+        self.chat_requests()
+            .into_iter()
+            .filter(|c| c["messages"].as_array().is_some_and(|m| !m.is_empty()))
+            .collect()
+    }
+
     /// How many TCP connections were accepted (including ones never read from).
     pub fn connections(&self) -> usize {
         self.server.connections()
