@@ -232,21 +232,7 @@ impl ConfigValue {
 /// the one in effect: every scope, the files they include, and the conditional includes that
 /// match here (`git config --show-origin --show-scope --get-all`).
 pub fn config_values(env: &Environment, key: &str) -> Result<Vec<ConfigValue>, CliError> {
-    let out = run_config_query(
-        env,
-        &[
-            "config",
-            "-z",
-            "--show-origin",
-            "--show-scope",
-            "--get-all",
-            key,
-        ],
-    )?;
-    Ok(parse_values(&out, false)
-        .into_iter()
-        .map(|(v, _)| v)
-        .collect())
+    values_of(env, &[], key)
 }
 
 /// The values of `key` in `file` and the files it includes.
@@ -256,20 +242,15 @@ pub fn file_values(
     key: &str,
 ) -> Result<Vec<ConfigValue>, CliError> {
     let file = file.to_string_lossy();
-    let out = run_config_query(
-        env,
-        &[
-            "config",
-            "-z",
-            "--show-origin",
-            "--show-scope",
-            "--includes",
-            "--file",
-            &file,
-            "--get-all",
-            key,
-        ],
-    )?;
+    values_of(env, &["--includes", "--file", &file], key)
+}
+
+/// `git config --show-origin --show-scope [where...] --get-all key`, read.
+fn values_of(env: &Environment, place: &[&str], key: &str) -> Result<Vec<ConfigValue>, CliError> {
+    let mut args = vec!["config", "-z", "--show-origin", "--show-scope"];
+    args.extend_from_slice(place);
+    args.extend(["--get-all", key]);
+    let out = run_config_query(env, &args)?;
     Ok(parse_values(&out, false)
         .into_iter()
         .map(|(v, _)| v)

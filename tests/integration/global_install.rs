@@ -5,8 +5,8 @@
 
 use crate::support::ollama::StandIn;
 use crate::support::{
-    assert_ok, assert_within, describe, repo_with_journal, stderr, stdout, timed, world, Repo,
-    TestEnv, BIN,
+    assert_ok, assert_within, describe, doctor_problem, repo_with_journal, stderr, stdout, timed,
+    world, Repo, TestEnv, BIN,
 };
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -914,20 +914,6 @@ fn rebase_of_fifty_commits_through_the_global_hooks_asks_nothing_and_keeps_every
 // ---------------------------------------------------------------------------------------------
 // 10. install --global and doctor check every pass-through
 // ---------------------------------------------------------------------------------------------
-
-/// The report's `PROBLEM` line containing `needle`, and the fix under it.
-fn doctor_problem(out: &Output, needle: &str) -> Option<(String, String)> {
-    let text = stdout(out);
-    let lines: Vec<&str> = text.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("PROBLEM ") && l.contains(needle))?;
-    let fix = lines
-        .get(at + 1)
-        .and_then(|l| l.trim_start().strip_prefix("fix: "))
-        .unwrap_or_default();
-    Some((lines[at].to_owned(), fix.to_owned()))
-}
 
 /// A repository whose own pre-commit refuses every commit, and a global install.
 fn repo_with_a_refusing_pre_commit<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {

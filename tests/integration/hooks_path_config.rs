@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::{assert_ok, describe, stderr, stdout, world, Repo, TestEnv};
+use crate::support::{assert_ok, describe, doctor_problem, stderr, stdout, world, Repo, TestEnv};
 
 const REPLY: &str = "Add the team notes";
 
@@ -338,19 +338,6 @@ fn shadow_the_team(env: &TestEnv) {
         ),
         "git config --global core.hooksPath",
     );
-}
-
-fn doctor_problem(out: &Output, needle: &str) -> Option<(String, String)> {
-    let text = stdout(out);
-    let lines: Vec<&str> = text.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("PROBLEM ") && l.contains(needle))?;
-    let fix = lines
-        .get(at + 1)
-        .and_then(|l| l.trim_start().strip_prefix("fix: "))
-        .unwrap_or_default();
-    Some((lines[at].to_owned(), fix.to_owned()))
 }
 
 #[test]

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::support::{
-    assert_ok, describe, repo_with_journal, sh_quote, stderr, stdout, world, Repo, TestEnv, BIN,
+    assert_ok, describe, doctor_problem, repo_with_journal, sh_quote, stderr, stdout, world, Repo,
+    TestEnv, BIN,
 };
 
 const REPLY: &str = "Add the pushed notes";
@@ -40,20 +41,6 @@ fn install_global(env: &TestEnv, args: &[&str]) {
     all.extend(args);
     let out = env.ai_commit(env.root(), &all);
     assert_ok(&out, &all.join(" "));
-}
-
-/// The report's `PROBLEM` line containing `needle`, and the fix under it.
-fn doctor_problem(out: &Output, needle: &str) -> Option<(String, String)> {
-    let text = stdout(out);
-    let lines: Vec<&str> = text.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("PROBLEM ") && l.contains(needle))?;
-    let fix = lines
-        .get(at + 1)
-        .and_then(|l| l.trim_start().strip_prefix("fix: "))
-        .unwrap_or_default();
-    Some((lines[at].to_owned(), fix.to_owned()))
 }
 
 /// Runs the shell command a doctor fix prints (up to its parenthesised note) in `cwd`, with

@@ -611,3 +611,17 @@ fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
     });
     rx
 }
+
+/// The report's `PROBLEM` line containing `needle`, and the fix under it.
+pub fn doctor_problem(out: &Output, needle: &str) -> Option<(String, String)> {
+    let text = stdout(out);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("PROBLEM ") && l.contains(needle))?;
+    let fix = lines
+        .get(at + 1)
+        .and_then(|l| l.trim_start().strip_prefix("fix: "))
+        .unwrap_or_default();
+    Some((lines[at].to_owned(), fix.to_owned()))
+}
