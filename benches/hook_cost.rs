@@ -289,7 +289,9 @@ fn hook_and_prompt(tmp: &Path, files: usize, runs: usize) {
             .unwrap_or("")
             .lines()
             .skip(1)
-            .filter(|l| !l.starts_with("... and ") && !l.is_empty())
+            // The list ends at its first blank line; computed facts may follow it.
+            .take_while(|l| !l.is_empty())
+            .filter(|l| !l.starts_with("... and "))
             .count();
         let hunks = user.lines().filter(|l| l.starts_with("@@ ")).count();
         println!(
