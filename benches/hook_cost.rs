@@ -48,7 +48,9 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn command(program: &str, repo: &Path, ollama: &str, home: &Path) -> Command {
+/// `program` in `repo` with no inherited environment but PATH, a home of its own, and
+/// `AI_COMMIT_CONFIG` pointing at `config` (which may not exist); no stdio.
+fn hermetic(program: &str, repo: &Path, home: &Path, config: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.current_dir(repo)
         .env_clear()
@@ -56,12 +58,17 @@ fn command(program: &str, repo: &Path, ollama: &str, home: &Path) -> Command {
         .env("HOME", home)
         .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("AI_COMMIT_CONFIG", home.join("none.toml"))
-        .env("OLLAMA_HOST", ollama)
-        .env("GIT_INDEX_FILE", ".git/index")
+        .env("AI_COMMIT_CONFIG", config)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    cmd
+}
+
+fn command(program: &str, repo: &Path, ollama: &str, home: &Path) -> Command {
+    let mut cmd = hermetic(program, repo, home, &home.join("none.toml"));
+    cmd.env("OLLAMA_HOST", ollama)
+        .env("GIT_INDEX_FILE", ".git/index");
     cmd
 }
 
@@ -311,24 +318,13 @@ fn pct(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// A command for the picks: no inherited environment but PATH, a home of its own, and
-/// `AI_COMMIT_CONFIG` pointing at `config` (which may not exist).
+/// A command for the picks: [`hermetic`], no editors, and a model address where nothing listens.
 fn picks_command(program: &str, repo: &Path, home: &Path, config: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(repo)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("AI_COMMIT_CONFIG", config)
-        // A closed loopback port: the binary, where it starts, never reaches a real server.
-        .env("OLLAMA_HOST", "http://127.0.0.1:9")
+    let mut cmd = hermetic(program, repo, home, config);
+    // A closed loopback port: the binary, where it starts, never reaches a real server.
+    cmd.env("OLLAMA_HOST", "http://127.0.0.1:9")
         .env("GIT_EDITOR", ":")
-        .env("GIT_SEQUENCE_EDITOR", ":")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .env("GIT_SEQUENCE_EDITOR", ":");
     cmd
 }
 
