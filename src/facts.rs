@@ -73,6 +73,25 @@ impl Kind {
     }
 }
 
+/// What is computed of a change once, for every reply judged against it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The one kind of line the change touches, if there is one.
+    pub kind: Option<Kind>,
+    /// The dependency versions that moved.
+    pub bumps: Vec<crate::bumps::Bump>,
+}
+
+impl Facts {
+    /// The facts of `files`.
+    pub fn of(files: &[FileChange]) -> Facts {
+        Facts {
+            kind: kind(files),
+            bumps: crate::bumps::bumps(files),
+        }
+    }
+}
+
 /// The one kind of line all of `files` touch, if there is one.
 pub fn kind(files: &[FileChange]) -> Option<Kind> {
     let texts: Vec<&FileChange> = files.iter().filter(|f| !f.hunks.is_empty()).collect();

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::diff::FileChange;
+use crate::facts::Facts;
 use crate::llm::{self, LlmError, Model, Reply, Request};
 use crate::message::{judge, Expected};
 use crate::prompt;
@@ -46,6 +47,8 @@ pub fn generate(
 ) -> Result<Drafted, String> {
     let config = task.config;
     let mut request = first_request;
+    // Computed once: every reply, and every candidate in it, is judged against them.
+    let facts = Facts::of(task.files);
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let start = Instant::now();
     let mut first: Option<String> = None;
@@ -84,6 +87,7 @@ pub fn generate(
             shown,
             style: task.style,
             files: task.files,
+            facts: &facts,
         };
         match judge_candidates(&reply, &expected, task) {
             Ok(drafted) => break Ok(drafted),

@@ -3,8 +3,9 @@
 
 use super::agreement::{echoes_scaffolding, verb_disagrees};
 use super::{check_against, clean, CleanOptions};
+use crate::bumps::Bump;
 use crate::diff::FileChange;
-use crate::facts;
+use crate::facts::Facts;
 use crate::style::Style;
 
 /// What a reply is judged against.
@@ -22,6 +23,8 @@ pub struct Expected<'a> {
     pub style: &'a Style,
     /// The staged files, for the style's type and scope checks.
     pub files: &'a [FileChange],
+    /// What is computed of them, once for every reply ([`Facts::of`]).
+    pub facts: &'a Facts,
 }
 
 /// The message in `content`, cleaned, grounded and styled, or why it cannot be used (a short
@@ -45,10 +48,10 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
     if let Some(why) = verb_disagrees(subject, expected.files) {
         return Err(why);
     }
-    if let Some(why) = facts::kind(expected.files).and_then(|k| k.contradiction(subject)) {
+    if let Some(why) = expected.facts.kind.and_then(|k| k.contradiction(subject)) {
         return Err(why.into());
     }
-    if let Some(why) = misses_the_bumps(subject, expected.files) {
+    if let Some(why) = misses_the_bumps(subject, expected.files, &expected.facts.bumps) {
         return Err(why);
     }
     expected.style.apply(&message, expected.files)
@@ -56,11 +59,10 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
 
 /// A dependency update of a few packages whose subject names none of them ("update
 /// poetry.lock"): the fallback names them, so this is the worse message.
-fn misses_the_bumps(subject: &str, files: &[FileChange]) -> Option<String> {
+fn misses_the_bumps(subject: &str, files: &[FileChange], found: &[Bump]) -> Option<String> {
     if files.is_empty() || !files.iter().all(crate::bumps::is_manifest) {
         return None;
     }
-    let found = crate::bumps::bumps(files);
     if found.is_empty() || found.len() > 3 {
         return None;
     }
@@ -137,6 +139,7 @@ mod tests {
             shown: "M src/cli.rs +1\n+let verbose = true;\n",
             style: &style,
             files: &files,
+            facts: &Facts::of(&files),
         };
         let reply = r#"{"subject": "feat(cli): add a verbose flag", "body": "So it talks."}"#;
         assert_eq!(
@@ -168,15 +171,21 @@ mod bump_tests {
                 .into(),
         });
         let files = [lock];
+        let bumps = crate::bumps::bumps(&files);
         // Seen with Qwen2.5-Coder-1.5B for exactly this change.
-        assert!(misses_the_bumps("chore: update poetry.lock", &files).is_some());
-        assert!(misses_the_bumps("build(deps): bump mkdocs-material to 9.5.35", &files).is_none());
+        assert!(misses_the_bumps("chore: update poetry.lock", &files, &bumps).is_some());
+        assert!(misses_the_bumps(
+            "build(deps): bump mkdocs-material to 9.5.35",
+            &files,
+            &bumps
+        )
+        .is_none());
         // Seen on ripgrep for grep-searcher 0.1.16 -> 0.1.17: a fair subject.
-        assert!(misses_the_bumps("docs: bump material to 9.5.35", &files).is_none());
-        assert!(misses_the_bumps("chore: update the docs theme", &files).is_some());
+        assert!(misses_the_bumps("docs: bump material to 9.5.35", &files, &bumps).is_none());
+        assert!(misses_the_bumps("chore: update the docs theme", &files, &bumps).is_some());
         // Not a manifest-only change: nothing to require.
         let code = [FileChange::new("src/a.rs", Status::Modified)];
-        assert!(misses_the_bumps("Update a", &code).is_none());
+        assert!(misses_the_bumps("Update a", &code, &crate::bumps::bumps(&code)).is_none());
     }
 }
 
