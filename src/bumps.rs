@@ -72,6 +72,21 @@ pub fn bumps(files: &[FileChange]) -> Vec<Bump> {
     out
 }
 
+/// Manifests that declare a package of their own, with its name and version.
+const PACKAGE_MANIFESTS: &[&str] = &["Cargo.toml", "pyproject.toml", "package.json"];
+
+/// The package's own version that moved, when a manifest that declares a package shows its
+/// `name` line and then the `version` line changing (`[package] name = "ignore"`,
+/// `-version = "0.4.32"`, `+version = "0.4.33"`): a release, not a dependency update.
+pub fn release(files: &[FileChange]) -> Option<Bump> {
+    files
+        .iter()
+        .filter(|f| PACKAGE_MANIFESTS.contains(&f.file_name()))
+        .flat_map(|f| &f.hunks)
+        .flat_map(|h| pairs(&h.body, Found::Own))
+        .next()
+}
+
 /// A line's package and version, for lines that hold both.
 fn inline(line: &str) -> Option<(String, String)> {
     let t = line.trim().trim_end_matches(',');
@@ -123,6 +138,10 @@ fn naming(line: &str) -> Option<String> {
     if let Some(rest) = t.strip_prefix("name = ") {
         return Some(rest.trim_matches('"').to_string());
     }
+    // package.json: `"name": "x",` at the top.
+    if let Some(rest) = t.strip_prefix("\"name\": ") {
+        return Some(rest.trim_matches('"').to_string());
+    }
     // npm: `"node_modules/a/node_modules/b": {`.
     if let Some(key) = t
         .strip_suffix('{')
@@ -150,11 +169,30 @@ fn version_line(line: &str) -> Option<String> {
         .strip_prefix("version = ")
         .or_else(|| t.strip_prefix("\"version\": "))
         .or_else(|| t.strip_prefix("version "))?;
-    let ver = rest.trim().trim_matches('"');
+    // `"0.4.33"  #:version`: the quoted value, not the comment after it.
+    let rest = rest.trim();
+    let ver = match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next()?,
+        None => rest,
+    };
     is_version(ver).then(|| clean(ver))
 }
 
+/// Which version lines a hunk's bumps are read from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Every line that names a package and a version.
+    Any,
+    /// Only a `version` line under the `name` line that names it: the manifest's own package.
+    Own,
+}
+
 fn hunk_bumps(body: &str) -> Vec<Bump> {
+    pairs(body, Found::Any)
+}
+
+/// The bumps of one hunk: a removed and an added version of the same package.
+fn pairs(body: &str, found: Found) -> Vec<Bump> {
     let mut removed: Vec<(String, String)> = Vec::new();
     let mut added: Vec<(String, String)> = Vec::new();
     let mut current: Option<String> = None;
@@ -169,10 +207,12 @@ fn hunk_bumps(body: &str) -> Vec<Bump> {
             current = Some(name);
             continue;
         }
-        let found = version_line(text)
-            .and_then(|v| current.clone().map(|n| (n, v)))
-            .or_else(|| inline(text));
-        match (sign, found) {
+        let own = version_line(text).and_then(|v| current.clone().map(|n| (n, v)));
+        let pair = match found {
+            Found::Any => own.or_else(|| inline(text)),
+            Found::Own => own,
+        };
+        match (sign, pair) {
             ('-', Some(pair)) => removed.push(pair),
             ('+', Some(pair)) => added.push(pair),
             _ => {}
@@ -319,6 +359,39 @@ mod tests {
         assert!(one("Cargo.toml", "+regex = \"1.11\"\n").is_empty());
         assert!(one("src/main.rs", "-regex = \"1.10\"\n+regex = \"1.11\"\n").is_empty());
         assert!(one("Cargo.toml", "-edition = \"2021\"\n+edition = \"2024\"\n").is_empty());
+    }
+
+    #[test]
+    fn a_manifest_s_own_version_is_a_release() {
+        // ripgrep's `ignore-0.4.33` and commitizen's `bump: version 4.16.3 → 4.16.4`.
+        let cargo = file(
+            "crates/ignore/Cargo.toml",
+            " [package]\n name = \"ignore\"\n-version = \"0.4.32\"  #:version\n+version = \"0.4.33\"  #:version\n authors = []\n",
+        );
+        let lock = file(
+            "Cargo.lock",
+            " name = \"ignore\"\n-version = \"0.4.32\"\n+version = \"0.4.33\"\n",
+        );
+        let found = release(&[lock.clone(), cargo]).expect("a release");
+        assert_eq!(
+            (found.name.as_str(), found.from.as_str(), found.to.as_str()),
+            ("ignore", "0.4.32", "0.4.33")
+        );
+        let npm = file(
+            "package.json",
+            " {\n   \"name\": \"left-pad\",\n-  \"version\": \"1.2.0\",\n+  \"version\": \"1.3.0\",\n",
+        );
+        assert_eq!(release(&[npm]).map(|b| b.to), Some("1.3.0".to_string()));
+        // A lockfile alone, or a dependency's version in a manifest, is no release.
+        assert_eq!(release(&[lock]), None);
+        let dependency = file("Cargo.toml", "-ignore = \"0.4.24\"\n+ignore = \"0.4.29\"\n");
+        assert_eq!(release(&[dependency]), None);
+        // Without the name line in sight there is no telling whose version it is.
+        let bare = file(
+            "Cargo.toml",
+            "-version = \"0.4.32\"\n+version = \"0.4.33\"\n",
+        );
+        assert_eq!(release(&[bare]), None);
     }
 
     #[test]

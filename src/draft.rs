@@ -9,6 +9,7 @@ use crate::bumps;
 use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
+use crate::facts;
 use crate::generate::{generate, Drafted, Task};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
@@ -36,6 +37,9 @@ pub enum Provenance {
         /// The model's name.
         model: String,
     },
+    /// The change is a release and the history gives releases one form: the subject is that
+    /// form with the version that moved, and no model is asked.
+    Release,
     /// The model gave nothing usable; `message` is the fallback summary or nothing.
     Fallback {
         /// Why there is no model message, in one line.
@@ -63,6 +67,11 @@ impl Outcome {
             }
             (Provenance::Cached { model }, _) => {
                 format!("message from {model}, kept from the same request before")
+            }
+            (Provenance::Release, _) => {
+                "release subject in this repository's own form, from the version that moved \
+                 (no model asked)"
+                    .to_string()
             }
             (Provenance::Fallback { reason }, Some(_)) => {
                 format!("no model message ({reason}); wrote a summary instead")
@@ -236,7 +245,7 @@ fn finish(
     }
     let by_model = match &outcome.provenance {
         Provenance::Model { model, .. } | Provenance::Cached { model } => Some(model),
-        Provenance::Fallback { .. } => None,
+        Provenance::Release | Provenance::Fallback { .. } => None,
     };
     if let (true, Some(model)) = (config.assisted_by.value, by_model) {
         message = ticket::with_trailer(&message, &format!("Assisted-by: {model} via ai-commit"));
@@ -253,6 +262,14 @@ fn describe(
     files: &[FileChange],
     wish: &Wish,
 ) -> Outcome {
+    // A release has one right subject, which the history shows: nothing to ask for.
+    if let Some(subject) = facts::release(files).and_then(|r| style.release_subject(&r)) {
+        return Outcome {
+            message: Some(subject),
+            alternatives: Vec::new(),
+            provenance: Provenance::Release,
+        };
+    }
     let start = std::time::Instant::now();
     let intent = wish.intent.as_deref();
     let task = Task {
@@ -388,7 +405,7 @@ pub fn style_of(config: &Config, history: &[Past], files: &[FileChange]) -> Styl
     let language = Some(config.language.value.as_str()).filter(|l| !l.eq_ignore_ascii_case("auto"));
     let learned = style::learn_history(history);
     let body = config.body.value.wanted(&learned, files);
-    Style::new(config.style.value, learned, language, body)
+    Style::new(config.style.value, learned, language, body).for_change(files)
 }
 
 /// The summary in the repository's style: `docs: update README.md` where Conventional

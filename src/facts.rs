@@ -92,6 +92,14 @@ impl Facts {
     }
 }
 
+/// The release `files` make: the package's own version moved and nothing but numbers changed
+/// (manifest, lockfile, version files), as a release commit does.
+pub fn release(files: &[FileChange]) -> Option<crate::bumps::Bump> {
+    (kind(files) == Some(Kind::Numbers))
+        .then(|| crate::bumps::release(files))
+        .flatten()
+}
+
 /// The one kind of line all of `files` touch, if there is one.
 pub fn kind(files: &[FileChange]) -> Option<Kind> {
     let texts: Vec<&FileChange> = files.iter().filter(|f| !f.hunks.is_empty()).collect();

@@ -99,7 +99,10 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
         Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
     };
     let note = note_line(env, &existing, &prefix, &outcome);
-    let by_model = !matches!(outcome.provenance, Provenance::Fallback { .. });
+    let by_model = matches!(
+        outcome.provenance,
+        Provenance::Model { .. } | Provenance::Cached { .. }
+    );
     if amend && !by_model {
         // A summary is no better than the message the person wrote: that one stays.
         let new = compose(&existing, None, note.as_deref());

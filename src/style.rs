@@ -125,6 +125,10 @@ pub struct Learned {
     /// What the history writes before "bump" in a dependency bump's subject, most often:
     /// `build(deps): `, `deps: `, or `` for a plain `Bump x from 1 to 2`.
     pub bump_prefix: Option<String>,
+    /// The form the history gives a release's subject, with `{name}`, `{from}` and `{to}`
+    /// for the package and its versions: `{name}-{to}` of `ignore-0.4.33`, `bump: version
+    /// {from} → {to}`; only a form seen at least twice.
+    pub release_form: Option<String>,
 }
 
 /// A recent commit as the style sees it.
@@ -165,6 +169,21 @@ pub fn learn_history(history: &[Past]) -> Learned {
     let w = window(history);
     let subjects: Vec<String> = w.iter().map(|p| p.subject.clone()).collect();
     let mut learned = learn(&subjects);
+    // Releases come a few times a month: all of the history read, not only the window, shows
+    // their form. (It is no part of the prompt, so the window's stable prefix is not at stake.)
+    if learned != Learned::default() {
+        let all: Vec<&str> = history.iter().map(|p| p.subject.as_str()).collect();
+        learned.release_form = release_form(&all);
+        // Likewise the areas a change may lie in: the window's first, as the prompt names
+        // them, then the rest of the history's.
+        if learned.area_prefix {
+            for area in all.iter().filter_map(|s| area_prefix_of(s)) {
+                if !learned.areas.iter().any(|a| a == area) {
+                    learned.areas.push(area.to_string());
+                }
+            }
+        }
+    }
     if !w.is_empty() {
         let with_body = w.iter().filter(|p| p.body).count();
         learned.body_percent = (with_body * 100 / w.len()) as u8;
@@ -185,6 +204,9 @@ pub struct Style {
     pub language: Option<String>,
     /// Whether a body may follow the subject.
     pub body: bool,
+    /// The area of the history's `area: ` vocabulary this change lies in, when one is clear
+    /// ([`Style::for_change`]): told to the model, and the prefix a subject gets.
+    pub area: Option<String>,
 }
 
 impl Style {
@@ -221,7 +243,16 @@ impl Style {
             learned,
             language,
             body,
+            area: None,
         }
+    }
+
+    /// The style for `files`: with the history's `area: ` prefixes, the area they lie in.
+    pub fn for_change(mut self, files: &[FileChange]) -> Self {
+        if !self.conventional && self.learned.area_prefix {
+            self.area = area_for(&self.learned.areas, files);
+        }
+        self
     }
 
     /// Checks a cleaned message against the style and the changed paths: with Conventional
@@ -315,13 +346,16 @@ impl Style {
     }
 
     /// An `area: summary` subject in the repository's own areas: a path or a synonym of an
-    /// area is respelled (`crates/cli:` to `cli:`, `docs:` to `doc:`); a prefix the history never
-    /// uses is replaced by the one area every changed path lies in, or dropped.
+    /// area is respelled (`crates/cli:` to `cli:`, `docs:` to `doc:`), and a known area gives
+    /// way to a narrower one the change lies in (`ignore:` to `ignore/types:`); a prefix the
+    /// history never uses, or none, becomes the change's area ([`Style::for_change`]), or
+    /// is dropped. An invented verb prefix stays a verb: `update: ignore version` is
+    /// `ignore: update ignore version`, not `ignore: ignore version`.
     fn hold_to_areas(&self, subject: &str, files: &[FileChange]) -> String {
         let areas = &self.learned.areas;
         let (prefix, summary) = match subject.split_once(": ") {
-            Some((p, s)) if !p.contains(' ') && !p.is_empty() => (Some(p), s),
-            _ => (None, subject),
+            Some((p, s)) if !p.contains(' ') && !p.is_empty() => (Some(p), s.to_string()),
+            _ => (None, subject.to_string()),
         };
         let known = |p: &str| areas.iter().find(|a| a.eq_ignore_ascii_case(p)).cloned();
         let respelled = prefix.and_then(|p| {
@@ -329,11 +363,27 @@ impl Style {
                 .or_else(|| p.rsplit('/').find(|c| !c.is_empty()).and_then(known))
                 .or_else(|| respell(&p.to_ascii_lowercase(), areas))
         });
-        let area = respelled.or_else(|| area_of(areas, files));
+        let summary = match (prefix, &respelled) {
+            (Some(p), None) if is_verb(p) && !starts_with_verb(&summary) => {
+                format!("{} {summary}", p.to_ascii_lowercase())
+            }
+            _ => summary,
+        };
+        let area = match (respelled, &self.area) {
+            (Some(model), Some(change)) => {
+                let fits = files.iter().any(|f| fit(&model, f).is_some());
+                if change.starts_with(&format!("{model}/")) || !fits {
+                    Some(change.clone())
+                } else {
+                    Some(model)
+                }
+            }
+            (model, change) => model.or_else(|| change.clone()),
+        };
         let summary = if self.learned.lowercase {
-            lower_first(summary)
+            lower_first(&summary)
         } else {
-            summary.to_string()
+            summary
         };
         match area {
             Some(a) => format!("{a}: {summary}"),
@@ -344,6 +394,9 @@ impl Style {
     /// The prefix for the fallback summary: a type that the paths alone justify (`docs`,
     /// `test`, `ci`, `build`), else `chore`; empty without Conventional Commits.
     pub fn fallback_prefix(&self, files: &[FileChange]) -> String {
+        if let Some(area) = self.area.as_deref().filter(|_| !self.conventional) {
+            return format!("{area}: ");
+        }
         if !self.conventional || files.is_empty() {
             return String::new();
         }
@@ -357,6 +410,19 @@ impl Style {
         .find(|k| files.iter().all(|f| k.matches(&f.path)))
         .map_or("chore", PathKind::type_name);
         format!("{ty}: ")
+    }
+
+    /// A release's subject in the form the history gives releases (`ignore-0.4.33`), when it
+    /// has one.
+    pub fn release_subject(&self, release: &crate::bumps::Bump) -> Option<String> {
+        let form = self.learned.release_form.as_deref()?;
+        // A form's `v` is its own (`v{to}`): the version goes in without one.
+        let bare = |v: &str| v.trim_start_matches('v').to_string();
+        Some(
+            form.replace("{name}", &release.name)
+                .replace("{from}", &bare(&release.from))
+                .replace("{to}", &bare(&release.to)),
+        )
     }
 
     /// Whether the summary after the prefix should start lowercase.
@@ -444,23 +510,148 @@ fn respell(word: &str, known: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// The one area of `areas` that every changed path has among its directories, if exactly one.
-fn area_of(areas: &[String], files: &[FileChange]) -> Option<String> {
-    if files.is_empty() {
+/// The area of `areas` (the history's, most used first) that `files` lie in:
+/// - a dependency update (manifests only, with versions that moved) is the history's `deps`;
+/// - else the most specific area every file fits ([`fit`]): the one of more parts
+///   (`ignore/types` before `ignore`), then the one nearer the files (`flags` before `core` for
+///   `crates/core/flags/defs.rs`), then the one used most; a change to comments only is
+///   documentation first (`doc: fix typo`);
+/// - else the area most files fit, if more than half do.
+fn area_for(areas: &[String], files: &[FileChange]) -> Option<String> {
+    if files.is_empty() || areas.is_empty() {
         return None;
     }
-    let within = |area: &str| {
-        files.iter().all(|f| {
-            let path = f.path.to_ascii_lowercase();
-            path.split('/')
-                .rev()
-                .skip(1)
-                .any(|dir| dir == area.to_ascii_lowercase())
+    let manifests = files.iter().all(crate::bumps::is_manifest);
+    if manifests && !crate::bumps::bumps(files).is_empty() {
+        if let Some(deps) = areas
+            .iter()
+            .find(|a| respell(&a.to_ascii_lowercase(), &["deps".to_string()]).is_some())
+        {
+            return Some(deps.clone());
+        }
+    }
+    let doc = areas
+        .iter()
+        .find(|a| respell(&a.to_ascii_lowercase(), &["doc".to_string()]).is_some());
+    if let (Some(doc), Some(crate::facts::Kind::Comments)) = (doc, crate::facts::kind(files)) {
+        return Some(doc.clone());
+    }
+    // (parts, depth, rank) of the areas every file fits, the best last.
+    let every = areas.iter().enumerate().filter_map(|(rank, area)| {
+        let depths: Option<Vec<usize>> = files.iter().map(|f| fit(area, f)).collect();
+        let depth = depths?.into_iter().min()?;
+        Some((
+            (area.split('/').count(), depth, std::cmp::Reverse(rank)),
+            area,
+        ))
+    });
+    if let Some((_, area)) = every.max_by_key(|(key, _)| *key) {
+        return Some(area.clone());
+    }
+    let most = areas
+        .iter()
+        .enumerate()
+        .map(|(rank, area)| {
+            let n = files.iter().filter(|f| fit(area, f).is_some()).count();
+            ((n, std::cmp::Reverse(rank)), area)
         })
+        .max_by_key(|(key, _)| *key)?;
+    (most.0 .0 * 2 > files.len()).then(|| most.1.clone())
+}
+
+/// Whether the change to `f` lies in `area`, and how deep in its path the area's last part
+/// is: each `/`-part of the area names one of the path's directories, its file name, its stem
+/// or a word of the stem (`ignore/types` fits `crates/ignore/src/default_types.rs`, `cargo`
+/// fits `Cargo.toml`), or the area is a kind of file the path is (`doc` fits `GUIDE.md`, `ci`
+/// fits `.github/workflows/ci.yml`).
+fn fit(area: &str, f: &FileChange) -> Option<usize> {
+    let area = area.to_ascii_lowercase();
+    let paths = std::iter::once(f.path.as_str()).chain(f.old_path.as_deref());
+    for path in paths {
+        let lower = path.to_ascii_lowercase();
+        let parts: Vec<&str> = lower.split('/').collect();
+        let name = parts.last().copied().unwrap_or("");
+        // `.nvim.lua` is `nvim`'s.
+        let stem = name
+            .trim_start_matches('.')
+            .split('.')
+            .next()
+            .unwrap_or(name);
+        let at = |word: &str| -> Option<usize> {
+            let last = parts.len() - 1;
+            // Counted from 1: a name in the path is more specific than a kind of file (0).
+            let dir = parts[..last].iter().rposition(|d| *d == word);
+            let named =
+                name == word || stem == word || stem.split(['_', '-', '.']).any(|w| w == word);
+            dir.or_else(|| named.then_some(last)).map(|at| at + 1)
+        };
+        let found: Option<Vec<usize>> = area.split('/').map(at).collect();
+        if let Some(depths) = found {
+            return depths.last().copied();
+        }
+    }
+    let kind = match respell(&area, &["doc".into(), "test".into()]).as_deref() {
+        Some("doc") => Some(PathKind::Docs),
+        Some("test") => Some(PathKind::Tests),
+        _ => (area == "ci").then_some(PathKind::Ci),
     };
-    let mut found = areas.iter().filter(|a| within(a));
-    let first = found.next()?;
-    found.next().is_none().then(|| first.clone())
+    kind.filter(|k| k.matches(&f.path)).map(|_| 0)
+}
+
+/// Imperative verbs a subject starts with.
+const VERBS: &[&str] = &[
+    "add",
+    "allow",
+    "avoid",
+    "bump",
+    "change",
+    "clean",
+    "correct",
+    "delete",
+    "disable",
+    "document",
+    "drop",
+    "enable",
+    "ensure",
+    "fix",
+    "handle",
+    "implement",
+    "improve",
+    "introduce",
+    "make",
+    "mention",
+    "move",
+    "prefer",
+    "refactor",
+    "reject",
+    "remove",
+    "rename",
+    "replace",
+    "restore",
+    "revert",
+    "rewrite",
+    "set",
+    "show",
+    "simplify",
+    "skip",
+    "sort",
+    "split",
+    "start",
+    "stop",
+    "support",
+    "switch",
+    "tidy",
+    "update",
+    "upgrade",
+    "use",
+];
+
+fn is_verb(word: &str) -> bool {
+    VERBS.contains(&word.to_ascii_lowercase().as_str())
+}
+
+fn starts_with_verb(summary: &str) -> bool {
+    summary.split_whitespace().next().is_some_and(is_verb)
 }
 
 /// A subject with the Conventional Commits prefix a repository that does not use them never
@@ -640,20 +831,9 @@ pub fn learn(subjects: &[String]) -> Learned {
     let mut areas = Counter::default();
     let mut area_count = 0;
     if !conventional {
-        for s in &usable {
-            if let Some((area, rest)) = s.split_once(": ") {
-                let is_area = !area.is_empty()
-                    && area.len() <= 30
-                    && !rest.trim().is_empty()
-                    && area
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || "_./-, ".contains(c))
-                    && area.split_whitespace().count() <= 2;
-                if is_area {
-                    area_count += 1;
-                    areas.add(area);
-                }
-            }
+        for area in usable.iter().filter_map(|s| area_prefix_of(s)) {
+            area_count += 1;
+            areas.add(area);
         }
     }
     let area_prefix = area_count * 2 >= n;
@@ -701,7 +881,109 @@ pub fn learn(subjects: &[String]) -> Learned {
             .collect(),
         body_percent: 0,
         bump_prefix: bump_prefix(&usable),
+        release_form: release_form(&usable),
     }
+}
+
+/// The `area` of an `area: summary` subject.
+fn area_prefix_of(subject: &str) -> Option<&str> {
+    let (area, rest) = subject.split_once(": ")?;
+    let is_area = !area.is_empty()
+        && area.len() <= 30
+        && !rest.trim().is_empty()
+        && area
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_./-, ".contains(c))
+        && area.split_whitespace().count() <= 2;
+    is_area.then_some(area)
+}
+
+/// The most frequent release form among `subjects`, if one is used at least twice.
+fn release_form(subjects: &[&str]) -> Option<String> {
+    let mut counter = Counter::default();
+    for s in subjects {
+        if let Some(form) = form_of(s) {
+            counter.add(&form);
+        }
+    }
+    counter.ranked_at_least(2).into_iter().next()
+}
+
+/// The release form of `subject`: its one or two versions as `{to}` or `{from}`, `{to}`, and
+/// a bare `name-1.2.3` as `{name}-{to}`; none when it has other versions or more than two
+/// other words (`deps: bump to tikv-jemallocator 0.7.0` is a dependency, not a release).
+fn form_of(subject: &str) -> Option<String> {
+    let mut text = String::new();
+    let mut versions = Vec::new();
+    let mut rest = subject.trim();
+    while let Some(at) = version_start(rest) {
+        let len = version_len(&rest[at..]);
+        text.push_str(&rest[..at]);
+        text.push('\u{0}');
+        versions.push(&rest[at..at + len]);
+        rest = &rest[at + len..];
+    }
+    text.push_str(rest);
+    let form = match versions.len() {
+        1 => text.replacen('\u{0}', "{to}", 1),
+        2 => text
+            .replacen('\u{0}', "{from}", 1)
+            .replacen('\u{0}', "{to}", 1),
+        _ => return None,
+    };
+    // `ignore-0.4.33`, `grep-searcher-0.1.17`: the package's name and its version.
+    if let Some(name) = form.strip_suffix("-{to}") {
+        let is_name = !name.is_empty()
+            && name.chars().any(|c| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+        if is_name {
+            return Some("{name}-{to}".to_string());
+        }
+    }
+    let words = form
+        .split_whitespace()
+        .filter(|w| !w.contains('{') && !["→", "->", "to", "from"].contains(w))
+        .count();
+    (words <= 2 && form.chars().count() <= 60).then_some(form)
+}
+
+/// Where the first version (`0.4.33`, the `2.1` of `v2.1`, `1.0.0-rc.1`) in `s` starts: a
+/// digit not inside a word or number (a `v` before it stays text), with a dot and another
+/// digit after it.
+fn version_start(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let outside =
+        |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
+    (0..bytes.len()).find(|&i| {
+        let starts =
+            bytes[i].is_ascii_digit() && (outside(i) || bytes[i - 1] == b'v' && outside(i - 1));
+        starts && s[i..i + version_len(&s[i..])].contains('.')
+    })
+}
+
+/// How long the version at the start of `s` is: digits and dots, and a pre-release or build
+/// suffix (`-rc.1`, `+build`), without a trailing dot.
+fn version_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+        i += 1;
+    }
+    if i < bytes.len() && (bytes[i] == b'-' || bytes[i] == b'+') {
+        let mut j = i + 1;
+        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'.') {
+            j += 1;
+        }
+        if j > i + 1 && bytes[i + 1].is_ascii_alphabetic() {
+            i = j;
+        }
+    }
+    while i > 0 && bytes[i - 1] == b'.' {
+        i -= 1;
+    }
+    i
 }
 
 /// The most frequent text before "bump"/"Bump" in subjects that start with it or with a prefix
@@ -712,7 +994,15 @@ fn bump_prefix(subjects: &[&str]) -> Option<String> {
         let at = s.find("bump ").or_else(|| s.find("Bump "));
         if let Some(at) = at {
             let before = &s[..at];
-            if before.is_empty() || before.ends_with(": ") {
+            // `deps: `, `build(deps): `, `chore: `; not `msrv: ` of `msrv: bump to Rust 1.96`,
+            // which is no dependency.
+            let dependency = before.is_empty()
+                || before.to_ascii_lowercase().contains("dep")
+                || parse_conventional(&format!("{before}x")).is_some_and(|c| {
+                    c.scope.is_none()
+                        && STANDARD_TYPES.contains(&c.ty.to_ascii_lowercase().as_str())
+                });
+            if dependency && (before.is_empty() || before.ends_with(": ")) {
                 counter.add(before);
             }
         }
@@ -729,6 +1019,12 @@ impl Counter {
             Some((_, n)) => *n += 1,
             None => self.0.push((key.to_string(), 1)),
         }
+    }
+
+    /// Keys seen at least `n` times, by descending count.
+    fn ranked_at_least(mut self, n: usize) -> Vec<String> {
+        self.0.retain(|e| e.1 >= n);
+        self.ranked()
     }
 
     /// Keys by descending count, first seen first among equals.
@@ -1144,31 +1440,100 @@ mod vocabulary_tests {
             "ignore: add incremental checking",
             "globset: increase pool capacity",
             "cli: fix a typo",
+            "ignore/types: add Mojo type",
+            "core: add `index` module",
+            "flags: disable many flags",
+            "pkg/brew: update tap",
+            "deps: bump ignore version",
         ]);
         assert!(l.area_prefix && l.lowercase);
-        let s = Style::new(StyleSetting::Auto, l, None, false);
-        let cli = files(&["crates/cli/src/lib.rs"]);
+        let style = |paths: &[&str]| {
+            let files = files(paths);
+            let s = Style::new(StyleSetting::Auto, l.clone(), None, false).for_change(&files);
+            (s, files)
+        };
+        let apply = |subject: &str, paths: &[&str]| {
+            let (s, files) = style(paths);
+            s.apply(subject, &files).unwrap()
+        };
         assert_eq!(
-            s.apply("crates/cli: add a flag", &cli).unwrap(),
+            apply("crates/cli: add a flag", &["crates/cli/src/lib.rs"]),
             "cli: add a flag"
         );
         assert_eq!(
-            s.apply("docs: Update the guide", &files(&["GUIDE.md"]))
-                .unwrap(),
+            apply("docs: Update the guide", &["GUIDE.md"]),
             "doc: update the guide"
         );
-        // Invented prefixes: the area every changed path lies in, or none.
-        let ignore = files(&["crates/ignore/src/walk.rs"]);
+        // Invented prefixes, or none: the area the change lies in, or none.
         assert_eq!(
-            s.apply("update: skip hidden files", &ignore).unwrap(),
+            apply("update: skip hidden files", &["crates/ignore/src/walk.rs"]),
             "ignore: skip hidden files"
         );
         assert_eq!(
-            s.apply("fix: Skip hidden files", &files(&["README.md"]))
-                .unwrap(),
+            apply("fix: Skip hidden files", &["README.md"]),
+            "doc: skip hidden files"
+        );
+        assert_eq!(
+            apply("Skip hidden files", &["Makefile"]),
             "skip hidden files"
         );
-        assert_eq!(s.apply("cli: add a flag", &cli).unwrap(), "cli: add a flag");
+        // A narrower area the history uses wins, and a path's own names find it.
+        assert_eq!(
+            apply(
+                "ignore: add .mojo type",
+                &["crates/ignore/src/default_types.rs"]
+            ),
+            "ignore/types: add .mojo type"
+        );
+        assert_eq!(
+            apply("enable multiline mode", &["crates/core/flags/defs.rs"]),
+            "flags: enable multiline mode"
+        );
+        assert_eq!(
+            apply("update ripgrep-bin.rb", &["pkg/brew/ripgrep-bin.rb"]),
+            "pkg/brew: update ripgrep-bin.rb"
+        );
+        // An invented verb prefix stays the verb (seen: `update: ignore version to 0.4.33`).
+        assert_eq!(
+            apply(
+                "update: ignore version to 0.4.33",
+                &["crates/ignore/Cargo.toml"]
+            ),
+            "ignore: update ignore version to 0.4.33"
+        );
+        // Most of the files decide when not all lie in one area; a known area that fits
+        // stays the model's.
+        assert_eq!(
+            style(&[
+                "crates/ignore/src/a.rs",
+                "crates/ignore/src/b.rs",
+                "crates/cli/src/c.rs"
+            ])
+            .0
+            .area
+            .as_deref(),
+            Some("ignore")
+        );
+        assert_eq!(
+            style(&["crates/ignore/src/a.rs", "crates/cli/src/c.rs"])
+                .0
+                .area,
+            None
+        );
+        assert_eq!(
+            apply("cli: add a flag", &["crates/cli/src/lib.rs"]),
+            "cli: add a flag"
+        );
+        assert_eq!(
+            apply(
+                "cli: add a flag",
+                &["crates/cli/src/lib.rs", "crates/ignore/src/a.rs"]
+            ),
+            "cli: add a flag"
+        );
+        // The fallback takes the area too.
+        let (s, files) = style(&["crates/ignore/src/walk.rs"]);
+        assert_eq!(s.fallback_prefix(&files), "ignore: ");
     }
 
     #[test]
@@ -1195,6 +1560,10 @@ mod vocabulary_tests {
 
 #[cfg(test)]
 mod repository_form_tests {
+    fn learned(subjects: &[&str]) -> Learned {
+        learn(&subjects.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
     use super::*;
     use crate::diff::{Hunk, Status};
 
@@ -1239,6 +1608,111 @@ mod repository_form_tests {
             s.apply("fix(deps): update soupsieve to 2.8.4", &[lock])
                 .unwrap(),
             "ci(deps): update soupsieve to 2.8.4"
+        );
+    }
+
+    #[test]
+    fn a_dependency_bump_prefix_is_not_learned_from_other_bumps() {
+        // ripgrep: `msrv: bump ignore from 0.4.32 to 0.4.33` was written for a release.
+        let l = learned(&[
+            "msrv: bump to Rust 1.96",
+            "ignore: add a type",
+            "core: fix it",
+        ]);
+        assert_eq!(l.bump_prefix, None);
+        let l = learned(&[
+            "deps: bump to tikv-jemallocator 0.7.0",
+            "msrv: bump to Rust 1.96",
+            "core: fix it",
+        ]);
+        assert_eq!(l.bump_prefix.as_deref(), Some("deps: "));
+        let l = learned(&["chore: bump serde", "Bump x from 1.0 to 1.1", "Bump y"]);
+        assert_eq!(l.bump_prefix.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn release_forms_are_learned_from_the_history() {
+        let forms = |subjects: &[&str]| learned(subjects).release_form;
+        // ripgrep's release commits, among its others.
+        assert_eq!(
+            forms(&[
+                "ignore-0.4.33",
+                "globset-0.4.20",
+                "ci: fix it",
+                "15.2.0",
+                "grep-searcher-0.1.17"
+            ])
+            .as_deref(),
+            Some("{name}-{to}")
+        );
+        // commitizen's.
+        assert_eq!(
+            forms(&[
+                "bump: version 4.16.4 → 4.16.5",
+                "fix: x",
+                "bump: version 4.16.3 → 4.16.4"
+            ])
+            .as_deref(),
+            Some("bump: version {from} → {to}")
+        );
+        assert_eq!(
+            forms(&[
+                "chore(release): v2.1.0",
+                "feat: y",
+                "chore(release): v2.0.0-rc.1"
+            ])
+            .as_deref(),
+            Some("chore(release): v{to}")
+        );
+        // One release is no form yet; dependency bumps and prose with numbers are none.
+        assert_eq!(forms(&["ignore-0.4.33", "ci: fix it", "core: add x"]), None);
+        assert_eq!(
+            forms(&[
+                "deps: bump to tikv-jemallocator 0.7.0",
+                "deps: bump to tikv-jemallocator 0.6.0",
+                "fix the 2.0 parser for numbers like 1.5 and more words here",
+                "fix the 2.0 parser for numbers like 1.5 and more words here",
+            ]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_release_subject_is_written_in_the_learned_form() {
+        let release = crate::bumps::Bump {
+            name: "ignore".into(),
+            from: "0.4.32".into(),
+            to: "0.4.33".into(),
+        };
+        let style =
+            |subjects: &[&str]| Style::new(StyleSetting::Auto, learned(subjects), None, false);
+        assert_eq!(
+            style(&["ignore-0.4.32", "globset-0.4.20", "ci: fix it"])
+                .release_subject(&release)
+                .as_deref(),
+            Some("ignore-0.4.33")
+        );
+        assert_eq!(
+            style(&[
+                "bump: version 1.0 → 1.1",
+                "bump: version 1.1 → 1.2",
+                "fix: x"
+            ])
+            .release_subject(&release)
+            .as_deref(),
+            Some("bump: version 0.4.32 → 0.4.33")
+        );
+        let mut tagged = release.clone();
+        tagged.to = "v0.4.33".into();
+        assert_eq!(
+            style(&["Release v1.0", "Release v1.1", "Fix x"])
+                .release_subject(&tagged)
+                .as_deref(),
+            Some("Release v0.4.33")
+        );
+        assert_eq!(
+            style(&["ignore: add x", "core: fix y", "ci: z"]).release_subject(&release),
+            None
         );
     }
 }

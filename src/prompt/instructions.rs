@@ -36,6 +36,13 @@ pub const INTENT_LIMIT: usize = 500;
 pub(super) const PROSE_HINT: &str = "\nThese are prose files: say what the new text is about, \
 not only that a file changed.\n";
 
+/// What the user message ends with when the change lies in one of the history's `area: `
+/// prefixes: a small model left it out or invented one (`update:`, `crates/ignore:`) in most
+/// subjects of a real history. The area came from the repository, so it is redacted.
+pub fn area_line(area: &str) -> String {
+    format!("\nStart the subject with `{}: `.\n", redact(area))
+}
+
 /// The configured prompt, or the default, with the subject limit filled in.
 pub fn base(config: &Config) -> String {
     config

@@ -20,9 +20,9 @@ use crate::style::Style;
 use crate::{bumps, facts};
 use instructions::PROSE_HINT;
 pub use instructions::{
-    base, candidates_instruction, candidates_schema, candidates_tokens, correction, reply_schema,
-    style_sentences, subject_tokens, system, DEFAULT_PROMPT, INTENT_HEADER, INTENT_LIMIT,
-    STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
+    area_line, base, candidates_instruction, candidates_schema, candidates_tokens, correction,
+    reply_schema, style_sentences, subject_tokens, system, DEFAULT_PROMPT, INTENT_HEADER,
+    INTENT_LIMIT, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
 use select::{exclusion_set, is_prose, share_out, treatment, Treatment};
@@ -88,22 +88,32 @@ pub fn first(
         };
         tokens.min(config.num_predict.value)
     });
-    let intent = intent.map(intent_section);
-    // The intent is kept whole: its room comes out of the diff's.
-    let intent_tokens = intent.as_deref().map_or(0, estimate_tokens);
+    // The intent and the area are kept whole: their room comes out of the diff's.
+    let tail = match (
+        intent.map(intent_section),
+        style.area.as_deref().map(area_line),
+    ) {
+        (None, None) => None,
+        (i, a) => Some(format!(
+            "{}{}",
+            i.unwrap_or_default(),
+            a.unwrap_or_default()
+        )),
+    };
+    let tail_tokens = tail.as_deref().map_or(0, estimate_tokens);
     let mut prompt = build(
         files,
         &PromptSettings {
             instructions: system(config, style),
             num_ctx: config.num_ctx.value as usize,
-            num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize + intent_tokens,
+            num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize + tail_tokens,
             exclude: config.exclude.value.clone(),
-            max_prompt: max_prompt.map(|m| m.saturating_sub(intent_tokens)),
+            max_prompt: max_prompt.map(|m| m.saturating_sub(tail_tokens)),
         },
     );
-    if let Some(intent) = &intent {
-        prompt.user.push_str(intent);
-        prompt.estimated_tokens += intent_tokens;
+    if let Some(tail) = &tail {
+        prompt.user.push_str(tail);
+        prompt.estimated_tokens += tail_tokens;
     }
     let schema = config.structured().then(|| {
         if n > 1 {

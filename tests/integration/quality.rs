@@ -589,3 +589,97 @@ fn dependency_bumps_are_named_in_the_prompt_and_the_fallback() {
         describe(&out)
     );
 }
+
+/// A release in a repository whose history gives releases one form gets that form with the
+/// version that moved, and the model is not asked; a dependency's bump still goes to it.
+#[test]
+fn a_release_takes_the_history_s_release_form_without_asking_the_model() {
+    let (standin, env) = world("update version to 0.4.33");
+    let repo = env.repo("releases");
+    let manifest = |version: &str, dep: &str| {
+        format!("[package]\nname = \"ignore\"\nversion = \"{version}\"  #:version\nedition = \"2021\"\n\n[dependencies]\nregex = \"{dep}\"\n")
+    };
+    repo.stage("src/lib.rs", "pub fn walk() {}\n");
+    repo.stage("Cargo.toml", manifest("0.4.31", "1.10"));
+    repo.git_ok(&["commit", "-q", "-m", "ignore: add a walker"]);
+    for (version, subject) in [("0.4.32", "ignore-0.4.32"), ("0.4.32", "globset: fix it")] {
+        repo.stage("Cargo.toml", manifest(version, "1.10"));
+        repo.stage("src/lib.rs", format!("pub fn walk() {{}}\n// {subject}\n"));
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.stage("Cargo.toml", manifest("0.4.20", "1.10"));
+    repo.git_ok(&["commit", "-q", "-m", "globset-0.4.20"]);
+    repo.stage("Cargo.toml", manifest("0.4.32", "1.10"));
+    repo.git_ok(&["commit", "-q", "-m", "core: undo"]);
+    repo.install_hook();
+
+    repo.stage("Cargo.toml", manifest("0.4.33", "1.10"));
+    let out = repo.git(&["commit", "--no-edit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "ignore-0.4.33");
+    assert!(standin.chat_requests().is_empty(), "the model was asked");
+    assert!(
+        stderr(&out).contains("release subject in this repository's own form"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A dependency's version is no release: the model is asked.
+    repo.stage("Cargo.toml", manifest("0.4.33", "1.11"));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit");
+    assert!(
+        !standin.chat_requests().is_empty(),
+        "the model was not asked"
+    );
+    assert_ne!(repo.commit_msg_of("HEAD"), "ignore-0.4.33");
+}
+
+/// In a history of `area: summary` subjects the model is told the area the change lies in,
+/// and a subject without it gets it: the 1.5B model left it out in a third of ripgrep's.
+#[test]
+fn the_change_s_area_is_told_and_held_to() {
+    let (standin, env) = world("add the mojo type");
+    let repo = env.repo("areas");
+    for (path, subject) in [
+        (
+            "crates/ignore/src/walk.rs",
+            "ignore: fix deadlock when visitor panics",
+        ),
+        (
+            "crates/ignore/src/default_types.rs",
+            "ignore/types: add Hurl",
+        ),
+        ("crates/cli/src/lib.rs", "cli: add a flag"),
+        (
+            "crates/globset/src/lib.rs",
+            "globset: increase pool capacity",
+        ),
+        (
+            "crates/ignore/src/dir.rs",
+            "ignore: add incremental checking",
+        ),
+    ] {
+        repo.stage(path, format!("// {subject}\n"));
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+    repo.stage(
+        "crates/ignore/src/default_types.rs",
+        "// ignore/types: add Hurl\n(&[\"mojo\"], &[\"*.mojo\"]),\n",
+    );
+
+    let out = repo.git(&["commit", "--no-edit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "ignore/types: add the mojo type"
+    );
+    let user = user_message_of(&standin);
+    assert!(
+        user.ends_with("\nStart the subject with `ignore/types: `.\n"),
+        "{user}"
+    );
+}
