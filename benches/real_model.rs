@@ -11,8 +11,17 @@
 //! checks written here (not the product's cleaner), and example pairs of the commit's real
 //! subject and ours. It asserts nothing.
 //!
+//! For commits whose files are all prose (`ai_commit::prompt::is_prose`, the product's own
+//! test: `.md`, `.txt`, ...), it also counts the bodies that talk about the diff or the commit
+//! instead of the text ("The changes are detailed in the diff", as a 1.5B model wrote for a
+//! journal entry), against the same count for the real messages.
+//!
 //! Environment:
-//! - `AI_COMMIT_REPLAY_REPO`: the repository (a bare mirror is fine). Required.
+//! - `AI_COMMIT_REPLAY_REPO`: the repository (a bare mirror is fine). Required. The word
+//!   `journal` builds the prose journal fixture (`benches/fixtures/journal.sh`) in a temporary
+//!   directory and replays that (`./journal` for a directory of that name).
+//! - `AI_COMMIT_REPLAY_LIST=1`: list the commits that would be replayed and stop, before any
+//!   request to the server.
 //! - `OLLAMA_HOST` (default `http://127.0.0.1:18434`), `AI_COMMIT_MODEL` (default
 //!   `smollm2:135m`): the Ollama-protocol server and model.
 //! - `AI_COMMIT_REPLAY_COMMITS` (default 50), `AI_COMMIT_REPLAY_FORMATS` (default `text,json`),
@@ -29,6 +38,7 @@
 //! ```sh
 //! bash /work/shared/scripts/real-model.sh start --ollama
 //! AI_COMMIT_REPLAY_REPO=/work/.mirror/sharkdp+hexyl/repo cargo bench --bench real_model
+//! AI_COMMIT_REPLAY_REPO=journal cargo bench --bench real_model
 //! ```
 
 use std::collections::BTreeMap;
@@ -37,6 +47,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use ai_commit::prompt::is_prose;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ai-commit");
 const SUBJECT_MAX: usize = 72;
@@ -120,6 +132,10 @@ struct Case {
     parent: String,
     subject: String,
     files: usize,
+    /// Every file of the change is prose, by the product's own test.
+    prose: bool,
+    /// The real message's body, trimmed (empty when it has none).
+    body: String,
     /// The heads of the prefixes (`cli`, `build`) the commits before this one used.
     vocabulary: Vec<String>,
 }
@@ -223,7 +239,9 @@ fn pick_commits(repo: &Path, home: &Path, n: usize, max_files: usize) -> Vec<Cas
         if files == 0 || files > max_files {
             continue;
         }
+        let prose = names.lines().all(is_prose);
         let subject = git(repo, home, &["log", "-1", "--format=%s", id]).unwrap_or_default();
+        let body = git(repo, home, &["log", "-1", "--format=%b", id]).unwrap_or_default();
         let before = git(
             repo,
             home,
@@ -245,6 +263,8 @@ fn pick_commits(repo: &Path, home: &Path, n: usize, max_files: usize) -> Vec<Cas
             parent: parent.to_string(),
             subject: subject.trim().to_string(),
             files,
+            prose,
+            body: body.trim().to_string(),
             vocabulary,
         });
     }
@@ -359,6 +379,47 @@ fn oddities(message: &str) -> Vec<String> {
     out
 }
 
+/// What a body says when it talks about the exchange instead of the text: about the diff,
+/// the commit or "the changes" in general. The product drops body lines that start with some of
+/// these (`message::chatter`, "The changes are detailed in the diff"); this looks for them
+/// anywhere in the body, whole words only ("the diff", not "the difference").
+const DIFF_TALK: &[&str] = &[
+    "the diff",
+    "this diff",
+    "this commit",
+    "the changes",
+    "these changes",
+];
+
+/// The phrases of [`DIFF_TALK`] in the body (every line after the subject) of `message`.
+fn diff_talk(message: &str) -> Vec<String> {
+    body_talk(message.split_once('\n').map_or("", |(_, body)| body))
+}
+
+/// The phrases of [`DIFF_TALK`] in `body`.
+fn body_talk(body: &str) -> Vec<String> {
+    let body = body.to_lowercase();
+    DIFF_TALK
+        .iter()
+        .filter(|p| has_phrase(&body, p))
+        .map(|p| p.to_string())
+        .collect()
+}
+
+/// `needle` in `haystack` as whole words: no letter or digit on either side.
+fn has_phrase(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(at, _)| {
+        let before = haystack[..at].chars().next_back();
+        let after = haystack[at + needle.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether the message has a body: a non-blank line after the subject.
+fn has_body(message: &str) -> bool {
+    message.lines().skip(1).any(|l| !l.trim().is_empty())
+}
+
 /// One hook run.
 struct Run {
     case: usize,
@@ -371,6 +432,8 @@ struct Run {
     message: String,
     problems: Vec<String>,
     oddities: Vec<String>,
+    /// The phrases of [`DIFF_TALK`] in the body.
+    diff_talk: Vec<String>,
     exit_ok: bool,
     panicked: bool,
 }
@@ -613,6 +676,8 @@ fn run_format(
                 },
                 "message": message,
                 "problems": problems,
+                "prose": case.prose,
+                "diff_talk": diff_talk(&message),
                 "stderr": stderr,
                 "exit": out.status.code(),
             });
@@ -622,6 +687,7 @@ fn run_format(
             again,
             tokens,
             oddities: oddities(&message),
+            diff_talk: diff_talk(&message),
             case: i,
             seconds,
             source,
@@ -736,6 +802,37 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
         }
     }
 
+    let prose: Vec<&Run> = runs.iter().filter(|r| cases[r.case].prose).collect();
+    if prose.is_empty() {
+        println!("  prose: no commit of prose files only");
+    } else {
+        let bodies = prose.iter().filter(|r| has_body(&r.message)).count();
+        let talk: Vec<&&Run> = prose.iter().filter(|r| !r.diff_talk.is_empty()).collect();
+        let real_bodies = prose
+            .iter()
+            .filter(|r| !cases[r.case].body.is_empty())
+            .count();
+        let real_talk = prose
+            .iter()
+            .filter(|r| !body_talk(&cases[r.case].body).is_empty())
+            .count();
+        println!(
+            "  prose: {} of {n} commits are prose files only; of ours, {bodies} have a body and {} \
+             talk about the diff, the commit or the changes (the real messages: {real_bodies} \
+             bodies, {real_talk} such)",
+            prose.len(),
+            talk.len(),
+        );
+        for r in talk.iter().take(3) {
+            println!(
+                "    e.g. {} [{}]: {}",
+                &cases[r.case].id[..8],
+                r.diff_talk.join(", "),
+                short(&r.message, 160)
+            );
+        }
+    }
+
     println!("  examples (real subject -> ours):");
     let picks = runs
         .iter()
@@ -758,12 +855,29 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
     println!();
 }
 
+/// The prose journal fixture, built by its script into `dir/journal`.
+fn build_journal(dir: &Path) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fixtures/journal.sh");
+    let out = dir.join("journal");
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&out)
+        .stdin(Stdio::null())
+        .status()
+        .expect("bash runs benches/fixtures/journal.sh");
+    assert!(status.success(), "{} failed: {status}", script.display());
+    out
+}
+
 fn main() {
-    let Some(repo) = std::env::var_os("AI_COMMIT_REPLAY_REPO").map(PathBuf::from) else {
+    let Some(repo_arg) = std::env::var_os("AI_COMMIT_REPLAY_REPO") else {
         println!("real_model: set AI_COMMIT_REPLAY_REPO to a git repository to replay, e.g.");
         println!("  bash /work/shared/scripts/real-model.sh start --ollama");
         println!(
             "  AI_COMMIT_REPLAY_REPO=/work/.mirror/sharkdp+hexyl/repo cargo bench --bench real_model"
+        );
+        println!(
+            "  AI_COMMIT_REPLAY_REPO=journal cargo bench --bench real_model   # the prose fixture"
         );
         return;
     };
@@ -780,6 +894,38 @@ fn main() {
         .filter(|f| !f.is_empty())
         .collect();
 
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let home = tmp.path().join("home");
+    fs::create_dir_all(home.join(".config")).unwrap();
+    fs::write(
+        home.join("gitconfig"),
+        "[user]\n\tname = Replay\n\temail = replay@example.com\n[advice]\n\tdetachedHead = false\n",
+    )
+    .unwrap();
+    let repo = if repo_arg == "journal" {
+        build_journal(tmp.path())
+    } else {
+        PathBuf::from(repo_arg)
+    };
+    let cases = pick_commits(&repo, &home, n, max_files);
+    if std::env::var_os("AI_COMMIT_REPLAY_LIST").is_some() {
+        println!(
+            "real_model: {} commits of {} would be replayed (oldest first):",
+            cases.len(),
+            repo.display()
+        );
+        for case in &cases {
+            println!(
+                "  {} {:>2} file(s){} {}",
+                &case.id[..8],
+                case.files,
+                if case.prose { ", prose" } else { "" },
+                case.subject
+            );
+        }
+        return;
+    }
+
     match server_models(&host) {
         Ok(models) if models.contains(&model) => {}
         Ok(models) => {
@@ -795,15 +941,6 @@ fn main() {
         }
     }
 
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let home = tmp.path().join("home");
-    fs::create_dir_all(home.join(".config")).unwrap();
-    fs::write(
-        home.join("gitconfig"),
-        "[user]\n\tname = Replay\n\temail = replay@example.com\n[advice]\n\tdetachedHead = false\n",
-    )
-    .unwrap();
-    let cases = pick_commits(&repo, &home, n, max_files);
     let work = tmp.path().join("work");
     git(
         tmp.path(),
@@ -845,9 +982,12 @@ fn main() {
 
     println!("== comparison (ROUGE-L: of our subject against the real one, PR numbers aside;");
     println!("   prefix: agrees with the repository's prefix vocabulary as the real subject does;");
-    println!("   again: the same commit run once more, median ms, as a retried commit is)");
+    println!("   again: the same commit run once more, median ms, as a retried commit is;");
     println!(
-        "{:<26} {:>3} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>8} {:>7} {:>7} {:>7}",
+        "   diff-talk: prose commits whose body talks about the diff, the commit or the changes)"
+    );
+    println!(
+        "{:<26} {:>3} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9}",
         "setting",
         "N",
         "median",
@@ -860,7 +1000,8 @@ fn main() {
         "prompt/c",
         "read/c",
         "out/c",
-        "again"
+        "again",
+        "diff-talk"
     );
     for (format, runs) in &all {
         let mut secs: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
@@ -889,8 +1030,18 @@ fn main() {
         } else {
             format!("{:.0}", median(&again) * 1000.0)
         };
+        let prose = runs.iter().filter(|r| cases[r.case].prose).count();
+        let talk = runs
+            .iter()
+            .filter(|r| cases[r.case].prose && !r.diff_talk.is_empty())
+            .count();
+        let talk = if prose == 0 {
+            "-".to_string()
+        } else {
+            format!("{talk}/{prose}")
+        };
         println!(
-            "{format:<26} {n:>3} {:>7.1} {:>6.1} {:>6.1} {:>6} {:>6} {:>7.2} {:>6} {:>8} {:>7} {:>7} {:>7}",
+            "{format:<26} {n:>3} {:>7.1} {:>6.1} {:>6.1} {:>6} {:>6} {:>7.2} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9}",
             median(&secs),
             percentile(&secs, 0.9),
             secs.last().copied().unwrap_or(f64::NAN),
@@ -902,6 +1053,7 @@ fn main() {
             per(|t| t.read),
             per(|t| t.generated),
             again,
+            talk,
         );
     }
 }

@@ -25,7 +25,8 @@ pub use instructions::{
     INTENT_LIMIT, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
-use select::{exclusion_set, is_prose, share_out, treatment, Treatment};
+pub use select::is_prose;
+use select::{exclusion_set, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;
 use tokens::estimate_up_to;
 

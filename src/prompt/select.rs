@@ -114,8 +114,9 @@ fn is_generated(f: &FileChange) -> bool {
         || name.contains("_generated.")
 }
 
-/// Prose rather than code: what was written matters more than which file.
-pub(super) fn is_prose(path: &str) -> bool {
+/// Prose rather than code: what was written matters more than which file. A change whose
+/// files are all prose gets `PROSE_HINT` in its prompt.
+pub fn is_prose(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
     [

@@ -17,6 +17,7 @@ mod hooks_path_config;
 mod hostile_files;
 mod https;
 mod install_links;
+mod journal_fixture;
 mod neovim;
 mod openai;
 mod pass_through;
