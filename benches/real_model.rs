@@ -277,6 +277,8 @@ fn pick_commits(repo: &Path, home: &Path, n: usize, max_files: usize) -> Vec<Cas
 #[derive(Debug, Clone, PartialEq)]
 enum Source {
     Model,
+    /// A release, written in the history's form without asking the model.
+    Release,
     Fallback(String),
     Other(String),
 }
@@ -285,6 +287,9 @@ fn source_of(stderr: &str) -> Source {
     for line in stderr.lines() {
         if line.starts_with("ai-commit: message from ") {
             return Source::Model;
+        }
+        if line.starts_with("ai-commit: release subject ") {
+            return Source::Release;
         }
         if let Some(rest) = line.strip_prefix("ai-commit: no model message (") {
             let reason = rest
@@ -652,6 +657,7 @@ fn run_format(
             seconds,
             match &source {
                 Source::Model => "model",
+                Source::Release => "release",
                 Source::Fallback(_) => "fallback",
                 Source::Other(_) => "other",
             },
@@ -667,12 +673,13 @@ fn run_format(
                 "seconds": seconds,
                 "source": match &source {
                     Source::Model => "model".to_string(),
+                    Source::Release => "release".to_string(),
                     Source::Fallback(_) => "fallback".to_string(),
                     Source::Other(_) => "other".to_string(),
                 },
                 "reason": match &source {
                     Source::Fallback(r) | Source::Other(r) => r.clone(),
-                    Source::Model => String::new(),
+                    Source::Model | Source::Release => String::new(),
                 },
                 "message": message,
                 "problems": problems,
@@ -709,7 +716,8 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
         .iter()
         .filter(|r| matches!(r.source, Source::Fallback(_)))
         .count();
-    let other_runs = n - model_runs - fallback_runs;
+    let release_runs = runs.iter().filter(|r| r.source == Source::Release).count();
+    let other_runs = n - model_runs - fallback_runs - release_runs;
     let ok = runs.iter().filter(|r| r.problems.is_empty()).count();
     let model_ok = runs
         .iter()
@@ -736,7 +744,9 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
     );
     println!(
         "  total {total:.0}s; model messages well formed: {model_ok}/{model_runs}; \
-         non-zero exits: {bad_exit}; panics: {panics}"
+         releases in the history's form, no model asked: {release_runs}; model messages of \
+         the commits the model was asked for: {}; non-zero exits: {bad_exit}; panics: {panics}",
+        pct(model_runs, n - release_runs)
     );
 
     let mut reasons: BTreeMap<String, (usize, String)> = BTreeMap::new();
@@ -982,18 +992,20 @@ fn main() {
 
     println!("== comparison (ROUGE-L: of our subject against the real one, PR numbers aside;");
     println!("   prefix: agrees with the repository's prefix vocabulary as the real subject does;");
-    println!("   again: the same commit run once more, median ms, as a retried commit is;");
+    println!("   model: of the commits the model was asked for; release: written in the history's");
+    println!("   release form without asking; again: the same commit run once more, median ms;");
     println!(
         "   diff-talk: prose commits whose body talks about the diff, the commit or the changes)"
     );
     println!(
-        "{:<26} {:>3} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9}",
+        "{:<26} {:>3} {:>7} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9}",
         "setting",
         "N",
         "median",
         "p90",
         "max",
         "model",
+        "release",
         "formed",
         "ROUGE-L",
         "prefix",
@@ -1008,6 +1020,7 @@ fn main() {
         secs.sort_by(f64::total_cmp);
         let n = runs.len();
         let m = runs.iter().filter(|r| r.source == Source::Model).count();
+        let released = runs.iter().filter(|r| r.source == Source::Release).count();
         let ok = runs.iter().filter(|r| r.problems.is_empty()).count();
         let subject = |r: &Run| r.message.lines().next().unwrap_or("").to_string();
         let rouge: f64 = runs
@@ -1041,11 +1054,12 @@ fn main() {
             format!("{talk}/{prose}")
         };
         println!(
-            "{format:<26} {n:>3} {:>7.1} {:>6.1} {:>6.1} {:>6} {:>6} {:>7.2} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9}",
+            "{format:<26} {n:>3} {:>7.1} {:>6.1} {:>6.1} {:>6} {:>7} {:>6} {:>7.2} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9}",
             median(&secs),
             percentile(&secs, 0.9),
             secs.last().copied().unwrap_or(f64::NAN),
-            pct(m, n),
+            pct(m, n - released),
+            pct(released, n),
             pct(ok, n),
             rouge,
             pct(agree, n),
