@@ -28,7 +28,11 @@
 //!   `AI_COMMIT_REPLAY_MAX_FILES` (default 40), `AI_COMMIT_REPLAY_TIMEOUT` (seconds, default 60).
 //! - `AI_COMMIT_REPLAY_LOG`: a file to write one JSON line per run to (message, stderr, ...).
 //! - A setting in `AI_COMMIT_REPLAY_FORMATS` is a reply format, then any config lines after
-//!   `+`: `json+body=true,json+body="auto"` compares the two body settings in one run.
+//!   `+`: `json+body=true,json+body="auto"` compares the two body settings in one run. Two
+//!   words there are the bench's own: `cold` leaves the server's prompt cache holding another
+//!   prompt before each commit (as after a commit in another repository), and `warm` then runs
+//!   `ai-commit warm --wait` first, as the global hook's pre-commit pass-through starts it
+//!   (`json+cold,json+cold+warm` compares the two).
 //! - `AI_COMMIT_REPLAY_SERVER_LOG`: the Ollama front's log (`~/.cache/real-model/front.log`),
 //!   read for the prompt tokens, the tokens read anew (not from the prompt cache) and the
 //!   output tokens of each commit.
@@ -431,6 +435,8 @@ struct Run {
     seconds: f64,
     /// The same commit's second run, when asked for.
     again: Option<f64>,
+    /// `ai-commit warm --wait` before the hook, when the setting says `warm`.
+    warmed: Option<f64>,
     /// What the server's log says it read and wrote for this run's requests.
     tokens: Tokens,
     source: Source,
@@ -581,6 +587,38 @@ fn server_models(host: &str) -> Result<Vec<String>, String> {
         .unwrap_or_default())
 }
 
+/// Leaves the server's prompt cache holding a prompt that shares nothing with ours: a short
+/// chat about something else, for a one-token reply, sent straight to the Ollama API.
+fn evict(host: &str, model: &str, salt: usize) {
+    use std::io::Read as _;
+    let address = host
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let body = serde_json::json!({
+        "model": model,
+        "messages": [{"role": "user", "content": format!(
+            "({salt}) List three rivers of South America and one fact about each, briefly."
+        )}],
+        "stream": false,
+        "options": {"num_predict": 1},
+    })
+    .to_string();
+    let Ok(mut stream) = std::net::TcpStream::connect(&address) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    let request = format!(
+        "POST /api/chat HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_format(
     format: &str,
@@ -592,9 +630,20 @@ fn run_format(
     timeout: f64,
     log: &mut Option<fs::File>,
 ) -> Vec<Run> {
-    // A setting is a reply format, then any config lines after `+`: `json+body=true`.
+    // A setting is a reply format, then any config lines after `+`: `json+body=true`; and
+    // the bench's own words `cold` (the server's prompt cache holds another prompt when the
+    // commit starts, as after a commit elsewhere) and `warm` (then `ai-commit warm --wait` runs
+    // first, as the pre-commit stage starts it; not counted in the hook's seconds).
     let (reply_format, extra) = format.split_once('+').unwrap_or((format, ""));
-    let extra = extra.replace('+', "\n");
+    let words: Vec<&str> = extra.split('+').collect();
+    let cold = words.contains(&"cold");
+    let warm = words.contains(&"warm");
+    let extra = words
+        .iter()
+        .filter(|w| !["cold", "warm"].contains(w))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
     let config = home.join(format!(
         "ai-commit-{}.toml",
         format.len() ^ extra.len() << 8
@@ -616,6 +665,18 @@ fn run_format(
         git(work, home, &["clean", "-q", "-fdx"]).expect("clean");
         git(work, home, &["reset", "-q", "--soft", &case.parent]).expect("reset --soft");
         fs::write(&msgfile, MSGFILE_TEXT).unwrap();
+        if cold {
+            evict(host, model, i);
+        }
+        let warmed = warm.then(|| {
+            let start = Instant::now();
+            let _ = hermetic(BIN, work, home)
+                .args(["warm", "--wait"])
+                .env("AI_COMMIT_CONFIG", &config)
+                .env("OLLAMA_HOST", host)
+                .output();
+            start.elapsed().as_secs_f64()
+        });
         let log_from = server_log_len(server_log.as_deref());
         let start = Instant::now();
         let out = hermetic(BIN, work, home)
@@ -682,6 +743,7 @@ fn run_format(
                     Source::Model | Source::Release => String::new(),
                 },
                 "message": message,
+                "warm_seconds": warmed,
                 "problems": problems,
                 "prose": case.prose,
                 "diff_talk": diff_talk(&message),
@@ -692,6 +754,7 @@ fn run_format(
         }
         runs.push(Run {
             again,
+            warmed,
             tokens,
             oddities: oddities(&message),
             diff_talk: diff_talk(&message),
@@ -748,6 +811,17 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
          the commits the model was asked for: {}; non-zero exits: {bad_exit}; panics: {panics}",
         pct(model_runs, n - release_runs)
     );
+
+    let mut warmed: Vec<f64> = runs.iter().filter_map(|r| r.warmed).collect();
+    if !warmed.is_empty() {
+        warmed.sort_by(f64::total_cmp);
+        println!(
+            "  `ai-commit warm --wait` before each hook (not in the seconds above): median {:.1}s, \
+             p90 {:.1}s",
+            median(&warmed),
+            percentile(&warmed, 0.9)
+        );
+    }
 
     let mut reasons: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for r in runs {

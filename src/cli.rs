@@ -50,10 +50,11 @@ pub enum Command {
     Man,
     /// Check why messages might not come: config, server, model, hook. Exits 1 on a problem.
     Doctor,
-    /// Load the model now, so the next commit does not wait for it: returns at once and loads
-    /// in the background (silent, bounded by `timeout`), or with --wait in the foreground.
+    /// Load the model and read the staged change's prompt now, so the next commit does not
+    /// wait for either: returns at once and works in the background (silent, bounded by
+    /// `timeout`), or with --wait in the foreground.
     Warm {
-        /// Load in the foreground and say how long it took (exit 1 if it failed).
+        /// Work in the foreground and say how long it took (exit 1 if it failed).
         #[arg(long)]
         wait: bool,
     },

@@ -281,9 +281,7 @@ fn describe(
     let cache_dir = env.cache_dir();
     let server = server_key(config);
     let speeds = cache_dir.as_deref().map(Speeds::new);
-    let speed = speeds.as_ref().map_or(Speed::ASSUMED, |s| s.get(&server));
-    let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
-    let (first, sized) = prompt::first(config, style, files, intent, Some(budget));
+    let (first, sized) = first_request(speeds.as_ref(), config, style, files, intent);
     let answers = cache_dir
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
@@ -339,6 +337,20 @@ fn describe(
     }
 }
 
+/// The first request for `files`, its prompt sized for the deadline at the speed learned for
+/// the configured server (or the assumed one).
+fn first_request(
+    speeds: Option<&Speeds>,
+    config: &Config,
+    style: &Style,
+    files: &[FileChange],
+    intent: Option<&str>,
+) -> (Request, prompt::Prompt) {
+    let speed = speeds.map_or(Speed::ASSUMED, |s| s.get(&server_key(config)));
+    let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
+    prompt::first(config, style, files, intent, Some(budget))
+}
+
 /// What separates the kept message from each kept alternative: no cleaned message holds it.
 const KEPT_APART: &str = "\n\u{1e}\n";
 
@@ -361,12 +373,45 @@ fn unkeep(kept: &str) -> Drafted {
     }
 }
 
-/// Loads the configured model within `timeout`; the seconds it took.
-pub fn warm(config: &Config) -> Result<f64, LlmError> {
+/// Gets the configured model ready for the commit being made, within `timeout`; the seconds
+/// it took. With a change staged in a repository, the first request the hook will send for it
+/// is sent now with a one-token reply: the server loads the model and reads the whole prompt
+/// into its cache, and the hook's request then reads nothing anew and only writes (a
+/// pre-commit hook's seconds pay for the reading). Without one, the model is only loaded.
+pub fn warm(env: &Environment, config: &Config) -> Result<f64, LlmError> {
     let model = client(config)?;
     let start = std::time::Instant::now();
-    model.warm(std::time::Duration::from_secs_f64(config.timeout.value))?;
+    let timeout = std::time::Duration::from_secs_f64(config.timeout.value);
+    match primer(env, config) {
+        Some(Primer::Request(mut request)) => {
+            request.max_tokens = Some(1);
+            llm::ask(model, request, timeout, |_| {})?;
+        }
+        Some(Primer::Nothing) => {}
+        None => model.warm(timeout)?,
+    }
     Ok(start.elapsed().as_secs_f64())
+}
+
+/// What warming can do ahead of the hook for what is staged.
+enum Primer {
+    /// Send the hook's first request.
+    Request(Request),
+    /// Nothing: the message needs no model (a release).
+    Nothing,
+}
+
+/// What warming sends for the change staged against `HEAD`, as the hook will draft it; `None`
+/// outside a repository or with nothing staged.
+fn primer(env: &Environment, config: &Config) -> Option<Primer> {
+    let staged = change(env, Base::Head, &Wish::default()).ok()?;
+    let style = style_of(config, &staged.history, &staged.files);
+    if facts::release(&staged.files).is_some_and(|r| style.release_subject(&r).is_some()) {
+        return Some(Primer::Nothing);
+    }
+    let speeds = env.cache_dir().map(|dir| Speeds::new(&dir));
+    let (first, _) = first_request(speeds.as_ref(), config, &style, &staged.files, None);
+    Some(Primer::Request(first))
 }
 
 /// The server and model a speed is learned for.

@@ -88,9 +88,9 @@ fn run_warm(env: &Environment, flags: &Flags, wait: bool) -> ExitCode {
     }
     let work_tree = staged::work_tree(env);
     let loaded = config::load(env, work_tree.as_deref(), flags);
-    match draft::warm(&loaded.config) {
+    match draft::warm(env, &loaded.config) {
         Ok(seconds) => say(&format!(
-            "ai-commit: {} is loaded ({seconds:.1}s)\n",
+            "ai-commit: {} is ready ({seconds:.1}s)\n",
             loaded.config.model.value
         )),
         Err(e) => fail(&e, None),

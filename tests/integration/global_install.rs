@@ -203,8 +203,9 @@ fn chats(standin: &StandIn) -> usize {
     standin.draft_requests().len()
 }
 
-/// As pre-commit, the global hook starts loading the model (a chat with no messages), a moment
-/// before the draft, without delaying the commit or changing the pre-commit's status.
+/// As pre-commit, the global hook starts warming the model (the draft's prompt for a one-token
+/// reply), a moment before the draft, without delaying the commit or changing the pre-commit's
+/// status.
 #[test]
 fn the_pre_commit_pass_through_warms_the_model() {
     let (standin, env) = world(REPLY);
@@ -217,7 +218,7 @@ fn the_pre_commit_pass_through_warms_the_model() {
     let seen = standin.wait_for_requests(1, std::time::Duration::from_secs(10));
     let warm: Vec<_> = seen
         .iter()
-        .filter(|r| r.route() == "/api/chat" && r.body["messages"] == serde_json::json!([]))
+        .filter(|r| r.route() == "/api/chat" && crate::support::ollama::is_warm_up(&r.body))
         .collect();
     assert_eq!(warm.len(), 1, "{seen:#?}");
     assert_eq!(chats(&standin), 0);

@@ -531,6 +531,39 @@ fn warm_loads_the_model_in_the_background() {
     );
 }
 
+/// With a change staged, warming sends the hook's own first request for a one-token reply, so
+/// the server has read the prompt by the time the hook asks; the hook's request is then the
+/// same messages and options but for the reply's length.
+#[test]
+fn warm_reads_the_staged_change_s_prompt_ahead_of_the_hook() {
+    let (standin, env) = world(r#"{"subject": "Greet the reader"}"#);
+    let repo = env.repo("primed");
+    repo.stage("README.md", "hello\n");
+    repo.git_ok(&["commit", "-q", "-m", "Start"]);
+    repo.install_hook();
+    repo.stage("greet.rs", "pub fn greet() -> &'static str { \"hello\" }\n");
+
+    let out = repo.ai_commit(&["warm", "--wait"]);
+    assert_ok(&out, "ai-commit warm --wait");
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit");
+
+    let chats = standin.chat_requests();
+    assert_eq!(chats.len(), 2, "{chats:#?}");
+    let (primer, hook) = (&chats[0], &chats[1]);
+    assert!(
+        primer["messages"][1]["content"]
+            .as_str()
+            .is_some_and(|u| u.contains("+pub fn greet()")),
+        "{primer:#}"
+    );
+    assert_eq!(primer["messages"], hook["messages"]);
+    assert_eq!(primer["format"], hook["format"]);
+    assert_eq!(primer["options"]["num_predict"], 1);
+    assert_ne!(hook["options"]["num_predict"], 1);
+    assert_eq!(repo.commit_msg_of("HEAD"), "Greet the reader");
+}
+
 /// A dependency update: the prompt names which packages moved from which version to which
 /// (the lockfile itself is sent by name only), and the fallback says it too, in the form the
 /// history gives such commits.

@@ -169,7 +169,7 @@ impl StandIn {
     pub fn draft_requests(&self) -> Vec<Value> {
         self.chat_requests()
             .into_iter()
-            .filter(|c| c["messages"].as_array().is_some_and(|m| !m.is_empty()))
+            .filter(|c| !is_warm_up(c))
             .collect()
     }
 
@@ -622,4 +622,10 @@ fn write_plain(
 fn write_error(conn: &mut Connection<'_>, status: u16, message: &str) -> io::Result<After> {
     let body = go_escape(obj(&[("error", js(message))]));
     write_plain(conn, status, JSON, &body, false)
+}
+
+/// Whether a chat request is a warm-up rather than a draft: no messages (a load), or a reply of
+/// one token (the hook's prompt read ahead of it).
+pub fn is_warm_up(chat: &Value) -> bool {
+    chat["messages"].as_array().is_none_or(|m| m.is_empty()) || chat["options"]["num_predict"] == 1
 }
