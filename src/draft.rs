@@ -272,16 +272,18 @@ fn describe(
     }
     let start = std::time::Instant::now();
     let intent = wish.intent.as_deref();
+    let cache_dir = env.cache_dir();
+    let server = server_key(config);
+    let speeds = cache_dir.as_deref().map(Speeds::new);
+    let speed = speeds.as_ref().map_or(Speed::ASSUMED, |s| s.get(&server));
     let task = Task {
         config,
         style,
         files,
         intent,
+        speed,
     };
-    let cache_dir = env.cache_dir();
-    let server = server_key(config);
-    let speeds = cache_dir.as_deref().map(Speeds::new);
-    let (first, sized) = first_request(speeds.as_ref(), config, style, files, intent);
+    let (first, sized) = first_request(speed, config, style, files, intent);
     let answers = cache_dir
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
@@ -337,16 +339,14 @@ fn describe(
     }
 }
 
-/// The first request for `files`, its prompt sized for the deadline at the speed learned for
-/// the configured server (or the assumed one).
+/// The first request for `files`, its prompt sized for the deadline at `speed`.
 fn first_request(
-    speeds: Option<&Speeds>,
+    speed: Speed,
     config: &Config,
     style: &Style,
     files: &[FileChange],
     intent: Option<&str>,
 ) -> (Request, prompt::Prompt) {
-    let speed = speeds.map_or(Speed::ASSUMED, |s| s.get(&server_key(config)));
     let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
     prompt::first(config, style, files, intent, Some(budget))
 }
@@ -409,8 +409,10 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
     if facts::release(&staged.files).is_some_and(|r| style.release_subject(&r).is_some()) {
         return Some(Primer::Nothing);
     }
-    let speeds = env.cache_dir().map(|dir| Speeds::new(&dir));
-    let (first, _) = first_request(speeds.as_ref(), config, &style, &staged.files, None);
+    let speed = env.cache_dir().map_or(Speed::ASSUMED, |dir| {
+        Speeds::new(&dir).get(&server_key(config))
+    });
+    let (first, _) = first_request(speed, config, &style, &staged.files, None);
     Some(Primer::Request(first))
 }
 

@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use crate::llm::{self, LlmError, Model, Reply, Request};
 use crate::message::{judge, Expected};
 use crate::prompt;
+use crate::speed::Speed;
 use crate::style::Style;
 
 /// What a message is asked for: the settings, the style and the staged files.
@@ -23,6 +24,8 @@ pub struct Task<'a> {
     pub files: &'a [FileChange],
     /// Why the change was made, as the person said it.
     pub intent: Option<&'a str>,
+    /// How fast the server reads and writes, for whether a retry can still be answered.
+    pub speed: Speed,
 }
 
 /// What the model drafted: the best message, and the other candidates' subjects.
@@ -91,11 +94,16 @@ pub fn generate(
         };
         match judge_candidates(&reply, &expected, task) {
             Ok(drafted) => break Ok(drafted),
-            // One corrective retry, only with time left for a real answer.
-            Err(why)
-                if first.is_none() && timeout.saturating_sub(start.elapsed()) >= timeout / 4 =>
-            {
-                request = prompt::retry(&request, &reply.content, &why, config, task.style);
+            // One corrective retry, only with time left for a real answer: a quarter of the
+            // deadline, and what the retry is expected to take at the server's speed (it reads
+            // the reply and the correction anew and writes about as much again).
+            Err(why) if first.is_none() => {
+                let retry = prompt::retry(&request, &reply.content, &why, config, task.style);
+                let left = timeout.saturating_sub(start.elapsed());
+                if left < timeout / 4 || left < retry_time(&retry, &reply, task.speed) {
+                    break Err(Failure::Unusable(why));
+                }
+                request = retry;
                 first = Some(why);
             }
             Err(why) => break Err(Failure::Unusable(why)),
@@ -109,6 +117,18 @@ pub fn generate(
         (Some(a), Failure::Unusable(b)) => format!("{unusable}: {a}; after a retry: {b}"),
         (Some(a), Failure::Server(b)) => format!("{unusable}: {a}; the retry failed: {b}"),
     })
+}
+
+/// How long `retry` is expected to take at `speed`: reading what it adds to the first
+/// request (the rest is in the server's cache) and writing as many tokens as `first` did.
+fn retry_time(retry: &Request, first: &Reply, speed: Speed) -> Duration {
+    let added = retry.retry.as_ref().map_or(0, |r| {
+        prompt::estimate_tokens(&r.reply) + prompt::estimate_tokens(&r.correction)
+    });
+    let written = first
+        .output_tokens
+        .map_or_else(|| prompt::estimate_tokens(&first.content), |n| n as usize);
+    Duration::from_secs_f64(added as f64 / speed.read + written as f64 / speed.write)
 }
 
 /// Every candidate in the reply judged on its own: the first usable one is the message, the
@@ -262,6 +282,14 @@ enum Failure {
 mod tests {
     use super::*;
     use crate::diff::Status;
+
+    /// A server so fast that the deadline alone decides.
+    const FAST: Speed = Speed {
+        read: 1e9,
+        write: 1e9,
+        load: 0.0,
+        samples: 1,
+    };
     use crate::style::{Learned, StyleSetting};
     use std::sync::Mutex;
 
@@ -326,6 +354,15 @@ mod tests {
         config: Config,
         intent: Option<&str>,
     ) -> Result<Drafted, String> {
+        run_at(model, config, intent, FAST)
+    }
+
+    fn run_at(
+        model: &Arc<Scripted>,
+        config: Config,
+        intent: Option<&str>,
+        speed: Speed,
+    ) -> Result<Drafted, String> {
         let style = Style::new(StyleSetting::Plain, Learned::default(), None, true);
         let mut f = FileChange::new("src/greet.rs", Status::Modified);
         f.added = 1;
@@ -339,6 +376,7 @@ mod tests {
             style: &style,
             files: &files,
             intent,
+            speed,
         };
         let (first, _) = prompt::first(&config, &style, &files, intent, None);
         generate(
@@ -466,6 +504,34 @@ mod tests {
         let err = run(&model, 1.0).unwrap_err();
         assert!(!err.contains("retry") && !err.contains("twice"), "{err}");
         assert_eq!(model.requests().len(), 1);
+    }
+
+    #[test]
+    fn no_retry_the_server_could_not_answer_in_the_time_left() {
+        // Half the deadline is left, but at 4 tokens a second the retry would need more: the
+        // summary comes now, not when the deadline runs out.
+        let slow = Speed {
+            read: 4.0,
+            write: 4.0,
+            load: 0.0,
+            samples: 5,
+        };
+        let model = Scripted::new(vec![
+            (Duration::from_millis(500), Ok(CHATTER)),
+            (NOW, Ok(GOOD)),
+        ]);
+        let err = run_at(&model, config(1.0), None, slow).unwrap_err();
+        assert!(!err.contains("retry") && !err.contains("twice"), "{err}");
+        assert_eq!(model.requests().len(), 1);
+        // At the speed it needs, the same reply gets its retry.
+        let model = Scripted::new(vec![
+            (Duration::from_millis(500), Ok(CHATTER)),
+            (NOW, Ok(GOOD)),
+        ]);
+        assert_eq!(
+            run_at(&model, config(1.0), None, FAST).unwrap().message,
+            GOOD
+        );
     }
 
     #[test]
