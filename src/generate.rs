@@ -74,7 +74,7 @@ pub fn generate(
             Err(e) => break Err(Failure::Server(e.to_string())),
         };
         observe(&reply, asked.elapsed());
-        let told = request.told();
+        let told = prompt::told(&request);
         // The change as shown, without the person's stated intent: a message that repeats a
         // short intent may be the message, and one that names only the intent is not grounded
         // in the change.

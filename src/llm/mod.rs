@@ -81,17 +81,6 @@ impl Request {
     }
 }
 
-impl Request {
-    /// What the model was told: the instructions, and a retry's correction. A reply that
-    /// echoes any of it is no message.
-    pub fn told(&self) -> String {
-        match &self.retry {
-            Some(retry) => format!("{}\n{}", self.system, retry.correction),
-            None => self.system.clone(),
-        }
-    }
-}
-
 /// What the model answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {

@@ -43,6 +43,9 @@ pub fn area_line(area: &str) -> String {
     format!("\nStart the subject with `{}: `.\n", redact(area))
 }
 
+/// What introduces the history's recent subjects, one `- ` line each after it.
+pub const EXAMPLES_HEADER: &str = "Recent subjects in this repository, as examples of the style:";
+
 /// The configured prompt, or the default, with the subject limit filled in.
 pub fn base(config: &Config) -> String {
     config
@@ -125,7 +128,7 @@ pub fn style_sentences(style: &Style) -> String {
         out.push("Write only the subject line, no body.".to_string());
     }
     if !l.examples.is_empty() {
-        let mut s = String::from("Recent subjects in this repository, as examples of the style:");
+        let mut s = String::from(EXAMPLES_HEADER);
         for e in &l.examples {
             s.push_str(&format!("\n- {e}"));
         }

@@ -134,6 +134,30 @@ pub fn first(
     (request, prompt)
 }
 
+/// What `request` told the model to do, which its reply must not repeat: the system message
+/// and any correction, without the history's recent subjects. Those are the repository's own
+/// words, and a new bump of the same package rightly says much what the last one said.
+pub fn told(request: &Request) -> String {
+    let mut out = String::new();
+    let mut in_examples = false;
+    for line in request.system.lines() {
+        if line == instructions::EXAMPLES_HEADER {
+            in_examples = true;
+            continue;
+        }
+        if in_examples && line.starts_with("- ") {
+            continue;
+        }
+        in_examples = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    if let Some(retry) = &request.retry {
+        out.push_str(&retry.correction);
+    }
+    out
+}
+
 /// The stated intent as the user message ends with it: bounded, secrets redacted.
 fn intent_section(intent: &str) -> String {
     let text: String = intent.trim().chars().take(INTENT_LIMIT).collect();

@@ -716,3 +716,40 @@ fn the_change_s_area_is_told_and_held_to() {
         "{user}"
     );
 }
+
+/// The history's subjects are shown as examples, not instructions: a new bump of the same
+/// action rightly says much what the last one said, and is the message.
+#[test]
+fn a_subject_like_a_recent_one_is_no_echo_of_the_instructions() {
+    let reply = r#"{"subject": "ci(deps): bump peter-evans/find-comment from 4 to 5"}"#;
+    let (standin, env) = world(reply);
+    let repo = env.repo("bumps");
+    let workflow =
+        |v: u32| format!("jobs:\n  a:\n    steps:\n      - uses: peter-evans/find-comment@v{v}\n");
+    repo.stage("src/a.py", "a = 1\n");
+    repo.git_ok(&["commit", "-q", "-m", "feat(cli): add a"]);
+    repo.stage(".github/workflows/ci.yml", workflow(3));
+    repo.git_ok(&["commit", "-q", "-m", "ci: add the workflow"]);
+    repo.stage("src/b.py", "b = 1\n");
+    repo.git_ok(&["commit", "-q", "-m", "fix(cli): fix b"]);
+    repo.stage(".github/workflows/ci.yml", workflow(4));
+    repo.git_ok(&[
+        "commit",
+        "-q",
+        "-m",
+        "ci(deps): bump peter-evans/find-comment from 3 to 4",
+    ]);
+    repo.install_hook();
+    repo.stage(".github/workflows/ci.yml", workflow(5));
+
+    let out = repo.git(&["commit", "--no-edit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "ci(deps): bump peter-evans/find-comment from 4 to 5",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(standin.draft_requests().len(), 1);
+}
