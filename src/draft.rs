@@ -288,13 +288,17 @@ fn describe(
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
     // The answer is kept for the change, not for how much of it this speed let through: a
-    // retried commit after the speed was learned finds it again.
-    let key = if sized.cut {
-        answer_key(config, &prompt::first(config, style, files, intent, None).0)
-    } else {
-        answer_key(config, &first)
-    };
-    if let Some(kept) = answers.as_ref().and_then(|a| a.get(&key)) {
+    // retried commit after the speed was learned finds it again. Without kept answers
+    // (`cache = false`) there is no key, and the whole prompt is not built a second time.
+    let keeper = answers.map(|answers| {
+        let key = if sized.cut {
+            answer_key(config, &prompt::first(config, style, files, intent, None).0)
+        } else {
+            answer_key(config, &first)
+        };
+        (answers, key)
+    });
+    if let Some(kept) = keeper.as_ref().and_then(|(a, key)| a.get(key)) {
         let drafted = unkeep(&kept);
         return Outcome {
             message: Some(drafted.message),
@@ -316,8 +320,8 @@ fn describe(
         spinner.clear();
         result
     });
-    if let (Ok(drafted), Some(answers)) = (&result, &answers) {
-        answers.put(&key, &keep(drafted));
+    if let (Ok(drafted), Some((answers, key))) = (&result, &keeper) {
+        answers.put(key, &keep(drafted));
     }
     match result {
         Ok(drafted) => Outcome {

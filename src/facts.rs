@@ -141,14 +141,17 @@ pub fn is_whitespace_only(f: &FileChange) -> bool {
     if f.added == 0 || f.removed == 0 {
         return false;
     }
-    let (removed, added) = changed(f);
-    let squeeze = |lines: &[&str]| -> String {
-        lines
+    // Both sides squeezed of whitespace and compared as they are read: nothing is collected,
+    // and the first difference decides (every file of a large change is asked this).
+    let squeezed = |sign: char| {
+        f.hunks
             .iter()
-            .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
-            .collect()
+            .flat_map(|h| h.body.lines())
+            .filter(move |l| l.starts_with(sign))
+            .flat_map(|l| l[1..].chars())
+            .filter(|c| !c.is_whitespace())
     };
-    squeeze(&removed) == squeeze(&added)
+    squeezed('-').eq(squeezed('+'))
 }
 
 /// Lines were replaced by the same lines with other digits only.

@@ -45,7 +45,10 @@ pub(crate) fn run(env: &Environment, args: &[&str]) -> Result<String, CliError> 
                 .to_string(),
         });
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    // Checked whole first: far cheaper than the lossy conversion for a large patch, and the
+    // bytes are moved rather than copied; only invalid UTF-8 pays for the replacement.
+    Ok(String::from_utf8(out.stdout)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// `GIT_WORK_TREE` as git means it: a relative one is relative to the current directory.

@@ -398,6 +398,10 @@ fn jwt_len(text: &str) -> Option<usize> {
 /// `password = "hunter22"`, `API_KEY: 'abc...'`, `"client_secret": "..."`: the quoted value
 /// (8 or more characters, no spaces) assigned to a secret-sounding name is replaced.
 fn redact_assignment(line: &str) -> Option<String> {
+    // No assignment without its sign: most lines and names are ruled out before lowercasing.
+    if !line.contains(['=', ':']) {
+        return None;
+    }
     let lower = line.to_ascii_lowercase();
     if !SECRET_NAMES.iter().any(|n| lower.contains(n)) {
         return None;
