@@ -311,9 +311,9 @@ fn describe(
     let result = client(config).map_err(|e| e.to_string()).and_then(|model| {
         let label = format!("ai-commit: asking {}...", config.model.value);
         let mut spinner = Spinner::new(label, env.stderr_is_terminal);
-        let learn = |reply: &llm::Reply, wall| {
+        let learn = |request: &Request, reply: &llm::Reply, wall| {
             if let Some(speeds) = &speeds {
-                speeds.record(&server, reply, wall);
+                speeds.record(&server, reply, wall, prompt::anew_tokens(request));
             }
         };
         let result = generate(model, &task, first, |waited| spinner.tick(waited), learn);

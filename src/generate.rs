@@ -39,14 +39,14 @@ pub struct Drafted {
 
 /// Asks `model` for a message with `first` (from [`prompt::first`]) within the configured
 /// timeout, calling `tick` with the time waited so far (for the spinner) and `observe` with
-/// each reply and how long it took (for the learned speed). Returns the judged message, or why
+/// each request, its reply and how long it took (for the learned speed). Returns the judged message, or why
 /// there is none, in one line.
 pub fn generate(
     model: Arc<dyn Model>,
     task: &Task<'_>,
     first_request: Request,
     mut tick: impl FnMut(Duration),
-    mut observe: impl FnMut(&Reply, Duration),
+    mut observe: impl FnMut(&Request, &Reply, Duration),
 ) -> Result<Drafted, String> {
     let config = task.config;
     let mut request = first_request;
@@ -73,7 +73,7 @@ pub fn generate(
             }
             Err(e) => break Err(Failure::Server(e.to_string())),
         };
-        observe(&reply, asked.elapsed());
+        observe(&request, &reply, asked.elapsed());
         let told = prompt::told(&request);
         // The change as shown, without the person's stated intent: a message that repeats a
         // short intent may be the message, and one that names only the intent is not grounded
@@ -384,7 +384,7 @@ mod tests {
             &task,
             first,
             |_| {},
-            |_, _| {},
+            |_, _, _| {},
         )
     }
 

@@ -56,8 +56,10 @@ impl Speed {
         (left * self.read).max(0.0) as usize
     }
 
-    /// This speed updated with what one reply showed, `wall` being its whole exchange.
-    pub fn learn(self, reply: &Reply, wall: Duration) -> Speed {
+    /// This speed updated with what one reply showed, `wall` being its whole exchange and
+    /// `anew` the prompt tokens (in the prompt's own estimate) the server had not seen in the
+    /// request before: without the server's durations, those are what the reading took.
+    pub fn learn(self, reply: &Reply, wall: Duration, anew: usize) -> Speed {
         let (Some(prompt), Some(output)) = (reply.prompt_tokens, reply.output_tokens) else {
             return self;
         };
@@ -76,12 +78,17 @@ impl Speed {
                 load = blend(load, secs(t.load_ns), self.samples);
             }
             None => {
-                // Only the wall time: what writing did not take, reading took. The prompt count
-                // may include tokens the server had cached, which would flatter the rate, so a
-                // faster reading only moves the figure a little.
+                // Only the wall time: what writing did not take, reading took, and what was read
+                // is what the server had not seen. The server's prompt count includes what it had
+                // cached (the instructions, unchanged since the last commit): taken as read, it
+                // taught llama.cpp's Ollama front 579 tokens a second where it reads 60, and
+                // prompts were sized past the deadline. Even `anew` may have been cached (the
+                // same change asked again), so a faster reading only moves the figure a little.
+                let _ = prompt;
+                let anew = anew as f64;
                 let reading = wall.as_secs_f64() - output / write - load;
-                if prompt >= 32.0 && reading > 0.05 {
-                    let seen = prompt / reading;
+                if anew >= 32.0 && reading > 0.05 {
+                    let seen = anew / reading;
                     read = if seen > read {
                         read + (seen - read) * 0.1
                     } else {
@@ -159,14 +166,16 @@ impl Speeds {
     }
 
     /// Learns from one reply of `server`. Failing to keep it changes nothing else.
-    pub fn record(&self, server: &str, reply: &Reply, wall: Duration) {
+    pub fn record(&self, server: &str, reply: &Reply, wall: Duration, anew: usize) {
         let mut file = self.read();
         let old = file
             .servers
             .iter()
             .position(|r| r.server == server)
             .map(|i| file.servers.remove(i));
-        let speed = old.map_or(Speed::ASSUMED, |r| r.speed).learn(reply, wall);
+        let speed = old
+            .map_or(Speed::ASSUMED, |r| r.speed)
+            .learn(reply, wall, anew);
         let used = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -230,27 +239,33 @@ mod tests {
     #[test]
     fn the_server_s_counters_teach_the_speed() {
         // 600 tokens read in 10 s, 38 written in 2 s, no load.
-        let s = Speed::ASSUMED.learn(&reply(600, 38, Some((0.0, 10.0, 2.0))), Duration::ZERO);
+        let s = Speed::ASSUMED.learn(&reply(600, 38, Some((0.0, 10.0, 2.0))), Duration::ZERO, 0);
         assert_eq!((s.read, s.write, s.load, s.samples), (60.0, 19.0, 0.0, 1));
         // Later replies move it part of the way.
-        let s = s.learn(&reply(600, 40, Some((0.0, 5.0, 2.0))), Duration::ZERO);
+        let s = s.learn(&reply(600, 40, Some((0.0, 5.0, 2.0))), Duration::ZERO, 0);
         assert!(s.read > 60.0 && s.read < 120.0, "{s:?}");
         // No counters: nothing learned.
         let none = Reply::default();
         assert_eq!(
-            Speed::ASSUMED.learn(&none, Duration::from_secs(3)),
+            Speed::ASSUMED.learn(&none, Duration::from_secs(3), 100),
             Speed::ASSUMED
         );
     }
 
     #[test]
     fn without_durations_the_wall_time_teaches_reading_cautiously() {
-        // 1,000 prompt tokens, 15 written (1 s at 15/s), 2 s load assumed: 10 s of reading.
-        let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(13));
+        // 1,000 tokens not seen before, 15 written (1 s at 15/s), 2 s load assumed: 10 s of
+        // reading.
+        let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(13), 1000);
         assert!((s.read - 100.0 * 0.1 - 50.0 * 0.9).abs() < 1e-6, "{s:?}");
         // A slower reading than assumed is believed at once.
-        let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(43));
+        let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(43), 1000);
         assert!((s.read - 25.0).abs() < 1e-6, "{s:?}");
+        // What the server had cached is not counted as read: llama.cpp's Ollama front reports
+        // the whole prompt (1,200 tokens), of which only the change (300) was new; 10 s of
+        // reading is 30 a second, not 120.
+        let s = Speed::ASSUMED.learn(&reply(1200, 15, None), Duration::from_secs(13), 300);
+        assert!((s.read - 30.0).abs() < 1e-6, "{s:?}");
     }
 
     #[test]
@@ -282,7 +297,7 @@ mod tests {
         let speeds = Speeds::new(&tmp.path().join("ai-commit"));
         assert_eq!(speeds.get("a"), Speed::ASSUMED);
         let r = reply(600, 38, Some((0.0, 10.0, 2.0)));
-        speeds.record("a", &r, Duration::ZERO);
+        speeds.record("a", &r, Duration::ZERO, 0);
         assert_eq!(speeds.get("a").read, 60.0);
         let path = tmp.path().join("ai-commit/speed.json");
         assert_eq!(
@@ -295,7 +310,7 @@ mod tests {
             0o700
         );
         for i in 0..MAX_SERVERS + 5 {
-            speeds.record(&format!("server {i}"), &r, Duration::ZERO);
+            speeds.record(&format!("server {i}"), &r, Duration::ZERO, 0);
         }
         assert_eq!(speeds.all().len(), MAX_SERVERS);
         for junk in [
@@ -307,13 +322,13 @@ mod tests {
         ] {
             fs::write(&path, junk).unwrap();
             assert_eq!(speeds.get("a"), Speed::ASSUMED, "{junk}");
-            speeds.record("a", &r, Duration::ZERO);
+            speeds.record("a", &r, Duration::ZERO, 0);
             assert_eq!(speeds.get("a").read, 60.0, "{junk}");
         }
         fs::remove_file(&path).unwrap();
         std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
         assert_eq!(speeds.get("a"), Speed::ASSUMED);
-        speeds.record("a", &r, Duration::ZERO);
+        speeds.record("a", &r, Duration::ZERO, 0);
         assert!(fs::symlink_metadata(&path).unwrap().file_type().is_file());
     }
 
@@ -327,7 +342,7 @@ mod tests {
                 std::thread::spawn(move || {
                     let r = reply(600, 38, Some((0.0, 10.0, 2.0)));
                     for _ in 0..50 {
-                        s.record(&format!("server {i}"), &r, Duration::ZERO);
+                        s.record(&format!("server {i}"), &r, Duration::ZERO, 0);
                     }
                 })
             })

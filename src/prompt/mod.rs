@@ -158,6 +158,16 @@ pub fn told(request: &Request) -> String {
     out
 }
 
+/// The tokens of `request` (estimated) a server that keeps its last prompt has not read
+/// before: the user message of a first request (the instructions are those of the last
+/// commit), only what a retry adds to the first one.
+pub fn anew_tokens(request: &Request) -> usize {
+    match &request.retry {
+        Some(retry) => estimate_tokens(&retry.reply) + estimate_tokens(&retry.correction),
+        None => estimate_tokens(&request.user),
+    }
+}
+
 /// The stated intent as the user message ends with it: bounded, secrets redacted.
 fn intent_section(intent: &str) -> String {
     let text: String = intent.trim().chars().take(INTENT_LIMIT).collect();
