@@ -283,7 +283,14 @@ impl Style {
 
     fn check_conventional(&self, subject: &str, files: &[FileChange]) -> Result<String, String> {
         let Some(parts) = parse_conventional(subject) else {
-            return Err("the subject has no Conventional Commits `type: ` prefix".into());
+            // The 0.5B model left the type out of 6 of commitizen's 50 subjects, which were
+            // then refused; the type a path or the leading verb justifies is added instead.
+            let ty = self.inferred_type(subject, files);
+            let typed = format!("{ty}: {}", lower_first(subject));
+            return match parse_conventional(&typed) {
+                Some(_) => self.check_conventional(&typed, files),
+                None => Err("the subject has no Conventional Commits `type: ` prefix".into()),
+            };
         };
         let ty = parts.ty.to_ascii_lowercase();
         // The repository's own spelling of the type: `doc` where it writes `doc`.
@@ -314,6 +321,30 @@ impl Style {
             Some(s) => format!("{ty}({s}){bang}: {}", parts.summary),
             None => format!("{ty}{bang}: {}", parts.summary),
         })
+    }
+
+    /// The type for a subject written without one: the one the paths alone justify (`docs`,
+    /// `test`, `ci`, `build`), else the one its verb says (`fix`, `feat` for "add",
+    /// `refactor`), else `chore`.
+    fn inferred_type(&self, subject: &str, files: &[FileChange]) -> String {
+        let by_path = self.fallback_prefix(files);
+        let by_path = by_path.trim_end_matches(": ");
+        if by_path != "chore" && !by_path.is_empty() {
+            return by_path.to_string();
+        }
+        let verb = subject
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let ty = match verb.as_str() {
+            "fix" | "correct" | "handle" | "avoid" => "fix",
+            "add" | "support" | "implement" | "introduce" | "allow" | "enable" => "feat",
+            "refactor" | "simplify" | "rename" | "move" | "split" | "extract" => "refactor",
+            "document" => "docs",
+            _ => "chore",
+        };
+        respell(ty, &self.learned.types).unwrap_or_else(|| ty.to_string())
     }
 
     /// The history's prefix for dependency bumps (`ci(deps): `), when `files` are manifests
@@ -1264,7 +1295,25 @@ mod tests {
             style.apply("fix(parser): handle eof", &code).unwrap(),
             "fix: handle eof"
         );
-        assert!(style.apply("Add a flag", &code).is_err());
+        // A subject without a type gets the one its paths or its verb justify.
+        assert_eq!(
+            style.apply("Add a flag", &code).unwrap(),
+            "feat: add a flag"
+        );
+        assert_eq!(
+            style.apply("Fix the lexer", &code).unwrap(),
+            "fix: fix the lexer"
+        );
+        assert_eq!(
+            style.apply("Tidy the lexer", &code).unwrap(),
+            "chore: tidy the lexer"
+        );
+        assert_eq!(
+            style
+                .apply("Describe the flag", &files(&["README.md"]))
+                .unwrap(),
+            "docs: describe the flag"
+        );
         assert!(style.apply("feature: add a flag", &code).is_err());
         assert!(style.apply("docs: describe the flag", &code).is_err());
         assert!(style

@@ -146,13 +146,22 @@ mod tests {
             judge(reply, false, &expected).as_deref(),
             Ok("feat(cli): add a verbose flag")
         );
+        assert_eq!(
+            judge(
+                r#"{"subject": "Add a verbose flag", "body": ""}"#,
+                false,
+                &expected
+            )
+            .as_deref(),
+            Ok("feat: add a verbose flag")
+        );
         assert!(judge(
-            r#"{"subject": "Add a verbose flag", "body": ""}"#,
+            r#"{"subject": "verbose: add a flag", "body": ""}"#,
             false,
             &expected
         )
         .unwrap_err()
-        .contains("Conventional Commits"));
+        .contains("not a commit type"));
         assert!(judge("", false, &expected).is_err());
     }
 }

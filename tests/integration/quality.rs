@@ -121,7 +121,7 @@ fn unusable_first_reply_gets_one_corrective_retry() {
 
 #[test]
 fn two_unusable_replies_fall_back_to_a_summary_in_the_repositorys_style() {
-    let (standin, env) = world("Add a verbose flag");
+    let (standin, env) = world("verbose: add a flag");
     let repo = conventional_repo(&env, "twice");
 
     let out = repo.git(&["commit"]);
@@ -131,7 +131,7 @@ fn two_unusable_replies_fall_back_to_a_summary_in_the_repositorys_style() {
     assert_eq!(standin.chat_requests().len(), 2);
     let err = stderr(&out);
     assert!(
-        err.contains("has no Conventional Commits `type: ` prefix, twice"),
+        err.contains("`verbose` is not a commit type used here, twice"),
         "{err}"
     );
 }
@@ -139,7 +139,7 @@ fn two_unusable_replies_fall_back_to_a_summary_in_the_repositorys_style() {
 #[test]
 fn a_retry_that_echoes_the_correction_is_not_a_message() {
     let standin = StandIn::start(Behavior::Sequence(vec![
-        Behavior::Reply("Add a verbose flag".into()),
+        Behavior::Reply("verbose: add a flag".into()),
         Behavior::Reply(
             "That reply can only be used as a commit message\n\nIt repeats itself.".into(),
         ),
