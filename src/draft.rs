@@ -9,7 +9,7 @@ use crate::bumps;
 use crate::config::{Config, Fallback};
 use crate::diff::FileChange;
 use crate::env::Environment;
-use crate::facts;
+use crate::facts::Facts;
 use crate::generate::{generate, Drafted, Task};
 use crate::llm::ollama::{normalize_host, Ollama, OllamaSettings};
 use crate::llm::openai::{normalize_base_url, ApiKey, OpenAi, OpenAiSettings};
@@ -117,8 +117,9 @@ pub fn draft(
     wish: &Wish,
 ) -> Result<Outcome, NoChange> {
     let staged = change(env, base, wish)?;
-    let style = style_of(config, &staged.history, &staged.files);
-    let outcome = describe(env, config, &style, &staged.files, wish);
+    let facts = Facts::of(&staged.files);
+    let style = style_of(config, &staged.history, &staged.files, &facts);
+    let outcome = describe(env, config, &style, &staged.files, &facts, wish);
     Ok(finish(env, config, staged.branch.as_deref(), outcome))
 }
 
@@ -150,7 +151,7 @@ pub fn dry_run(
 ) -> Result<String, DryRunError> {
     let staged = change(env, base, wish)?;
     let files = &staged.files;
-    let style = style_of(config, &staged.history, files);
+    let style = style_of(config, &staged.history, files, &Facts::of(files));
     let server = server_key(config);
     let speed = env
         .cache_dir()
@@ -260,10 +261,15 @@ fn describe(
     config: &Config,
     style: &Style,
     files: &[FileChange],
+    facts: &Facts,
     wish: &Wish,
 ) -> Outcome {
     // A release has one right subject, which the history shows: nothing to ask for.
-    if let Some(subject) = facts::release(files).and_then(|r| style.release_subject(&r)) {
+    if let Some(subject) = facts
+        .release
+        .as_ref()
+        .and_then(|r| style.release_subject(r))
+    {
         return Outcome {
             message: Some(subject),
             alternatives: Vec::new(),
@@ -281,6 +287,7 @@ fn describe(
         style,
         files,
         intent,
+        facts,
         speed,
     };
     let (first, sized) = first_request(speed, config, style, files, intent);
@@ -334,7 +341,7 @@ fn describe(
         },
         Err(reason) => Outcome {
             message: match config.fallback.value {
-                Fallback::Summary => fallback_summary(files, style, config),
+                Fallback::Summary => fallback_summary(files, facts, style, config),
                 Fallback::None => None,
             },
             alternatives: Vec::new(),
@@ -409,8 +416,12 @@ enum Primer {
 /// outside a repository or with nothing staged.
 fn primer(env: &Environment, config: &Config) -> Option<Primer> {
     let staged = change(env, Base::Head, &Wish::default()).ok()?;
-    let style = style_of(config, &staged.history, &staged.files);
-    if facts::release(&staged.files).is_some_and(|r| style.release_subject(&r).is_some()) {
+    let facts = Facts::of(&staged.files);
+    let style = style_of(config, &staged.history, &staged.files, &facts);
+    if facts
+        .release
+        .is_some_and(|r| style.release_subject(&r).is_some())
+    {
         return Some(Primer::Nothing);
     }
     let speed = env.cache_dir().map_or(Speed::ASSUMED, |dir| {
@@ -452,19 +463,24 @@ fn answer_key(config: &Config, first: &Request) -> String {
 }
 
 /// The style to write `files` in, from the settings and the history.
-pub fn style_of(config: &Config, history: &[Past], files: &[FileChange]) -> Style {
+pub fn style_of(config: &Config, history: &[Past], files: &[FileChange], facts: &Facts) -> Style {
     let language = Some(config.language.value.as_str()).filter(|l| !l.eq_ignore_ascii_case("auto"));
     let learned = style::learn_history(history);
     let body = config.body.value.wanted(&learned, files);
-    Style::new(config.style.value, learned, language, body).for_change(files)
+    Style::new(config.style.value, learned, language, body).for_change(files, facts)
 }
 
 /// The summary in the repository's style: `docs: update README.md` where Conventional
 /// Commits are used.
-fn fallback_summary(files: &[FileChange], style: &Style, config: &Config) -> Option<String> {
+fn fallback_summary(
+    files: &[FileChange],
+    facts: &Facts,
+    style: &Style,
+    config: &Config,
+) -> Option<String> {
     // A dependency update says which packages moved, in the form the history gives such
     // commits (`build(deps): bump x from 1 to 2`, `Bump x from 1 to 2`).
-    let found = bumps::bumps(files);
+    let found = &facts.bumps;
     let only_manifests = files.iter().all(bumps::is_manifest);
     let bump_prefix = (only_manifests && !found.is_empty())
         .then(|| style.learned.bump_prefix.clone())
@@ -475,7 +491,7 @@ fn fallback_summary(files: &[FileChange], style: &Style, config: &Config) -> Opt
         .value
         .saturating_sub(prefix.chars().count());
     let summary = match only_manifests {
-        true => summary::bumps_line(&found, room).or_else(|| summarize(files, room))?,
+        true => summary::bumps_line(found, room).or_else(|| summarize(files, room))?,
         false => summarize(files, room)?,
     };
     if prefix.is_empty() && !style.learned.lowercase {

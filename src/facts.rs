@@ -73,31 +73,31 @@ impl Kind {
     }
 }
 
-/// What is computed of a change once, for every reply judged against it.
+/// What is computed of a change once per draft: for the style, the prompt's sizing, every
+/// reply judged and the fallback.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
     /// The one kind of line the change touches, if there is one.
     pub kind: Option<Kind>,
     /// The dependency versions that moved.
     pub bumps: Vec<crate::bumps::Bump>,
+    /// The package's own version that moved, when nothing but numbers changed (manifest,
+    /// lockfile, version files), as a release commit does.
+    pub release: Option<crate::bumps::Bump>,
 }
 
 impl Facts {
     /// The facts of `files`.
     pub fn of(files: &[FileChange]) -> Facts {
+        let kind = kind(files);
         Facts {
-            kind: kind(files),
+            kind,
             bumps: crate::bumps::bumps(files),
+            release: (kind == Some(Kind::Numbers))
+                .then(|| crate::bumps::release(files))
+                .flatten(),
         }
     }
-}
-
-/// The release `files` make: the package's own version moved and nothing but numbers changed
-/// (manifest, lockfile, version files), as a release commit does.
-pub fn release(files: &[FileChange]) -> Option<crate::bumps::Bump> {
-    (kind(files) == Some(Kind::Numbers))
-        .then(|| crate::bumps::release(files))
-        .flatten()
 }
 
 /// The one kind of line all of `files` touch, if there is one.

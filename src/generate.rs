@@ -24,6 +24,9 @@ pub struct Task<'a> {
     pub files: &'a [FileChange],
     /// Why the change was made, as the person said it.
     pub intent: Option<&'a str>,
+    /// What is computed of them ([`Facts::of`]): every reply, and every candidate in it, is
+    /// judged against it.
+    pub facts: &'a Facts,
     /// How fast the server reads and writes, for whether a retry can still be answered.
     pub speed: Speed,
 }
@@ -50,8 +53,6 @@ pub fn generate(
 ) -> Result<Drafted, String> {
     let config = task.config;
     let mut request = first_request;
-    // Computed once: every reply, and every candidate in it, is judged against them.
-    let facts = Facts::of(task.files);
     let timeout = Duration::from_secs_f64(config.timeout.value);
     let start = Instant::now();
     let mut first: Option<String> = None;
@@ -90,7 +91,7 @@ pub fn generate(
             shown,
             style: task.style,
             files: task.files,
-            facts: &facts,
+            facts: task.facts,
         };
         match judge_candidates(&reply, &expected, task) {
             Ok(drafted) => break Ok(drafted),
@@ -371,11 +372,13 @@ mod tests {
             body: "+fn greet() {}\n".into(),
         });
         let files = [f];
+        let facts = Facts::of(&files);
         let task = Task {
             config: &config,
             style: &style,
             files: &files,
             intent,
+            facts: &facts,
             speed,
         };
         let (first, _) = prompt::first(&config, &style, &files, intent, None);

@@ -234,7 +234,7 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
 /// then what a corrective retry adds and, for structured replies, the schema asked for.
 fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> String {
     // As for a small change: `body = "auto"` asks for one only where a change earns it.
-    let style = style_of(config, history, &[]);
+    let style = style_of(config, history, &[], &crate::facts::Facts::default());
     let mut text = prompt::system(config, &style);
     text.push_str("\n\n# When a reply cannot be used, one retry adds this message:\n");
     text.push_str(&prompt::correction("<why>", config, &style));

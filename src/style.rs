@@ -247,10 +247,11 @@ impl Style {
         }
     }
 
-    /// The style for `files`: with the history's `area: ` prefixes, the area they lie in.
-    pub fn for_change(mut self, files: &[FileChange]) -> Self {
+    /// The style for `files`, of which `facts` are known: with the history's `area: `
+    /// prefixes, the area they lie in.
+    pub fn for_change(mut self, files: &[FileChange], facts: &crate::facts::Facts) -> Self {
         if !self.conventional && self.learned.area_prefix {
-            self.area = area_for(&self.learned.areas, files);
+            self.area = area_for(&self.learned.areas, files, facts);
         }
         self
     }
@@ -553,12 +554,12 @@ fn respell(word: &str, known: &[String]) -> Option<String> {
 ///   `crates/core/flags/defs.rs`), then the one used most; a change to comments only is
 ///   documentation first (`doc: fix typo`);
 /// - else the area most files fit, if more than half do.
-fn area_for(areas: &[String], files: &[FileChange]) -> Option<String> {
+fn area_for(areas: &[String], files: &[FileChange], facts: &crate::facts::Facts) -> Option<String> {
     if files.is_empty() || areas.is_empty() {
         return None;
     }
     let manifests = files.iter().all(crate::bumps::is_manifest);
-    if manifests && !crate::bumps::bumps(files).is_empty() {
+    if manifests && !facts.bumps.is_empty() {
         if let Some(deps) = areas
             .iter()
             .find(|a| respell(&a.to_ascii_lowercase(), &["deps".to_string()]).is_some())
@@ -569,7 +570,7 @@ fn area_for(areas: &[String], files: &[FileChange]) -> Option<String> {
     let doc = areas
         .iter()
         .find(|a| respell(&a.to_ascii_lowercase(), &["doc".to_string()]).is_some());
-    if let (Some(doc), Some(crate::facts::Kind::Comments)) = (doc, crate::facts::kind(files)) {
+    if let (Some(doc), Some(crate::facts::Kind::Comments)) = (doc, facts.kind) {
         return Some(doc.clone());
     }
     // (parts, depth, rank) of the areas every file fits, the best last.
@@ -1543,7 +1544,8 @@ mod vocabulary_tests {
         assert!(l.area_prefix && l.lowercase);
         let style = |paths: &[&str]| {
             let files = files(paths);
-            let s = Style::new(StyleSetting::Auto, l.clone(), None, false).for_change(&files);
+            let s = Style::new(StyleSetting::Auto, l.clone(), None, false)
+                .for_change(&files, &crate::facts::Facts::of(&files));
             (s, files)
         };
         let apply = |subject: &str, paths: &[&str]| {
