@@ -152,10 +152,7 @@ pub fn dry_run(
     let staged = change(env, base, wish)?;
     let files = &staged.files;
     let style = style_of(config, &staged.history, files, &Facts::of(files));
-    let server = server_key(config);
-    let speed = env
-        .cache_dir()
-        .map_or(Speed::ASSUMED, |dir| Speeds::new(&dir).get(&server));
+    let speed = learned_speed(env, config);
     let output = prompt::expected_output(config, &style);
     let budget = speed.prompt_budget(config.timeout.value, output);
     let intent = wish.intent.as_deref();
@@ -350,6 +347,13 @@ fn describe(
     }
 }
 
+/// The speed learned for the configured server, or the assumed one.
+fn learned_speed(env: &Environment, config: &Config) -> Speed {
+    env.cache_dir().map_or(Speed::ASSUMED, |dir| {
+        Speeds::new(&dir).get(&server_key(config))
+    })
+}
+
 /// The first request for `files`, its prompt sized for the deadline at `speed`.
 fn first_request(
     speed: Speed,
@@ -424,10 +428,13 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
     {
         return Some(Primer::Nothing);
     }
-    let speed = env.cache_dir().map_or(Speed::ASSUMED, |dir| {
-        Speeds::new(&dir).get(&server_key(config))
-    });
-    let (first, _) = first_request(speed, config, &style, &staged.files, None);
+    let (first, _) = first_request(
+        learned_speed(env, config),
+        config,
+        &style,
+        &staged.files,
+        None,
+    );
     Some(Primer::Request(first))
 }
 

@@ -123,9 +123,7 @@ pub fn generate(
 /// How long `retry` is expected to take at `speed`: reading what it adds to the first
 /// request (the rest is in the server's cache) and writing as many tokens as `first` did.
 fn retry_time(retry: &Request, first: &Reply, speed: Speed) -> Duration {
-    let added = retry.retry.as_ref().map_or(0, |r| {
-        prompt::estimate_tokens(&r.reply) + prompt::estimate_tokens(&r.correction)
-    });
+    let added = prompt::anew_tokens(retry);
     let written = first
         .output_tokens
         .map_or_else(|| prompt::estimate_tokens(&first.content), |n| n as usize);

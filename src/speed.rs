@@ -84,7 +84,6 @@ impl Speed {
                 // taught llama.cpp's Ollama front 579 tokens a second where it reads 60, and
                 // prompts were sized past the deadline. Even `anew` may have been cached (the
                 // same change asked again), so a faster reading only moves the figure a little.
-                let _ = prompt;
                 let anew = anew as f64;
                 let reading = wall.as_secs_f64() - output / write - load;
                 if anew >= 32.0 && reading > 0.05 {

@@ -547,6 +547,12 @@ fn respell(word: &str, known: &[String]) -> Option<String> {
         .cloned()
 }
 
+/// Whether `word` is `other` or another spelling of it (`docs` of `doc`), in any case.
+fn same_word(word: &str, other: &str) -> bool {
+    word.eq_ignore_ascii_case(other)
+        || respell(&word.to_ascii_lowercase(), &[other.to_string()]).is_some()
+}
+
 /// The area of `areas` (the history's, most used first) that `files` lie in:
 /// - a dependency update (manifests only, with versions that moved) is the history's `deps`;
 /// - else the most specific area every file fits ([`fit`]): the one of more parts
@@ -560,16 +566,11 @@ fn area_for(areas: &[String], files: &[FileChange], facts: &crate::facts::Facts)
     }
     let manifests = files.iter().all(crate::bumps::is_manifest);
     if manifests && !facts.bumps.is_empty() {
-        if let Some(deps) = areas
-            .iter()
-            .find(|a| respell(&a.to_ascii_lowercase(), &["deps".to_string()]).is_some())
-        {
+        if let Some(deps) = areas.iter().find(|a| same_word(a, "deps")) {
             return Some(deps.clone());
         }
     }
-    let doc = areas
-        .iter()
-        .find(|a| respell(&a.to_ascii_lowercase(), &["doc".to_string()]).is_some());
+    let doc = areas.iter().find(|a| same_word(a, "doc"));
     if let (Some(doc), Some(crate::facts::Kind::Comments)) = (doc, facts.kind) {
         return Some(doc.clone());
     }
@@ -627,10 +628,12 @@ fn fit(area: &str, f: &FileChange) -> Option<usize> {
             return depths.last().copied();
         }
     }
-    let kind = match respell(&area, &["doc".into(), "test".into()]).as_deref() {
-        Some("doc") => Some(PathKind::Docs),
-        Some("test") => Some(PathKind::Tests),
-        _ => (area == "ci").then_some(PathKind::Ci),
+    let kind = if same_word(&area, "doc") {
+        Some(PathKind::Docs)
+    } else if same_word(&area, "test") {
+        Some(PathKind::Tests)
+    } else {
+        (area == "ci").then_some(PathKind::Ci)
     };
     kind.filter(|k| k.matches(&f.path)).map(|_| 0)
 }

@@ -90,17 +90,13 @@ pub fn first(
         tokens.min(config.num_predict.value)
     });
     // The intent and the area are kept whole: their room comes out of the diff's.
-    let tail = match (
+    let tail = [
         intent.map(intent_section),
         style.area.as_deref().map(area_line),
-    ) {
-        (None, None) => None,
-        (i, a) => Some(format!(
-            "{}{}",
-            i.unwrap_or_default(),
-            a.unwrap_or_default()
-        )),
-    };
+    ]
+    .into_iter()
+    .flatten()
+    .reduce(|a, b| a + &b);
     let tail_tokens = tail.as_deref().map_or(0, estimate_tokens);
     let mut prompt = build(
         files,
