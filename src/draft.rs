@@ -18,7 +18,7 @@ use crate::prompt;
 use crate::speed::{Speed, Speeds};
 use crate::spinner::Spinner;
 use crate::staged::{self, Base, StagedError};
-use crate::style::{self, Past, Style};
+use crate::style::{self, BodySetting, Past, Style};
 use crate::summary::{self, summarize};
 use crate::ticket;
 
@@ -153,10 +153,9 @@ pub fn dry_run(
     let files = &staged.files;
     let style = style_of(config, &staged.history, files, &Facts::of(files));
     let speed = learned_speed(env, config);
-    let output = prompt::expected_output(config, &style);
-    let budget = speed.prompt_budget(config.timeout.value, output);
     let intent = wish.intent.as_deref();
-    let (first, sized) = prompt::first(config, &style, files, intent, Some(budget));
+    let (first, sized, Sizing { budget, output }) =
+        sized_request(speed, config, &style, files, intent);
     let model = client(config)?;
     let (url, body) = model
         .would_send(&first)
@@ -362,8 +361,54 @@ fn first_request(
     files: &[FileChange],
     intent: Option<&str>,
 ) -> (Request, prompt::Prompt) {
-    let budget = speed.prompt_budget(config.timeout.value, prompt::expected_output(config, style));
-    prompt::first(config, style, files, intent, Some(budget))
+    let (request, prompt, _) = sized_request(speed, config, style, files, intent);
+    (request, prompt)
+}
+
+/// [`first_request`], and the prompt tokens the deadline allowed it with the reply it expects.
+///
+/// With `body = "auto"` a body is asked for only where it can come in time: when even the
+/// least prompt of the change (a small change whole, the file list of a large one) is more than
+/// the deadline leaves beside a body, the subject alone is asked for, some hundred tokens less
+/// to write. Measured on ripgrep with the 1.5B model, such requests (900-odd prompt tokens and a
+/// body of up to 256) ran into the 30 s timeout and fell back; a subject comes in time.
+fn sized_request(
+    speed: Speed,
+    config: &Config,
+    style: &Style,
+    files: &[FileChange],
+    intent: Option<&str>,
+) -> (Request, prompt::Prompt, Sizing) {
+    let sizing = |style: &Style| {
+        let output = prompt::expected_output(config, style);
+        Sizing {
+            budget: speed.prompt_budget(config.timeout.value, output),
+            output,
+        }
+    };
+    let with_style = |style: &Style| {
+        let sized = sizing(style);
+        let (request, prompt) = prompt::first(config, style, files, intent, Some(sized.budget));
+        (request, prompt, sized)
+    };
+    let first = with_style(style);
+    let tight = first.1.estimated_tokens > first.2.budget;
+    if style.body && tight && config.body.value == BodySetting::Auto {
+        let subject_only = Style {
+            body: false,
+            ..style.clone()
+        };
+        return with_style(&subject_only);
+    }
+    first
+}
+
+/// How a first request was sized: the prompt tokens the deadline allows beside the reply
+/// expected, and that reply's tokens.
+#[derive(Debug, Clone, Copy)]
+struct Sizing {
+    budget: usize,
+    output: u32,
 }
 
 /// What separates the kept message from each kept alternative: no cleaned message holds it.

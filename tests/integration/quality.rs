@@ -485,6 +485,41 @@ fn the_prompt_is_sized_for_the_deadline_from_the_server_s_counters() {
     );
 }
 
+/// With `body = "auto"`, a change that would get a body is asked for the subject alone where
+/// the deadline leaves no time to write one: after a slow server's first reply (10 tokens a
+/// second read, 5 written), the least prompt of a large change already fills what 30 s allow,
+/// so the request is the subject's schema and `num_predict`. `body = true` keeps the body.
+#[test]
+fn a_body_is_asked_for_only_where_the_deadline_leaves_time_to_write_it() {
+    let large: String = (0..250)
+        .map(|i| format!("line {i} of the reader's greeting\n"))
+        .collect();
+    let last_chat = |body: &str| {
+        let (standin, env) = world(r#"{"subject": "Greet the reader"}"#);
+        standin.set_pace(100_000_000, 200_000_000);
+        env.write_config(&format!("timeout = 30\n{body}"));
+        let repo = env.repo("tight");
+        repo.install_hook();
+        repo.stage("hello.txt", "Hello, reader!\n");
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "first commit");
+        repo.stage("greeting.txt", large.as_str());
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "large commit");
+        standin.chat_requests().last().unwrap().clone()
+    };
+    let auto = last_chat("");
+    assert!(
+        auto["format"]["properties"].get("body").is_none(),
+        "{auto:#}"
+    );
+    assert_eq!(auto["options"]["num_predict"], 52, "{auto:#}");
+    let always = last_chat("body = true\n");
+    assert_eq!(
+        always["format"]["properties"]["body"]["type"], "string",
+        "{always:#}"
+    );
+    assert_eq!(always["options"]["num_predict"], 256, "{always:#}");
+}
+
 /// `ai-commit warm` loads the model with the hook's own `num_ctx` and `keep_alive` (a chat with
 /// no messages); without `--wait` it returns at once and loads in the background, silent
 /// whatever the server does.
