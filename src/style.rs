@@ -953,15 +953,44 @@ pub fn learn(subjects: &[String]) -> Learned {
         lowercase: lower * 10 >= n * 6,
         typical_len: Some(lengths[n / 2]),
         language: detect_language(&usable),
-        examples: usable
-            .iter()
-            .take(EXAMPLES)
-            .rev()
-            .map(|s| s.to_string())
-            .collect(),
+        examples: examples(&usable),
         body_percent: 0,
         bump_prefix: bump_prefix(&usable),
         release_form: release_form(&usable),
+    }
+}
+
+/// The subjects shown to the model as examples: the newest [`EXAMPLES`] that teach something,
+/// oldest first (the next commit's comes at the end). A subject shown once already is not
+/// shown again, and a release (`ignore-0.4.31`, `bump: version 4.1 → 4.2`) is not shown at
+/// all: its subject is computed, never asked for. Measured on commitizen's history, whose
+/// window held "docs(cli/screenshots): update CLI screenshots" three times, the 1.5B model
+/// wrote "docs: update CLI screenshots" for a change to AGENTS.md and for a new tutorial.
+fn examples(usable: &[&str]) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    for subject in usable {
+        if shown.len() == EXAMPLES {
+            break;
+        }
+        let key = without_pr_number(subject).to_lowercase();
+        if form_of(subject).is_none() && !shown.iter().any(|s| s.to_lowercase() == key) {
+            shown.push(without_pr_number(subject).to_string());
+        }
+    }
+    shown.reverse();
+    shown
+}
+
+/// `subject` without the pull-request number a forge appends (`Fix x (#2050)`).
+fn without_pr_number(subject: &str) -> &str {
+    let s = subject.trim_end();
+    match s.rfind(" (#") {
+        Some(at)
+            if s.ends_with(')') && s[at + 3..s.len() - 1].chars().all(|c| c.is_ascii_digit()) =>
+        {
+            &s[..at]
+        }
+        _ => s,
     }
 }
 
@@ -1225,6 +1254,33 @@ mod tests {
             .iter()
             .map(|p| FileChange::new(*p, Status::Modified))
             .collect()
+    }
+
+    #[test]
+    fn examples_are_distinct_and_never_releases() {
+        // commitizen's window, newest first: an automated subject three times, a release.
+        let l = learn(&subjects(&[
+            "docs(cli/screenshots): update CLI screenshots",
+            "fix: robuster agents (#1960)",
+            "docs(cli/screenshots): update CLI screenshots",
+            "bump: version 4.16.4 → 4.16.5",
+            "Docs(cli/screenshots): update CLI screenshots (#1958)",
+            "ci(deps): bump actions/checkout from 6 to 7 (#1957)",
+            "feat(cmd/version): add support for `--next`",
+            "test: normalize argparse choice snapshots",
+            "docs(tutorial): add Releasing with the SCM Version Provider",
+        ]));
+        assert_eq!(
+            l.examples,
+            [
+                "docs(tutorial): add Releasing with the SCM Version Provider",
+                "test: normalize argparse choice snapshots",
+                "feat(cmd/version): add support for `--next`",
+                "ci(deps): bump actions/checkout from 6 to 7",
+                "fix: robuster agents",
+                "docs(cli/screenshots): update CLI screenshots",
+            ][1..]
+        );
     }
 
     #[test]
