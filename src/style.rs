@@ -251,7 +251,7 @@ impl Style {
     /// prefixes, the area they lie in.
     pub fn for_change(mut self, files: &[FileChange], facts: &crate::facts::Facts) -> Self {
         if !self.conventional && self.learned.area_prefix {
-            self.area = area_for(&self.learned.areas, files, facts);
+            self.area = area_for(&self.learned.areas, files, facts).or_else(|| new_area_for(files));
         }
         self
     }
@@ -400,6 +400,13 @@ impl Style {
                 .or_else(|| p.rsplit('/').find(|c| !c.is_empty()).and_then(known))
                 .or_else(|| respell(&p.to_ascii_lowercase(), areas))
         });
+        // Where neither the history's areas nor the paths give one, an area the model named
+        // that every changed file lies in is one a person would name too.
+        let invented = prefix
+            .filter(|p| respelled.is_none() && self.area.is_none() && !is_verb(p))
+            .map(str::to_ascii_lowercase)
+            .filter(|p| !files.is_empty() && files.iter().all(|f| fit(p, f).is_some()));
+        let respelled = respelled.or(invented);
         let summary = match (prefix, &respelled) {
             (Some(p), None) if is_verb(p) && !starts_with_verb(&summary) => {
                 format!("{} {summary}", p.to_ascii_lowercase())
@@ -595,6 +602,61 @@ fn area_for(areas: &[String], files: &[FileChange], facts: &crate::facts::Facts)
         })
         .max_by_key(|(key, _)| *key)?;
     (most.0 .0 * 2 > files.len()).then(|| most.1.clone())
+}
+
+/// Directories that hold the parts of a project rather than name one.
+const CONTAINER_DIRS: &[&str] = &[
+    "src", "lib", "libs", "crates", "packages", "internal", "cmd", "source", "modules", "include",
+];
+
+/// The area a person would name for `files` where none of the history's fits them: `ci` for
+/// CI configuration, else the innermost directory they all lie in that names a part of the
+/// project (`core` for `crates/core/src/main.rs` and `crates/core/flags.rs`), else the stem
+/// of a single top-level dotfile (`nvim` for `.nvim.lua`). In ripgrep,
+/// whose history writes `area: summary`, a subject without an area was a miss every time the
+/// person named an area for the first time (`index:`, `core:`, `nvim:`, `ci:`).
+fn new_area_for(files: &[FileChange]) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
+    if files.iter().all(|f| PathKind::Ci.matches(&f.path)) {
+        return Some("ci".into());
+    }
+    let lower: Vec<String> = files.iter().map(|f| f.path.to_ascii_lowercase()).collect();
+    let dirs: Vec<Vec<&str>> = lower
+        .iter()
+        .map(|p| {
+            let mut parts: Vec<&str> = p.split('/').collect();
+            parts.pop();
+            parts
+        })
+        .collect();
+    let common = dirs[0]
+        .iter()
+        .enumerate()
+        .take_while(|(i, d)| dirs.iter().all(|other| other.get(*i) == Some(*d)))
+        .map(|(_, d)| *d)
+        .collect::<Vec<_>>();
+    let is_word = |w: &str| {
+        w.len() >= 2
+            && w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if let Some(dir) = common
+        .iter()
+        .rev()
+        .find(|d| !CONTAINER_DIRS.contains(d) && is_word(d))
+    {
+        return Some(dir.to_string());
+    }
+    match lower.as_slice() {
+        [path] if common.is_empty() && path.starts_with('.') => {
+            let stem = path.trim_start_matches('.').split('.').next().unwrap_or("");
+            is_word(stem).then(|| stem.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Whether the change to `f` lies in `area`, and how deep in its path the area's last part
@@ -1631,6 +1693,44 @@ mod vocabulary_tests {
         assert_eq!(
             apply("Skip hidden files", &["Makefile"]),
             "skip hidden files"
+        );
+        // An area no commit has named yet, where every file lies in it: the path's, or the
+        // model's own.
+        assert_eq!(
+            apply(
+                "add index module",
+                &["crates/core/main.rs", "crates/core/index.rs"]
+            ),
+            "core: add index module"
+        );
+        assert_eq!(
+            apply("enable all Cargo features", &[".nvim.lua"]),
+            "nvim: enable all Cargo features"
+        );
+        assert_eq!(
+            apply(
+                "attest build provenance",
+                &[".github/workflows/release.yml"]
+            ),
+            "ci: attest build provenance"
+        );
+        assert_eq!(
+            apply(
+                "index: add the grep-index crate",
+                &[
+                    "crates/index/src/lib.rs",
+                    "Cargo.toml",
+                    "crates/index/Cargo.toml"
+                ]
+            ),
+            "add the grep-index crate"
+        );
+        assert_eq!(
+            apply(
+                "index: add an index module",
+                &["crates/core/index.rs", "crates/index/src/lib.rs"]
+            ),
+            "index: add an index module"
         );
         // A narrower area the history uses wins, and a path's own names find it.
         assert_eq!(
