@@ -118,7 +118,8 @@ pub fn draft(
 ) -> Result<Outcome, NoChange> {
     let staged = change(env, base, wish)?;
     let facts = Facts::of(&staged.files);
-    let style = style_of(config, &staged.history, &staged.files, &facts);
+    let mut style = style_of(config, &staged.history, &staged.files, &facts);
+    style.earlier = earlier(env, &staged.history, &style.learned.examples);
     let outcome = describe(env, config, &style, &staged.files, &facts, wish);
     Ok(finish(env, config, staged.branch.as_deref(), outcome))
 }
@@ -520,6 +521,30 @@ pub fn style_of(config: &Config, history: &[Past], files: &[FileChange], facts: 
     let learned = style::learn_history(history);
     let body = config.body.value.wanted(&learned, files);
     Style::new(config.style.value, learned, language, body).for_change(files, facts)
+}
+
+/// The commits of `history` behind the `examples` the model is shown, with the paths each
+/// changed; an example whose commit cannot be read is left out.
+fn earlier(env: &Environment, history: &[Past], examples: &[String]) -> Vec<style::Earlier> {
+    let found: Vec<(&String, &str)> = examples
+        .iter()
+        .filter_map(|e| {
+            let past = history
+                .iter()
+                .find(|p| style::without_pr_number(&p.subject) == e.as_str())?;
+            Some((e, past.id.as_str()))
+        })
+        .collect();
+    let ids: Vec<&str> = found.iter().map(|(_, id)| *id).collect();
+    found
+        .iter()
+        .zip(staged::changed_paths(env, &ids))
+        .filter(|(_, paths)| !paths.is_empty())
+        .map(|((subject, _), paths)| style::Earlier {
+            subject: subject.to_string(),
+            paths,
+        })
+        .collect()
 }
 
 /// The summary in the repository's style: `docs: update README.md` where Conventional

@@ -431,6 +431,31 @@ pub fn commit_changes(env: &Environment, rev: &str) -> Result<Staged, StagedErro
     })
 }
 
+/// How many paths of an earlier commit are read at most.
+const MAX_EARLIER_PATHS: usize = 200;
+
+/// The paths each of the commits `ids` changed against its first parent, by name only (no
+/// blob is read), at most [`MAX_EARLIER_PATHS`] each; none for a commit libgit2 cannot read.
+pub fn changed_paths(env: &Environment, ids: &[&str]) -> Vec<Vec<String>> {
+    let Ok(repo) = open(env) else {
+        return vec![Vec::new(); ids.len()];
+    };
+    let paths_of = |id: &str| -> Result<Vec<String>, git2::Error> {
+        let commit = repo.find_commit(git2::Oid::from_str(id)?)?;
+        let old = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
+        let diff = repo.diff_tree_to_tree(old.as_ref(), Some(&commit.tree()?), None)?;
+        Ok(diff
+            .deltas()
+            .take(MAX_EARLIER_PATHS)
+            .filter_map(|d| d.new_file().path().or_else(|| d.old_file().path()))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect())
+    };
+    ids.iter()
+        .map(|id| paths_of(id).unwrap_or_default())
+        .collect()
+}
+
 /// A diff's files as owned data, renames found, content read as git would show it.
 fn files_of(repo: &Repository, mut diff: git2::Diff<'_>) -> Result<Vec<FileChange>, Unread> {
     let mut find = DiffFindOptions::new();

@@ -207,6 +207,18 @@ pub struct Style {
     /// The area of the history's `area: ` vocabulary this change lies in, when one is clear
     /// ([`Style::for_change`]): told to the model, and the prefix a subject gets.
     pub area: Option<String>,
+    /// The commits behind the example subjects, with the paths each changed: a reply that
+    /// repeats one of them must be about the same part of the tree.
+    pub earlier: Vec<Earlier>,
+}
+
+/// A recent commit shown to the model as an example: its subject, and the paths it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earlier {
+    /// The subject as the example shows it.
+    pub subject: String,
+    /// The paths it changed against its first parent (a bounded number).
+    pub paths: Vec<String>,
 }
 
 impl Style {
@@ -244,6 +256,7 @@ impl Style {
             language,
             body,
             area: None,
+            earlier: Vec::new(),
         }
     }
 
@@ -1044,7 +1057,7 @@ fn examples(usable: &[&str]) -> Vec<String> {
 }
 
 /// `subject` without the pull-request number a forge appends (`Fix x (#2050)`).
-fn without_pr_number(subject: &str) -> &str {
+pub fn without_pr_number(subject: &str) -> &str {
     let s = subject.trim_end();
     match s.rfind(" (#") {
         Some(at)

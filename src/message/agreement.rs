@@ -3,6 +3,7 @@
 //! file it names ("Add x.rs" for a file that was only modified is wrong).
 
 use crate::diff::{FileChange, Status};
+use crate::style::Earlier;
 
 /// Whether `subject` is a piece of the prompt's scaffolding: the `Changed files (…)` header, a
 /// file-list line (`M src/a.rs +2 -2`), the `Diff:` header or a `--- path` section line.
@@ -24,6 +25,43 @@ pub fn echoes_scaffolding(subject: &str) -> bool {
             .iter()
             .skip(1)
             .all(|w| w.starts_with(['+', '-', '(']) || *w == "->" || w.contains('/'))
+}
+
+/// Why `subject` is an earlier commit's rather than this change's, if it is: it says what the
+/// subject of one of `earlier` (the commits shown as examples) says, and no changed file lies
+/// in a directory that commit changed. Small models copy the examples: on commitizen's history
+/// the 1.5B model answered "docs: update CLI screenshots", a recent subject, for a change to
+/// AGENTS.md, for a new tutorial and for a workflow, 8 of 50 commits. A commit that truly
+/// repeats one (the screenshots regenerated again) changes the same directories.
+pub fn repeats_an_earlier_subject(
+    subject: &str,
+    earlier: &[Earlier],
+    files: &[FileChange],
+) -> Option<String> {
+    let said = summary_key(subject);
+    let copied = earlier.iter().find(|e| summary_key(&e.subject) == said)?;
+    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let theirs: Vec<String> = copied.paths.iter().map(|p| dir(p)).collect();
+    let same_place = files.iter().any(|f| {
+        std::iter::once(f.path.as_str())
+            .chain(f.old_path.as_deref())
+            .any(|p| theirs.contains(&dir(p)))
+    });
+    (!same_place).then(|| {
+        format!(
+            "it repeats the subject of an earlier commit (\"{}\"), which changed other files",
+            copied.subject
+        )
+    })
+}
+
+/// What a subject says, for comparing: after its prefix, lowercase, without a final period.
+fn summary_key(subject: &str) -> String {
+    let summary = match subject.split_once(": ") {
+        Some((prefix, rest)) if !prefix.contains(' ') => rest,
+        _ => subject,
+    };
+    summary.trim().trim_end_matches('.').to_lowercase()
 }
 
 /// Why the subject's verb disagrees with what happened to the file it names right after the
@@ -70,6 +108,55 @@ pub fn verb_disagrees(subject: &str, files: &[FileChange]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_earlier_subject_is_this_change_s_only_in_the_same_place() {
+        // commitizen's regenerated screenshots, and the 1.5B model's copy of that subject for
+        // a change to AGENTS.md.
+        let earlier = [Earlier {
+            subject: "docs(cli/screenshots): update CLI screenshots".into(),
+            paths: vec![
+                "docs/images/cli_interactive/commit.gif".into(),
+                "docs/images/cli_interactive/init.gif".into(),
+            ],
+        }];
+        let change = |paths: &[&str]| -> Vec<FileChange> {
+            paths
+                .iter()
+                .map(|p| FileChange::new(*p, Status::Modified))
+                .collect()
+        };
+        let why = repeats_an_earlier_subject(
+            "docs: update CLI screenshots",
+            &earlier,
+            &change(&["AGENTS.md"]),
+        );
+        assert_eq!(
+            why.as_deref(),
+            Some(
+                "it repeats the subject of an earlier commit \
+                 (\"docs(cli/screenshots): update CLI screenshots\"), which changed other files"
+            )
+        );
+        // The screenshots regenerated again: the same subject is right.
+        assert_eq!(
+            repeats_an_earlier_subject(
+                "docs(cli/screenshots): Update CLI screenshots.",
+                &earlier,
+                &change(&["docs/images/cli_interactive/shortcut_default.gif"]),
+            ),
+            None
+        );
+        // Another subject is not judged here.
+        assert_eq!(
+            repeats_an_earlier_subject(
+                "docs: add agent guidance",
+                &earlier,
+                &change(&["AGENTS.md"])
+            ),
+            None
+        );
+    }
 
     #[test]
     fn the_prompt_s_framing_is_no_subject() {

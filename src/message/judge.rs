@@ -1,7 +1,7 @@
 //! The one entry point for a model's reply: decodes a structured reply, cleans it, checks it
 //! against what was sent, and holds it to the repository's style.
 
-use super::agreement::{echoes_scaffolding, verb_disagrees};
+use super::agreement::{echoes_scaffolding, repeats_an_earlier_subject, verb_disagrees};
 use super::{check_against, clean, CleanOptions};
 use crate::bumps::Bump;
 use crate::diff::FileChange;
@@ -46,6 +46,10 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
         return Err("it repeats the prompt's list of changed files".into());
     }
     if let Some(why) = verb_disagrees(subject, expected.files) {
+        return Err(why);
+    }
+    if let Some(why) = repeats_an_earlier_subject(subject, &expected.style.earlier, expected.files)
+    {
         return Err(why);
     }
     if let Some(why) = expected.facts.kind.and_then(|k| k.contradiction(subject)) {
