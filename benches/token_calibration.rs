@@ -427,6 +427,7 @@ fn settings() -> PromptSettings {
         num_ctx: NUM_CTX,
         num_predict: NUM_PREDICT,
         exclude: Vec::new(),
+        diff_context: 3,
         max_prompt: None,
     }
 }

@@ -37,6 +37,8 @@ pub mod defaults {
     pub const KEEP_ALIVE: &str = "30m";
     /// Longest subject line accepted from the model.
     pub const MAX_SUBJECT: usize = 72;
+    /// Lines of unchanged text around each changed line in the prompt: git's own.
+    pub const DIFF_CONTEXT: usize = 3;
     /// Structured replies with Ollama, free text with OpenAI-compatible servers: see the
     /// README's measurement of text against json.
     pub const FORMAT: super::ReplyFormat = super::ReplyFormat::Auto;
@@ -279,6 +281,9 @@ keys! {
         check: |t| require(t.is_finite() && (0.0..=2.0).contains(t), "must be between 0 and 2");
     /// Ollama `keep_alive`: `"30m"` or seconds.
     keep_alive: KeepAlive = KeepAlive::Duration(defaults::KEEP_ALIVE.to_string());
+    /// Lines of unchanged text shown around each changed line (0 to 3; git's diff has 3).
+    diff_context: usize = defaults::DIFF_CONTEXT,
+        check: |n| require(*n <= 3, "must be between 0 and 3");
     /// Globs of paths whose diff is never sent (they appear by name only).
     exclude: Vec<String> = Vec::new(),
         check: |globs| globs.iter().try_for_each(|g| match globset::Glob::new(g) {

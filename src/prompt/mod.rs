@@ -51,6 +51,8 @@ pub struct PromptSettings {
     pub num_predict: usize,
     /// Globs of paths whose diff is never sent.
     pub exclude: Vec<String>,
+    /// Lines of unchanged text kept around each changed line.
+    pub diff_context: usize,
     /// The most tokens the two messages may take, when the deadline bounds them more tightly
     /// than the window (see [`crate::speed`]).
     pub max_prompt: Option<usize>,
@@ -105,6 +107,7 @@ pub fn first(
             num_ctx: config.num_ctx.value as usize,
             num_predict: max_tokens.unwrap_or(config.num_predict.value) as usize + tail_tokens,
             exclude: config.exclude.value.clone(),
+            diff_context: config.diff_context.value,
             max_prompt: max_prompt.map(|m| m.saturating_sub(tail_tokens)),
         },
     );
@@ -235,7 +238,10 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         .iter()
         .filter(|f| treatment(f, &excluded) == Treatment::Diff)
         .collect();
-    let sections: Vec<String> = shown.iter().map(|f| render_file(f)).collect();
+    let sections: Vec<String> = shown
+        .iter()
+        .map(|f| render_file(f, settings.diff_context))
+        .collect();
     let mut diff_cut = false;
     if !sections.is_empty() {
         let prose = shown.iter().all(|f| is_prose(&f.path));
@@ -278,6 +284,7 @@ mod tests {
             num_ctx,
             num_predict: 128,
             exclude: vec!["docs/generated/**".into()],
+            diff_context: 3,
             max_prompt: None,
         }
     }
@@ -293,6 +300,27 @@ mod tests {
             body,
         });
         f
+    }
+
+    #[test]
+    fn fewer_context_lines_keep_every_change_and_the_nearest_lines() {
+        let mut f = FileChange::new("src/a.rs", Status::Modified);
+        f.hunks.push(Hunk {
+            header: "@@ -1,9 +1,9 @@ fn main()".into(),
+            body: " one\n two\n three\n-four\n+FOUR\n five\n six\n seven\n".into(),
+        });
+        let user = |context| {
+            let s = PromptSettings {
+                diff_context: context,
+                ..settings(8192)
+            };
+            build(std::slice::from_ref(&f), &s).user
+        };
+        assert!(user(3).contains("@@ -1,9 +1,9 @@ fn main()\n one\n two\n three\n-four\n"));
+        assert!(user(1).contains("@@ -1,9 +1,9 @@ fn main()\n three\n-four\n+FOUR\n five\n"));
+        assert!(!user(1).contains(" two\n") && !user(1).contains(" six\n"));
+        assert!(user(0).contains("@@ -1,9 +1,9 @@ fn main()\n-four\n+FOUR\n"));
+        assert!(!user(0).contains(" three\n"));
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn short(id: &str) -> &str {
     id.get(..7).unwrap_or(id)
 }
 
-pub(super) fn render_file(f: &FileChange) -> String {
+pub(super) fn render_file(f: &FileChange, context: usize) -> String {
     let what = match f.status {
         Status::Added => " (new file)",
         Status::Deleted => " (deleted)",
@@ -127,9 +127,29 @@ pub(super) fn render_file(f: &FileChange) -> String {
     for h in &f.hunks {
         out.push_str(&h.header);
         out.push('\n');
-        out.push_str(&h.body);
+        push_with_context(&mut out, &h.body, context);
     }
     out
+}
+
+/// The lines of a hunk's `body` onto `out`, unchanged lines only within `context` lines of a
+/// changed one (the diff itself has 3: nothing is dropped then).
+fn push_with_context(out: &mut String, body: &str, context: usize) {
+    const DIFF_CONTEXT: usize = 3;
+    if context >= DIFF_CONTEXT {
+        out.push_str(body);
+        return;
+    }
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let changed: Vec<bool> = lines.iter().map(|l| !l.starts_with(' ')).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let near = changed[i.saturating_sub(context)..(i + context + 1).min(lines.len())]
+            .iter()
+            .any(|c| *c);
+        if near {
+            out.push_str(line);
+        }
+    }
 }
 /// A file's diff within `tokens`: whole when it fits; otherwise its small hunks whole, the
 /// rest named by count, and one large hunk by its head and tail (the start and end of a long

@@ -579,6 +579,38 @@ fn a_body_is_asked_for_only_where_the_deadline_leaves_time_to_write_it() {
     assert_eq!(always["options"]["num_predict"], 256, "{always:#}");
 }
 
+/// `diff_context` bounds the unchanged lines shown around each change: 3 is git's diff, 0
+/// shows only what changed (and each hunk's `@@` line).
+#[test]
+fn diff_context_bounds_the_unchanged_lines_shown() {
+    let user_of = |config: &str| {
+        let (standin, env) = world(r#"{"subject": "Greet the reader by name"}"#);
+        env.write_config(config);
+        let repo = env.repo("context");
+        let text: String = (0..9).map(|i| format!("line {i}\n")).collect();
+        repo.stage("notes.txt", text.as_str());
+        repo.git_ok(&["commit", "-q", "-m", "Start the notes"]);
+        repo.install_hook();
+        repo.stage("notes.txt", text.replace("line 4\n", "line four\n"));
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "git commit");
+        standin.chat_requests()[0]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let whole = user_of("");
+    assert!(
+        whole.contains(" line 1\n line 2\n line 3\n-line 4\n+line four\n line 5\n"),
+        "{whole}"
+    );
+    let bare = user_of("diff_context = 0\n");
+    assert!(
+        bare.contains(" @@ line 0\n-line 4\n+line four\n\n"),
+        "{bare}"
+    );
+    assert!(!bare.contains(" line 3\n"), "{bare}");
+}
+
 /// `ai-commit warm` loads the model with the hook's own `num_ctx` and `keep_alive` (a chat with
 /// no messages); without `--wait` it returns at once and loads in the background, silent
 /// whatever the server does.
