@@ -27,6 +27,9 @@
 //! - `AI_COMMIT_REPLAY_COMMITS` (default 50), `AI_COMMIT_REPLAY_FORMATS` (default `text,json`),
 //!   `AI_COMMIT_REPLAY_MAX_FILES` (default 40), `AI_COMMIT_REPLAY_TIMEOUT` (seconds, default 60).
 //! - `AI_COMMIT_REPLAY_LOG`: a file to write one JSON line per run to (message, stderr, ...).
+//! - `AI_COMMIT_REPLAY_AGAIN=1`: run each commit once more, as a commit retried after a failing
+//!   `commit-msg` hook, and print the median of those runs (`again`); only for settings that
+//!   keep answers (not `cache=false`).
 //! - A setting in `AI_COMMIT_REPLAY_FORMATS` is a reply format, then any config lines after
 //!   `+`: `json+body=true,json+body="auto"` compares the two body settings in one run. Two
 //!   words there are the bench's own: `cold` leaves the server's prompt cache holding another
@@ -693,19 +696,23 @@ fn run_format(
         std::thread::sleep(Duration::from_millis(50));
         let tokens = tokens_since(server_log.as_deref(), log_from);
         // The same commit once more, as a commit retried after a failing commit-msg hook: the
-        // kept answer, if the setting keeps them.
-        let again = std::env::var_os("AI_COMMIT_REPLAY_AGAIN").map(|_| {
-            fs::write(&msgfile, MSGFILE_TEXT).unwrap();
-            let start = Instant::now();
-            let _ = hermetic(BIN, work, home)
-                .arg("hook")
-                .arg(&msgfile)
-                .env("AI_COMMIT_CONFIG", &config)
-                .env("OLLAMA_HOST", host)
-                .env("GIT_EDITOR", ":")
-                .output();
-            start.elapsed().as_secs_f64()
-        });
+        // kept answer. Not where the setting keeps none: that would only ask the model again
+        // (doubling the run) and leave the server's prompt cache holding the wrong prompt.
+        let keeps = !words.contains(&"cache=false");
+        let again = std::env::var_os("AI_COMMIT_REPLAY_AGAIN")
+            .filter(|_| keeps)
+            .map(|_| {
+                fs::write(&msgfile, MSGFILE_TEXT).unwrap();
+                let start = Instant::now();
+                let _ = hermetic(BIN, work, home)
+                    .arg("hook")
+                    .arg(&msgfile)
+                    .env("AI_COMMIT_CONFIG", &config)
+                    .env("OLLAMA_HOST", host)
+                    .env("GIT_EDITOR", ":")
+                    .output();
+                start.elapsed().as_secs_f64()
+            });
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let message = committed_text(work, home, &msgfile);
         let problems = malformations(&message);
