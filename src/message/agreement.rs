@@ -64,6 +64,47 @@ fn summary_key(subject: &str) -> String {
     summary.trim().trim_end_matches('.').to_lowercase()
 }
 
+/// Verbs that say an existing thing was changed.
+const CHANGED_VERBS: &[&str] = &[
+    "update", "updated", "updates", "modify", "modified", "change", "changed", "improve",
+    "improved", "refactor", "rework", "revise", "tweak", "adjust",
+];
+
+/// `message` with a leading verb that says something existing was changed ("Update zram
+/// configuration") made `Add` where every changed file is new: nothing was there to update.
+/// The 1.5B model wrote "Update…" for most new entries of a journal whose history says "Add
+/// entry on…".
+pub fn with_the_verb_of_new_files(message: &str, files: &[FileChange]) -> String {
+    let all_new = !files.is_empty()
+        && files
+            .iter()
+            .all(|f| matches!(f.status, Status::Added | Status::Copied));
+    if !all_new {
+        return message.to_string();
+    }
+    let (subject, rest) = message
+        .split_once('\n')
+        .map_or((message, None), |(s, r)| (s, Some(r)));
+    let (prefix, summary) = match subject.split_once(": ") {
+        Some((p, s)) if !p.contains(' ') => (&subject[..p.len() + 2], s),
+        _ => ("", subject),
+    };
+    let verb = summary.split_whitespace().next().unwrap_or("");
+    if !CHANGED_VERBS.contains(&verb.to_lowercase().as_str()) {
+        return message.to_string();
+    }
+    let add = if verb.starts_with(char::is_uppercase) {
+        "Add"
+    } else {
+        "add"
+    };
+    let subject = format!("{prefix}{add}{}", &summary[verb.len()..]);
+    match rest {
+        Some(rest) => format!("{subject}\n{rest}"),
+        None => subject,
+    }
+}
+
 /// Why the subject's verb disagrees with what happened to the file it names right after the
 /// verb, if it does: `Add x.rs` for a modified `x.rs`, `Remove x.rs` for one that is still
 /// there, `Rename x.rs` when nothing was renamed.
@@ -108,6 +149,32 @@ pub fn verb_disagrees(subject: &str, files: &[FileChange]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_files_are_added_not_updated() {
+        // The 1.5B model's subjects for new journal entries.
+        let new = [FileChange::new("2026/11/05-zram.md", Status::Added)];
+        assert_eq!(
+            with_the_verb_of_new_files("Update zram configuration for laptop", &new),
+            "Add zram configuration for laptop"
+        );
+        assert_eq!(
+            with_the_verb_of_new_files("docs: updated the zram entry\n\nWhy.", &new),
+            "docs: add the zram entry\n\nWhy."
+        );
+        assert_eq!(
+            with_the_verb_of_new_files("Fix the build with a missing header", &new),
+            "Fix the build with a missing header"
+        );
+        let changed = [
+            FileChange::new("2026/11/05-zram.md", Status::Modified),
+            FileChange::new("2026/11/06-flake.md", Status::Added),
+        ];
+        assert_eq!(
+            with_the_verb_of_new_files("Update zram configuration", &changed),
+            "Update zram configuration"
+        );
+    }
 
     #[test]
     fn an_earlier_subject_is_this_change_s_only_in_the_same_place() {

@@ -1,7 +1,9 @@
 //! The one entry point for a model's reply: decodes a structured reply, cleans it, checks it
 //! against what was sent, and holds it to the repository's style.
 
-use super::agreement::{echoes_scaffolding, repeats_an_earlier_subject, verb_disagrees};
+use super::agreement::{
+    echoes_scaffolding, repeats_an_earlier_subject, verb_disagrees, with_the_verb_of_new_files,
+};
 use super::{check_against, clean, CleanOptions};
 use crate::bumps::Bump;
 use crate::diff::FileChange;
@@ -58,6 +60,7 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
     if let Some(why) = misses_the_bumps(subject, expected.files, &expected.facts.bumps) {
         return Err(why);
     }
+    let message = with_the_verb_of_new_files(&message, expected.files);
     expected.style.apply(&message, expected.files)
 }
 

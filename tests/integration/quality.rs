@@ -140,7 +140,7 @@ fn a_copied_recent_subject_is_kept_only_for_a_change_in_the_same_place() {
         ("src/bump.py", "fix(bump): exit 0 on bad flags"),
         ("docs/guide.md", "docs: explain the guide"),
     ] {
-        repo.stage(path, format!("{subject}\n"));
+        repo.stage(path, format!("the first {path}\n"));
         repo.git_ok(&["commit", "-q", "-m", subject]);
     }
     repo.install_hook();
@@ -165,7 +165,7 @@ fn a_copied_recent_subject_is_kept_only_for_a_change_in_the_same_place() {
         turns[1][3].1
     );
 
-    repo.stage("docs/images/cli/init.gif", "GIF89a\n");
+    repo.stage("docs/images/cli/commit.gif", "GIF89a\n");
     let out = repo.git(&["commit", "--no-edit"]);
     assert_ok(&out, "git commit of new screenshots");
     // The scope the path gives is the style's own addition.
