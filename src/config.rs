@@ -306,7 +306,7 @@ keys! {
     language: String = "auto".to_string();
     /// Whether the model is asked for a body under the subject: `true`, `false`, or `"auto"`
     /// (where the history writes bodies and the change is not trivial, or the change is large
-    /// or spans several areas).
+    /// or spans several areas, and the reply can come within half the timeout).
     body: BodySetting = BodySetting::Auto;
     /// `text` (free-form reply) or `json` (Ollama structured output `{subject, body}`).
     format: ReplyFormat = defaults::FORMAT;

@@ -460,10 +460,12 @@ fn moving_two_thousand_files_is_one_rename_each_and_a_one_line_summary() {
 
 /// `body = "auto"` (the default): a small change in a history without bodies is asked for the
 /// subject alone (a schema without `body`, a subject's worth of `num_predict`); a large change
-/// gets the body field and the configured `num_predict` back.
+/// gets the body field and the configured `num_predict` back, from a server fast enough to
+/// write it in good time (1,000 tokens a second read, 500 written).
 #[test]
 fn body_auto_asks_only_for_what_will_be_used() {
     let (standin, env) = world(r#"{"subject": "Greet the reader"}"#);
+    standin.set_pace(1_000_000, 2_000_000);
     let repo = env.repo("auto-body");
     repo.install_hook();
     repo.stage("hello.txt", "Hello, reader!\n");
@@ -577,6 +579,47 @@ fn a_body_is_asked_for_only_where_the_deadline_leaves_time_to_write_it() {
         "{always:#}"
     );
     assert_eq!(always["options"]["num_predict"], 256, "{always:#}");
+}
+
+/// In a history that writes bodies, a 40-line change is asked for one only where reading it
+/// and writing a body is expected within half the timeout: a server that writes 5 tokens a
+/// second would take about 30 s of the 60 for it, so the subject alone is asked for, though
+/// the prompt itself fits the deadline; a fast server's request has the body.
+#[test]
+fn a_body_is_asked_for_only_where_it_comes_within_half_the_timeout() {
+    let body_asked = |pace: (u64, u64)| {
+        let (standin, env) = world(r#"{"subject": "Greet the reader"}"#);
+        standin.set_pace(pace.0, pace.1);
+        env.write_config("timeout = 60\n");
+        let repo = env.repo("half");
+        for i in 0..6 {
+            repo.stage(&format!("notes/{i}.txt"), format!("note {i}\n"));
+            repo.git_ok(&[
+                "commit",
+                "-q",
+                "-m",
+                &format!("Add note {i}\n\nThe reader asked for note {i}."),
+            ]);
+        }
+        repo.install_hook();
+        repo.stage("hello.txt", "Hello, reader!\n");
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "first commit");
+        let text: String = (0..40).map(|i| format!("greeting {i}\n")).collect();
+        repo.stage("greeting.txt", text);
+        assert_ok(&repo.git(&["commit", "--no-edit"]), "40-line commit");
+        let chats = standin.chat_requests();
+        chats.last().unwrap()["format"]["properties"]
+            .get("body")
+            .is_some()
+    };
+    assert!(
+        !body_asked((20_000_000, 200_000_000)),
+        "a slow writer got a body"
+    );
+    assert!(
+        body_asked((1_000_000, 2_000_000)),
+        "a fast server got no body"
+    );
 }
 
 /// `diff_context` bounds the unchanged lines shown around each change: 3 is git's diff, 0
