@@ -541,6 +541,9 @@ fn read_with_cli(env: &Environment, base: Base) -> Result<Vec<FileChange>, CliEr
         "--src-prefix=a/",
         "--dst-prefix=b/",
         "--submodule=short",
+        // The `index` lines are not read: whole ids spare git finding a short unique prefix
+        // for every blob (a directory listing of the loose objects for many of them).
+        "--full-index",
     ];
     if base == Base::HeadParent
         && git_cli::run(env, &["rev-parse", "--verify", "-q", "HEAD^"]).is_ok()
