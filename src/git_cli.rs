@@ -55,13 +55,16 @@ pub(crate) fn run_streaming(
         .map_err(CliError::Spawn)?;
     let mut stdout = child.stdout.take().expect("stdout was asked for as a pipe");
     let mut stderr = child.stderr.take().expect("stderr was asked for as a pipe");
-    let (read, stderr) = std::thread::scope(|scope| {
+    let streamed = std::thread::scope(|scope| {
         // Drained on its own: a git that fills the stderr pipe would otherwise wait for us
         // while we wait for its stdout.
-        let errors = scope.spawn(move || {
+        let errors = std::thread::Builder::new().spawn_scoped(scope, move || {
             let mut bytes = Vec::new();
             stderr.read_to_end(&mut bytes).map(|_| bytes)
         });
+        let Ok(errors) = errors else {
+            return None;
+        };
         // `buf[..filled]` is what was read and not yet handed on: part of a line.
         let mut buf = vec![0u8; STREAM_READ];
         let mut filled = 0;
@@ -94,8 +97,18 @@ pub(crate) fn run_streaming(
         let stderr = errors
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (read, stderr)
+        Some((read, stderr))
     });
+    let Some((read, stderr)) = streamed else {
+        // No thread to drain stderr with: this git is stopped and the output read whole.
+        let _ = child.kill();
+        let _ = child.wait();
+        let whole = run(env, args)?;
+        if !whole.is_empty() {
+            each(&whole);
+        }
+        return Ok(());
+    };
     // As `Command::output` does: every stream read to its end, then the exit status.
     let status = child.wait();
     let stderr = stderr.map_err(CliError::Spawn)?;

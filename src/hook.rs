@@ -93,11 +93,16 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     }
     // git's message settings do not change what is staged: the two are read at once.
     let (settings, change) = std::thread::scope(|scope| {
-        let settings = scope.spawn(|| git_cli::message_settings(env));
+        let settings =
+            std::thread::Builder::new().spawn_scoped(scope, || git_cli::message_settings(env));
         let change = draft::change(env, base, None);
-        let settings = settings
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let settings = match settings {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: they are read after the change instead.
+            Err(_) => git_cli::message_settings(env),
+        };
         (settings, change)
     });
     let prefix = comment_prefix(settings.comment.as_deref(), &existing);
