@@ -78,9 +78,32 @@ impl FileChange {
 /// Parses the output of `git diff --cached --no-color --no-ext-diff -M` (with `a/` and `b/`
 /// prefixes and `core.quotePath=false`) into owned changes, counting lines as it goes.
 pub fn parse_patch(text: &str) -> Vec<FileChange> {
-    let mut files: Vec<FileChange> = Vec::new();
-    let mut in_hunk = false;
-    for line in text.split_inclusive('\n') {
+    let mut parser = PatchParser::default();
+    parser.text(text);
+    parser.finish()
+}
+
+/// [`parse_patch`] a piece at a time, so that a patch is parsed while git is still writing
+/// it. Fed the same text in pieces that each end at a newline (the last one may not), it
+/// gives exactly what [`parse_patch`] gives for the whole.
+#[derive(Debug, Default)]
+pub struct PatchParser {
+    files: Vec<FileChange>,
+    in_hunk: bool,
+}
+
+impl PatchParser {
+    /// Parses `text`, whole lines but for a last one the patch ends without a newline.
+    pub fn text(&mut self, text: &str) {
+        for line in text.split_inclusive('\n') {
+            self.line(line);
+        }
+    }
+
+    /// One line, with its newline when it has one.
+    fn line(&mut self, line: &str) {
+        let files = &mut self.files;
+        let in_hunk = &mut self.in_hunk;
         let bare = line.trim_end_matches('\n');
         if let Some(rest) = bare.strip_prefix("diff --git ") {
             let (old, new) = split_git_header_paths(rest);
@@ -89,13 +112,13 @@ pub fn parse_patch(text: &str) -> Vec<FileChange> {
                 change.old_path = Some(old);
             }
             files.push(change);
-            in_hunk = false;
-            continue;
+            *in_hunk = false;
+            return;
         }
         let Some(file) = files.last_mut() else {
-            continue;
+            return;
         };
-        if in_hunk {
+        if *in_hunk {
             match bare.as_bytes().first() {
                 Some(b'+' | b'-' | b' ') | Some(b'\\') => {
                     if let Some(h) = file.hunks.last_mut() {
@@ -116,9 +139,9 @@ pub fn parse_patch(text: &str) -> Vec<FileChange> {
                         let new = file.submodule.take().map(|s| s.1).unwrap_or_default();
                         file.submodule = Some((id.to_string(), new));
                     }
-                    continue;
+                    return;
                 }
-                _ => in_hunk = false,
+                _ => *in_hunk = false,
             }
         }
         if bare.starts_with("@@") {
@@ -126,7 +149,7 @@ pub fn parse_patch(text: &str) -> Vec<FileChange> {
                 header: bare.to_string(),
                 body: String::new(),
             });
-            in_hunk = true;
+            *in_hunk = true;
         } else if bare.starts_with("new file mode") {
             file.status = Status::Added;
         } else if bare.starts_with("deleted file mode") {
@@ -163,21 +186,25 @@ pub fn parse_patch(text: &str) -> Vec<FileChange> {
             }
         }
     }
-    for file in &mut files {
-        if file
-            .mode_change
-            .is_some_and(|(old, new)| (old & 0o170000 == 0o120000) != (new & 0o170000 == 0o120000))
-        {
-            file.status = Status::TypeChanged;
+
+    /// The changes parsed.
+    pub fn finish(self) -> Vec<FileChange> {
+        let mut files = self.files;
+        for file in &mut files {
+            if file.mode_change.is_some_and(|(old, new)| {
+                (old & 0o170000 == 0o120000) != (new & 0o170000 == 0o120000)
+            }) {
+                file.status = Status::TypeChanged;
+            }
+            if file.submodule.is_some() {
+                // The "+Subproject commit" lines are not content lines a person changed.
+                file.added = 0;
+                file.removed = 0;
+                file.hunks.clear();
+            }
         }
-        if file.submodule.is_some() {
-            // The "+Subproject commit" lines are not content lines a person changed.
-            file.added = 0;
-            file.removed = 0;
-            file.hunks.clear();
-        }
+        files
     }
-    files
 }
 
 /// `"a/x y" "b/x y"` or `a/x b/x`: the paths of a `diff --git` line. Exact for unquoted paths
@@ -329,6 +356,23 @@ index 8888888..9999999 100644
 -a
 +b
 ";
+
+    #[test]
+    fn a_patch_parsed_in_pieces_is_the_patch_parsed_whole() {
+        let crlf = "diff --git a/w.txt b/w.txt\nindex 1..2 100644\n--- a/w.txt\n+++ b/w.txt\n\
+                    @@ -1 +1,2 @@\n-old\r\n+new \u{fffd}\r\n+last";
+        for patch in [PATCH, crlf, "", "no newline"] {
+            let whole = parse_patch(patch);
+            let lines: Vec<&str> = patch.split_inclusive('\n').collect();
+            for size in [1, 2, 3, 7, lines.len().max(1)] {
+                let mut parser = PatchParser::default();
+                for piece in lines.chunks(size) {
+                    parser.text(&piece.concat());
+                }
+                assert_eq!(parser.finish(), whole, "pieces of {size} lines");
+            }
+        }
+    }
 
     #[test]
     fn parses_every_kind_of_change() {

@@ -17,7 +17,7 @@ use crate::llm::{self, Api, LlmError, Model, Request};
 use crate::prompt;
 use crate::speed::{Speed, Speeds};
 use crate::spinner::Spinner;
-use crate::staged::{self, Base, StagedError};
+use crate::staged::{self, Base, Staged, StagedError};
 use crate::style::{self, BodySetting, Past, Style};
 use crate::summary::{self, summarize};
 use crate::ticket;
@@ -116,17 +116,23 @@ pub fn draft(
     base: Base,
     wish: &Wish,
 ) -> Result<Outcome, NoChange> {
-    let staged = change(env, base, wish)?;
+    let staged = change(env, base, wish.commit.as_deref())?;
+    Ok(draft_for(env, config, staged, wish))
+}
+
+/// Drafts a message for a change already read with [`change`].
+pub fn draft_for(env: &Environment, config: &Config, staged: Staged, wish: &Wish) -> Outcome {
     let facts = Facts::of(&staged.files);
     let mut style = style_of(config, &staged.history, &staged.files, &facts);
     style.earlier = earlier(env, &staged.history, &style.learned.examples);
     let outcome = describe(env, config, &style, &staged.files, &facts, wish);
-    Ok(finish(env, config, staged.branch.as_deref(), outcome))
+    finish(env, config, staged.branch.as_deref(), outcome)
 }
 
-/// The change to describe: what is staged against `base`, or the commit the wish names.
-fn change(env: &Environment, base: Base, wish: &Wish) -> Result<staged::Staged, NoChange> {
-    let staged = match &wish.commit {
+/// The change to describe: what is staged against `base`, or the commit `commit` names (its
+/// change against its first parent).
+pub fn change(env: &Environment, base: Base, commit: Option<&str>) -> Result<Staged, NoChange> {
+    let staged = match commit {
         Some(rev) => staged::commit_changes(env, rev)?,
         None => staged::staged_changes(env, base)?,
     };
@@ -134,7 +140,7 @@ fn change(env: &Environment, base: Base, wish: &Wish) -> Result<staged::Staged, 
         return Err(NoChange::Bare);
     }
     if staged.files.is_empty() {
-        return Err(match wish.commit {
+        return Err(match commit {
             Some(_) => NoChange::EmptyCommit,
             None => NoChange::NothingStaged,
         });
@@ -150,7 +156,7 @@ pub fn dry_run(
     base: Base,
     wish: &Wish,
 ) -> Result<String, DryRunError> {
-    let staged = change(env, base, wish)?;
+    let staged = change(env, base, wish.commit.as_deref())?;
     let files = &staged.files;
     let style = style_of(config, &staged.history, files, &Facts::of(files));
     let speed = learned_speed(env, config);
@@ -475,7 +481,7 @@ enum Primer {
 /// What warming sends for the change staged against `HEAD`, as the hook will draft it; `None`
 /// outside a repository or with nothing staged.
 fn primer(env: &Environment, config: &Config) -> Option<Primer> {
-    let staged = change(env, Base::Head, &Wish::default()).ok()?;
+    let staged = change(env, Base::Head, None).ok()?;
     let facts = Facts::of(&staged.files);
     let style = style_of(config, &staged.history, &staged.files, &facts);
     if facts

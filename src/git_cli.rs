@@ -2,7 +2,7 @@
 //! ai-commit asks git itself (configuration, rev-parse paths, message settings, version).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::env::Environment;
 
@@ -24,6 +24,103 @@ pub enum CliError {
 
 /// Runs git in the current directory with the hook's environment, returning stdout.
 pub(crate) fn run(env: &Environment, args: &[&str]) -> Result<String, CliError> {
+    let out = command(env, args).output().map_err(CliError::Spawn)?;
+    if !out.status.success() {
+        return Err(failed(args, &out.stderr));
+    }
+    // Checked whole first: far cheaper than the lossy conversion for a large patch, and the
+    // bytes are moved rather than copied; only invalid UTF-8 pays for the replacement.
+    Ok(String::from_utf8(out.stdout)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// How much of a streamed stdout is read at once.
+const STREAM_READ: usize = 128 << 10;
+
+/// [`run`], handing stdout to `each` while git still writes it: in pieces that end at a
+/// newline (but for the last, when stdout does not end with one), each converted as [`run`]
+/// converts the whole. A newline is never part of a multi-byte sequence, so the pieces join
+/// into exactly the text [`run`] returns. What `each` saw counts only when git succeeds.
+pub(crate) fn run_streaming(
+    env: &Environment,
+    args: &[&str],
+    mut each: impl FnMut(&str),
+) -> Result<(), CliError> {
+    use std::io::Read;
+    let mut child = command(env, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(CliError::Spawn)?;
+    let mut stdout = child.stdout.take().expect("stdout was asked for as a pipe");
+    let mut stderr = child.stderr.take().expect("stderr was asked for as a pipe");
+    let streamed = std::thread::scope(|scope| {
+        // Drained on its own: a git that fills the stderr pipe would otherwise wait for us
+        // while we wait for its stdout.
+        let errors = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let mut bytes = Vec::new();
+            stderr.read_to_end(&mut bytes).map(|_| bytes)
+        });
+        let Ok(errors) = errors else {
+            return None;
+        };
+        // `buf[..filled]` is what was read and not yet handed on: part of a line.
+        let mut buf = vec![0u8; STREAM_READ];
+        let mut filled = 0;
+        let read = loop {
+            if filled == buf.len() {
+                buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+            }
+            match stdout.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    if filled > 0 {
+                        each(&String::from_utf8_lossy(&buf[..filled]));
+                    }
+                    break Ok(());
+                }
+                Ok(n) => {
+                    let newline = buf[filled..filled + n].iter().rposition(|&b| b == b'\n');
+                    filled += n;
+                    if let Some(i) = newline {
+                        let end = filled - n + i + 1;
+                        each(&String::from_utf8_lossy(&buf[..end]));
+                        buf.copy_within(end..filled, 0);
+                        filled -= end;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        drop(stdout);
+        let stderr = errors
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        Some((read, stderr))
+    });
+    let Some((read, stderr)) = streamed else {
+        // No thread to drain stderr with: this git is stopped and the output read whole.
+        let _ = child.kill();
+        let _ = child.wait();
+        let whole = run(env, args)?;
+        if !whole.is_empty() {
+            each(&whole);
+        }
+        return Ok(());
+    };
+    // As `Command::output` does: every stream read to its end, then the exit status.
+    let status = child.wait();
+    let stderr = stderr.map_err(CliError::Spawn)?;
+    read.map_err(CliError::Spawn)?;
+    if !status.map_err(CliError::Spawn)?.success() {
+        return Err(failed(args, &stderr));
+    }
+    Ok(())
+}
+
+/// git with the hook's environment, in the current directory.
+fn command(env: &Environment, args: &[&str]) -> Command {
     let mut cmd = Command::new("git");
     cmd.args(args);
     if let Some(cwd) = &env.cwd {
@@ -34,21 +131,19 @@ pub(crate) fn run(env: &Environment, args: &[&str]) -> Result<String, CliError> 
     if let Some(wt) = explicit_work_tree(env) {
         cmd.env("GIT_WORK_TREE", wt);
     }
-    let out = cmd.output().map_err(CliError::Spawn)?;
-    if !out.status.success() {
-        return Err(CliError::Failed {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        });
+    cmd
+}
+
+/// A failed git's error: its arguments and the first line of its stderr.
+fn failed(args: &[&str], stderr: &[u8]) -> CliError {
+    CliError::Failed {
+        args: args.join(" "),
+        stderr: String::from_utf8_lossy(stderr)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
     }
-    // Checked whole first: far cheaper than the lossy conversion for a large patch, and the
-    // bytes are moved rather than copied; only invalid UTF-8 pays for the replacement.
-    Ok(String::from_utf8(out.stdout)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// `GIT_WORK_TREE` as git means it: a relative one is relative to the current directory.
@@ -375,6 +470,83 @@ fn parse_version(out: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A blob holding `bytes` in a new repository; the repository's git dir and the blob id.
+    fn blob(dir: &Path, bytes: &[u8]) -> (String, String) {
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_INDEX_FILE")
+                .env_remove("GIT_WORK_TREE")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        git(&["init", "-q", "."]);
+        std::fs::write(dir.join("blob"), bytes).unwrap();
+        let id = git(&["hash-object", "-w", "blob"]);
+        (dir.join(".git").to_string_lossy().into_owned(), id)
+    }
+
+    #[test]
+    fn streamed_output_is_the_output_in_pieces() {
+        let mut long_line = "é".repeat(STREAM_READ);
+        long_line.push('\n');
+        let mut big = Vec::new();
+        for i in 0..20_000 {
+            big.extend_from_slice(format!("+line {i} é\r\n").as_bytes());
+            if i % 997 == 0 {
+                big.extend_from_slice(b"bad \xff\xfe \xe2\x82\n"); // invalid, cut short
+            }
+        }
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"one line, no newline",
+            b"a\r\nb\n\nc",
+            b"\xe2\x82\xac\xe2\x82",
+            long_line.as_bytes(),
+            &big,
+        ];
+        for bytes in cases {
+            let tmp = tempfile::tempdir().unwrap();
+            let (git_dir, id) = blob(tmp.path(), bytes);
+            let env = Environment {
+                cwd: Some(tmp.path().to_path_buf()),
+                ..Environment::default()
+            };
+            let args = ["--git-dir", &git_dir, "cat-file", "blob", &id];
+            let whole = run(&env, &args).unwrap();
+            let mut pieces = Vec::new();
+            run_streaming(&env, &args, |piece| pieces.push(piece.to_string())).unwrap();
+            assert_eq!(pieces.concat(), whole);
+            if let Some((last, rest)) = pieces.split_last() {
+                assert!(
+                    rest.iter().all(|p| p.ends_with('\n')),
+                    "pieces end at newlines"
+                );
+                assert!(!last.is_empty(), "no empty piece");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_stream_fails_as_a_run_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (git_dir, _) = blob(tmp.path(), b"x\n");
+        let env = Environment {
+            cwd: Some(tmp.path().to_path_buf()),
+            ..Environment::default()
+        };
+        let missing = "0123456789012345678901234567890123456789";
+        let args = ["--git-dir", &git_dir, "cat-file", "blob", missing];
+        let whole = run(&env, &args).unwrap_err().to_string();
+        let streamed = run_streaming(&env, &args, |_| {}).unwrap_err().to_string();
+        assert!(whole.contains("cat-file"), "{whole}");
+        assert_eq!(streamed, whole);
+    }
 
     #[test]
     fn git_versions_are_read() {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Flags, Source};
-use crate::draft::{draft, Outcome, Provenance, Wish};
+use crate::draft::{self, Outcome, Provenance, Wish};
 use crate::env::Environment;
 use crate::git_cli;
 use crate::msgfile::{
@@ -80,24 +80,44 @@ pub fn run(env: &Environment, args: &HookArgs, flags: &Flags) -> HookReport {
     } else {
         Base::Head
     };
-    let settings = git_cli::message_settings(env);
-    let prefix = comment_prefix(settings.comment.as_deref(), &existing);
     // An amend (or reword) replaces a message the person wrote: only where it can stay in view
     // as comments that git then drops. Without an editor the commit keeps its message.
     let amend = source == Source::Commit;
-    if amend && (env.no_editor() || !git_strips_comments(&existing, &prefix)) {
-        return HookReport::Untouched(
+    let keeps_message = || {
+        HookReport::Untouched(
             "no editor will run, or git keeps comments, so the commit keeps its message".into(),
-        );
+        )
+    };
+    if amend && env.no_editor() {
+        return keeps_message();
     }
+    // git's message settings do not change what is staged: the two are read at once.
+    let (settings, change) = std::thread::scope(|scope| {
+        let settings =
+            std::thread::Builder::new().spawn_scoped(scope, || git_cli::message_settings(env));
+        let change = draft::change(env, base, None);
+        let settings = match settings {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: they are read after the change instead.
+            Err(_) => git_cli::message_settings(env),
+        };
+        (settings, change)
+    });
+    let prefix = comment_prefix(settings.comment.as_deref(), &existing);
+    if amend && !git_strips_comments(&existing, &prefix) {
+        return keeps_message();
+    }
+    let staged = match change {
+        Ok(staged) => staged,
+        Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
+    };
     let wish = Wish {
         intent: intent(env, source, &existing, &prefix),
         commit: None,
     };
-    let outcome = match draft(env, &loaded.config, base, &wish) {
-        Ok(outcome) => outcome,
-        Err(e) => return HookReport::Untouched(format!("{e}{config_note}")),
-    };
+    let outcome = draft::draft_for(env, &loaded.config, staged, &wish);
     let note = note_line(env, &existing, &prefix, &outcome);
     let by_model = matches!(
         outcome.provenance,

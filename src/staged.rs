@@ -9,7 +9,7 @@ use git2::{
     Repository, Sort,
 };
 
-use crate::diff::{parse_patch, FileChange, Hunk, Status};
+use crate::diff::{FileChange, Hunk, PatchParser, Status};
 use crate::env::Environment;
 use crate::git_cli::{self, explicit_work_tree, CliError};
 use crate::style::{self, Past};
@@ -566,13 +566,19 @@ fn read_with_cli(env: &Environment, base: Base) -> Result<Vec<FileChange>, CliEr
         "--src-prefix=a/",
         "--dst-prefix=b/",
         "--submodule=short",
+        // The `index` lines are not read: whole ids spare git finding a short unique prefix
+        // for every blob (a directory listing of the loose objects for many of them).
+        "--full-index",
     ];
     if base == Base::HeadParent
         && git_cli::run(env, &["rev-parse", "--verify", "-q", "HEAD^"]).is_ok()
     {
         args.push("HEAD^");
     }
-    git_cli::run(env, &args).map(|out| parse_patch(&out))
+    // Parsed as git writes it: the parsing is done on our core while git diffs on another.
+    let mut parser = PatchParser::default();
+    git_cli::run_streaming(env, &args, |text| parser.text(text))?;
+    Ok(parser.finish())
 }
 
 /// Top of the work tree of the repository the environment points at, if any.
