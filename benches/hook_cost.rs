@@ -120,10 +120,12 @@ fn git_out(repo: &Path, home: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A staged change to measure.
+/// A staged change to measure, and the stand-in's reply for it: one the hook takes at once
+/// (it names something in the change), so the path timed is one exchange, not a retry.
 struct Fixture {
     name: &'static str,
     stage: fn(&Path, &Path),
+    reply: &'static str,
 }
 
 fn one_line(repo: &Path, home: &Path) {
@@ -191,21 +193,24 @@ fn hook_and_prompt(tmp: &Path, files: usize, runs: usize) {
     // Packed, as a real repository mostly is: loose objects cost a file open each.
     git(&repo, &home, &["gc", "-q"]);
     let msg = tmp.join("COMMIT_EDITMSG");
-    let standin = ollama::StandIn::start(ollama::Behavior::Reply("Change f0 body".into()));
+    let standin = ollama::StandIn::start(ollama::Behavior::Reply(String::new()));
     let url = standin.url();
 
     let fixtures = [
         Fixture {
             name: "one-line change",
             stage: one_line,
+            reply: "Bind a value in f0 of src/m0",
         },
         Fixture {
             name: "46,505-line insertion",
             stage: journal,
+            reply: "Add the garden journal",
         },
         Fixture {
             name: "2,000 changed files",
             stage: two_thousand,
+            reply: "Return each function's number in src/m0 to src/m19",
         },
     ];
     println!("hook cost: {files} tracked files (packed), {runs} runs each, medians in ms");
@@ -217,6 +222,7 @@ fn hook_and_prompt(tmp: &Path, files: usize, runs: usize) {
     for fixture in &fixtures {
         git(&repo, &home, &["reset", "-q", "--hard"]);
         (fixture.stage)(&repo, &home);
+        standin.set_behavior(ollama::Behavior::Reply(fixture.reply.into()));
         let diff = median_ms(runs, || {
             let mut c = command("git", &repo, &url, &home);
             c.args(["diff", "--cached", "--stat"]);
@@ -258,6 +264,15 @@ fn hook_and_prompt(tmp: &Path, files: usize, runs: usize) {
         assert!(
             chats.len() > before,
             "the hook sent no request for {}",
+            fixture.name
+        );
+        let retries = chats[before..]
+            .iter()
+            .filter(|c| c["messages"].as_array().is_some_and(|m| m.len() > 2))
+            .count();
+        assert_eq!(
+            retries, 0,
+            "the stand-in's reply was refused for {}",
             fixture.name
         );
         let last = &chats[chats.len() - 1];
