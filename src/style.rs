@@ -991,7 +991,10 @@ pub fn learn(subjects: &[String]) -> Learned {
             areas.add(area);
         }
     }
-    let area_prefix = area_count * 2 >= n;
+    // Releases have a form of their own (`ignore-0.4.28`): a run of them in the window says
+    // nothing against the `area: ` prefixes of the rest.
+    let releases = usable.iter().filter(|s| form_of(s).is_some()).count();
+    let area_prefix = area_count > 0 && area_count * 2 >= n - releases;
     let summaries: Vec<&str> = usable
         .iter()
         .zip(&parsed)
@@ -1657,6 +1660,24 @@ mod vocabulary_tests {
                 .unwrap(),
             "fix: handle eof"
         );
+    }
+
+    #[test]
+    fn a_run_of_releases_does_not_hide_the_area_prefixes() {
+        // ripgrep around its 15.2.0 release: more releases than other commits in a row.
+        let l = learned(&[
+            "ignore-0.4.28",
+            "globset-0.4.19",
+            "ignore: fix deadlock when visitor panics",
+            "grep-matcher-0.1.9",
+            "grep-pcre2-0.1.10",
+            "deps: bump ignore version",
+            "grep-searcher-0.1.17",
+            "15.2.0",
+            "doc: fix typo",
+        ]);
+        assert!(l.area_prefix);
+        assert_eq!(l.areas, ["ignore", "deps", "doc"]);
     }
 
     #[test]
