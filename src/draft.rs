@@ -184,9 +184,13 @@ pub fn dry_run(
         config.num_ctx.value
     ));
     out.push_str(&format!(
-        "# deadline: {budget} prompt tokens fit 3/4 of timeout {}s at {:.0} read/s, {:.0} \
+        "# deadline: {budget} prompt tokens fit {}% of timeout {}s at {:.0} read/s, {:.0} \
          written/s, {:.1}s to load ({learned}), with {output} tokens of reply expected\n",
-        config.timeout.value, speed.read, speed.write, speed.load
+        (crate::speed::DEADLINE_SHARE * 100.0).round(),
+        config.timeout.value,
+        speed.read,
+        speed.write,
+        speed.load
     ));
     let unsent: Vec<&str> = files
         .iter()

@@ -23,8 +23,11 @@ pub const MAX_SERVERS: usize = 32;
 /// The largest speed file read.
 const MAX_FILE: u64 = 64 * 1024;
 /// The share of the deadline the expected time may fill: the rest is the margin for what the
-/// estimate cannot see, and room for a corrective retry.
-const DEADLINE_SHARE: f64 = 0.75;
+/// estimate cannot see, and room for a corrective retry. At three quarters, the largest
+/// prompts of ripgrep's and commitizen's commits took 17 to 27 s of the 30 with the 1.5B
+/// model, a tenth of the commits over 15 s; at half, a large change is shown in less detail
+/// and answered in about 15.
+pub const DEADLINE_SHARE: f64 = 0.5;
 
 /// A server and model's speed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -275,9 +278,9 @@ mod tests {
             load: 0.0,
             samples: 3,
         };
-        // 30 s: 22.5 s for reading and 52 tokens of writing.
+        // 30 s: half of it for reading and 52 tokens of writing.
         let b = slow.prompt_budget(30.0, 52);
-        assert!((1180..1200).contains(&b), "{b}");
+        assert!((725..745).contains(&b), "{b}");
         // A GPU reads thousands a second: the window is the bound then, not the deadline.
         let fast = Speed {
             read: 3000.0,
