@@ -296,7 +296,10 @@ fn source_of(stderr: &str) -> Source {
         if line.starts_with("ai-commit: message from ") {
             return Source::Model;
         }
-        if line.starts_with("ai-commit: release subject ") {
+        // Written in the history's own form without asking: a release, a routine commit.
+        if line.starts_with("ai-commit: release subject ")
+            || line.starts_with("ai-commit: routine subject ")
+        {
             return Source::Release;
         }
         if let Some(rest) = line.strip_prefix("ai-commit: no model message (") {
@@ -1075,7 +1078,7 @@ fn main() {
     println!("== comparison (ROUGE-L: of our subject against the real one, PR numbers aside;");
     println!("   prefix: agrees with the repository's prefix vocabulary (or the real head) as the real subject does;");
     println!("   model: of the commits the model was asked for; release: written in the history's");
-    println!("   release form without asking; again: the same commit run once more, median ms;");
+    println!("   release form, or as its routine commits, without asking; again: the same commit run once more, median ms;");
     println!(
         "   diff-talk: prose commits whose body talks about the diff, the commit or the changes)"
     );

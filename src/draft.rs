@@ -40,6 +40,9 @@ pub enum Provenance {
     /// The change is a release and the history gives releases one form: the subject is that
     /// form with the version that moved, and no model is asked.
     Release,
+    /// The history repeats one subject for this kind of change (screenshots regenerated): the
+    /// subject is that one, and no model is asked.
+    Routine,
     /// The model gave nothing usable; `message` is the fallback summary or nothing.
     Fallback {
         /// Why there is no model message, in one line.
@@ -71,6 +74,11 @@ impl Outcome {
             (Provenance::Release, _) => {
                 "release subject in this repository's own form, from the version that moved \
                  (no model asked)"
+                    .to_string()
+            }
+            (Provenance::Routine, _) => {
+                "routine subject this repository repeats for changes to these files (no model \
+                 asked)"
                     .to_string()
             }
             (Provenance::Fallback { reason }, Some(_)) => {
@@ -123,8 +131,7 @@ pub fn draft(
 /// Drafts a message for a change already read with [`change`].
 pub fn draft_for(env: &Environment, config: &Config, staged: Staged, wish: &Wish) -> Outcome {
     let facts = Facts::of(&staged.files);
-    let mut style = style_of(config, &staged.history, &staged.files, &facts);
-    style.earlier = earlier(env, &staged.history, &style.learned.examples);
+    let style = style_with_earlier(env, config, &staged, &facts);
     let outcome = describe(env, config, &style, &staged.files, &facts, wish);
     finish(env, config, staged.branch.as_deref(), outcome)
 }
@@ -253,7 +260,7 @@ fn finish(
     }
     let by_model = match &outcome.provenance {
         Provenance::Model { model, .. } | Provenance::Cached { model } => Some(model),
-        Provenance::Release | Provenance::Fallback { .. } => None,
+        Provenance::Release | Provenance::Routine | Provenance::Fallback { .. } => None,
     };
     if let (true, Some(model)) = (config.assisted_by.value, by_model) {
         message = ticket::with_trailer(&message, &format!("Assisted-by: {model} via ai-commit"));
@@ -281,6 +288,14 @@ fn describe(
             message: Some(subject),
             alternatives: Vec::new(),
             provenance: Provenance::Release,
+        };
+    }
+    // Nor has a routine commit, which the history repeats word for word.
+    if let Some(subject) = style.routine_subject(files) {
+        return Outcome {
+            message: Some(subject),
+            alternatives: Vec::new(),
+            provenance: Provenance::Routine,
         };
     }
     let start = std::time::Instant::now();
@@ -487,11 +502,11 @@ enum Primer {
 fn primer(env: &Environment, config: &Config) -> Option<Primer> {
     let staged = change(env, Base::Head, None).ok()?;
     let facts = Facts::of(&staged.files);
-    let style = style_of(config, &staged.history, &staged.files, &facts);
-    if facts
+    let style = style_with_earlier(env, config, &staged, &facts);
+    let release = facts
         .release
-        .is_some_and(|r| style.release_subject(&r).is_some())
-    {
+        .is_some_and(|r| style.release_subject(&r).is_some());
+    if release || style.routine_subject(&staged.files).is_some() {
         return Some(Primer::Nothing);
     }
     let (first, _) = first_request(
@@ -541,6 +556,21 @@ pub fn style_of(config: &Config, history: &[Past], files: &[FileChange], facts: 
     let learned = style::learn_history(history);
     let body = config.body.value.wanted(&learned, files);
     Style::new(config.style.value, learned, language, body).for_change(files, facts)
+}
+
+/// [`style_of`] the staged change, with the paths changed by the commits behind the example
+/// and routine subjects ([`Style::earlier`]).
+fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts: &Facts) -> Style {
+    let mut style = style_of(config, &staged.history, &staged.files, facts);
+    let shown: Vec<String> = style
+        .learned
+        .examples
+        .iter()
+        .chain(&style.learned.routines)
+        .cloned()
+        .collect();
+    style.earlier = earlier(env, &staged.history, &shown);
+    style
 }
 
 /// The commits of `history` behind the `examples` the model is shown, with the paths each

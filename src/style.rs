@@ -13,6 +13,8 @@ pub const STANDARD_TYPES: &[&str] = &[
 
 /// How many recent subjects are shown to the model as examples.
 const EXAMPLES: usize = 5;
+/// How many times the window must hold a subject for it to be a routine commit's.
+pub const ROUTINE: usize = 3;
 /// Below this many usable subjects, no style is inferred.
 const MIN_SUBJECTS: usize = 3;
 
@@ -129,6 +131,9 @@ pub struct Learned {
     /// for the package and its versions: `{name}-{to}` of `ignore-0.4.33`, `bump: version
     /// {from} → {to}`; only a form seen at least twice.
     pub release_form: Option<String>,
+    /// Subjects the window repeats word for word ([`ROUTINE`] times or more, releases aside):
+    /// a routine commit's (`docs(cli/screenshots): update CLI screenshots`), newest form.
+    pub routines: Vec<String>,
 }
 
 /// A recent commit as the style sees it.
@@ -467,6 +472,26 @@ impl Style {
         .find(|k| files.iter().all(|f| k.matches(&f.path)))
         .map_or("chore", PathKind::type_name);
         format!("{ty}: ")
+    }
+
+    /// The subject of a routine commit ([`Learned::routines`]) when `files` are that kind of
+    /// change: every one is binary or generated, so the model would see no line of it, and lies
+    /// in a directory the routine's newest commit changed ([`Style::earlier`] holds its paths).
+    /// A change with text to read is always the model's to describe, however often the history
+    /// says "Update journal".
+    pub fn routine_subject(&self, files: &[FileChange]) -> Option<String> {
+        if !files.iter().all(|f| f.binary || f.generated) {
+            return None;
+        }
+        let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        self.earlier
+            .iter()
+            .filter(|e| self.learned.routines.contains(&e.subject))
+            .find(|e| {
+                let theirs: Vec<String> = e.paths.iter().map(|p| dir(p)).collect();
+                !files.is_empty() && files.iter().all(|f| theirs.contains(&dir(&f.path)))
+            })
+            .map(|e| e.subject.clone())
     }
 
     /// A release's subject in the form the history gives releases (`ignore-0.4.33`), when it
@@ -1032,6 +1057,7 @@ pub fn learn(subjects: &[String]) -> Learned {
         typical_len: Some(lengths[n / 2]),
         language: detect_language(&usable),
         examples: examples(&usable),
+        routines: routines(&usable),
         body_percent: 0,
         bump_prefix: bump_prefix(&usable),
         release_form: release_form(&usable),
@@ -1045,18 +1071,43 @@ pub fn learn(subjects: &[String]) -> Learned {
 /// window held "docs(cli/screenshots): update CLI screenshots" three times, the 1.5B model
 /// wrote "docs: update CLI screenshots" for a change to AGENTS.md and for a new tutorial.
 fn examples(usable: &[&str]) -> Vec<String> {
+    let routine = routines(usable);
     let mut shown: Vec<String> = Vec::new();
     for subject in usable {
         if shown.len() == EXAMPLES {
             break;
         }
         let key = without_pr_number(subject).to_lowercase();
-        if form_of(subject).is_none() && !shown.iter().any(|s| s.to_lowercase() == key) {
+        let teaches =
+            form_of(subject).is_none() && !routine.iter().any(|r| r.to_lowercase() == key);
+        if teaches && !shown.iter().any(|s| s.to_lowercase() == key) {
             shown.push(without_pr_number(subject).to_string());
         }
     }
     shown.reverse();
     shown
+}
+
+/// The subjects `usable` (newest first) holds [`ROUTINE`] times or more, case and a forge's
+/// PR number aside, releases not counted, each in its newest form. commitizen's window held
+/// "docs(cli/screenshots): update CLI screenshots" ten times in thirty: not an example of how
+/// a person describes a change (the 1.5B model copied it for unrelated ones), but the subject
+/// of one kind of change, written for it without asking ([`Style::routine_subject`]).
+fn routines(usable: &[&str]) -> Vec<String> {
+    let mut counts: Vec<(String, String, usize)> = Vec::new();
+    for subject in usable.iter().filter(|s| form_of(s).is_none()) {
+        let bare = without_pr_number(subject);
+        let key = bare.to_lowercase();
+        match counts.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((key, bare.to_string(), 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, _, n)| *n >= ROUTINE)
+        .map(|(_, subject, _)| subject)
+        .collect()
 }
 
 /// `subject` without the pull-request number a forge appends (`Fix x (#2050)`).
@@ -1335,8 +1386,61 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_repeated_three_times_is_a_routine_not_an_example() {
+        let l = learn(&subjects(&[
+            "docs(cli/screenshots): update CLI screenshots (#1990)",
+            "fix: robuster agents",
+            "docs(cli/screenshots): update CLI screenshots",
+            "feat: add --next",
+            "docs(cli/screenshots): update CLI screenshots (#1970)",
+            "doc: fix typo",
+            "doc: fix typo",
+        ]));
+        assert_eq!(
+            l.routines,
+            ["docs(cli/screenshots): update CLI screenshots"]
+        );
+        assert_eq!(
+            l.examples,
+            ["doc: fix typo", "feat: add --next", "fix: robuster agents"]
+        );
+        let mut style = Style::new(StyleSetting::Auto, l, None, false);
+        style.earlier = vec![Earlier {
+            subject: "docs(cli/screenshots): update CLI screenshots".into(),
+            paths: vec![
+                "docs/images/cli/commit.gif".into(),
+                "docs/images/cli/init.gif".into(),
+            ],
+        }];
+        let gifs = |paths: &[&str]| -> Vec<FileChange> {
+            files(paths)
+                .into_iter()
+                .map(|mut f| {
+                    f.binary = f.path.ends_with(".gif");
+                    f
+                })
+                .collect()
+        };
+        assert_eq!(
+            style
+                .routine_subject(&gifs(&["docs/images/cli/bump.gif"]))
+                .as_deref(),
+            Some("docs(cli/screenshots): update CLI screenshots")
+        );
+        assert_eq!(
+            style.routine_subject(&gifs(&["docs/images/cli/bump.gif", "AGENTS.md"])),
+            None
+        );
+        // Text in the same place is the model's to read.
+        assert_eq!(
+            style.routine_subject(&gifs(&["docs/images/cli/notes.txt"])),
+            None
+        );
+    }
+
+    #[test]
     fn examples_are_distinct_and_never_releases() {
-        // commitizen's window, newest first: an automated subject three times, a release.
+        // commitizen's window, newest first: a routine subject three times, a release.
         let l = learn(&subjects(&[
             "docs(cli/screenshots): update CLI screenshots",
             "fix: robuster agents (#1960)",
@@ -1356,8 +1460,12 @@ mod tests {
                 "feat(cmd/version): add support for `--next`",
                 "ci(deps): bump actions/checkout from 6 to 7",
                 "fix: robuster agents",
-                "docs(cli/screenshots): update CLI screenshots",
-            ][1..]
+            ]
+        );
+        // Three times in the window: a routine commit's subject, not an example.
+        assert_eq!(
+            l.routines,
+            ["docs(cli/screenshots): update CLI screenshots"]
         );
     }
 

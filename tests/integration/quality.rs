@@ -119,6 +119,51 @@ fn unusable_first_reply_gets_one_corrective_retry() {
     );
 }
 
+/// A subject the history repeats for one kind of change (screenshots regenerated) is written
+/// for that change again without asking the model; another change is asked for as usual.
+#[test]
+fn a_routine_commit_gets_the_history_s_subject_without_asking() {
+    let (standin, env) = world(r#"{"subject": "docs: add guidance for agents"}"#);
+    let repo = env.repo("routine");
+    let routine = "docs(cli/screenshots): update CLI screenshots";
+    for (i, (path, subject)) in [
+        ("docs/images/cli/commit.gif", routine),
+        ("src/cli.py", "feat(cli): add the --json flag"),
+        ("docs/images/cli/init.gif", routine),
+        ("src/hook.py", "fix(hook): keep the scissors line"),
+        ("docs/images/cli/bump.gif", routine),
+        ("docs/guide.md", "docs: explain the guide"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        // A GIF's header, then a NUL: binary, as git sees it.
+        repo.stage(path, format!("GIF89a\0version {i}\n"));
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+
+    repo.stage("docs/images/cli/commit.gif", "GIF89a\0version 9\n");
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), routine, "{}", describe(&out));
+    assert!(standin.chat_requests().is_empty(), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("ai-commit: routine subject this repository repeats"),
+        "{}",
+        describe(&out)
+    );
+
+    repo.stage("AGENTS.md", "Run the tests first.\n");
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of another change");
+    assert_eq!(repo.commit_msg_of("HEAD"), "docs: add guidance for agents");
+    let chats = standin.chat_requests();
+    assert_eq!(chats.len(), 1);
+    let system = chats[0]["messages"][0]["content"].as_str().unwrap_or("");
+    assert!(!system.contains("update CLI screenshots"), "{system}");
+}
+
 /// A reply that repeats a recent subject, shown as an example, for a change elsewhere in the
 /// tree is refused and asked again; the same subject for a change where that commit was is
 /// kept. (The 1.5B model wrote commitizen's "update CLI screenshots" for 8 of 50 commits.)
