@@ -61,7 +61,19 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
         return Err(why);
     }
     let message = with_the_verb_of_new_files(&message, expected.files);
-    expected.style.apply(&message, expected.files)
+    let styled = expected.style.apply(&message, expected.files)?;
+    // The style may add a type or a scope: the limit holds for the subject as written. (The
+    // 0.5B model's "add `https://api.star-history.com/` to the exclude list in `lychee.toml`"
+    // became 78 characters with its `feat: `.)
+    let len = styled.lines().next().unwrap_or("").chars().count();
+    if len > expected.max_subject {
+        return Err(super::Rejection::SubjectTooLong {
+            len,
+            max: expected.max_subject,
+        }
+        .to_string());
+    }
+    Ok(styled)
 }
 
 /// A dependency update of a few packages whose subject names none of them ("update
@@ -114,6 +126,30 @@ pub fn from_structured(content: &str) -> String {
 mod tests {
     use super::*;
     use crate::style::{Learned, StyleSetting};
+
+    #[test]
+    fn the_subject_limit_holds_after_the_style_adds_a_type() {
+        let style = Style::new(StyleSetting::Conventional, Learned::default(), None, false);
+        let files = [crate::diff::FileChange::new(
+            "lychee.toml",
+            crate::diff::Status::Modified,
+        )];
+        let expected = Expected {
+            structured: true,
+            max_subject: 72,
+            told: "You write git commit messages.",
+            shown: "M lychee.toml +1\n+exclude = [\"https://api.star-history.com/\"]\n",
+            style: &style,
+            files: &files,
+            facts: &Facts::of(&files),
+        };
+        // Seen from the 0.5B model on commitizen: 70 characters, 78 with the type it lacked.
+        let reply = r#"{"subject": "add `https://api.star-history.com/` to the exclude list in `lychee.toml`"}"#;
+        assert_eq!(
+            judge(reply, false, &expected),
+            Err("the subject is 78 characters, over the limit of 72".into())
+        );
+    }
 
     #[test]
     fn structured_replies_become_message_text() {
