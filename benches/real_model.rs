@@ -929,11 +929,13 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
     }
 
     println!("  examples (real subject -> ours):");
+    // The model's, then the fallbacks (what was computed without asking is exact anyway).
+    let fell_back = |r: &&Run| matches!(r.source, Source::Fallback(_) | Source::Other(_));
     let picks = runs
         .iter()
         .filter(|r| r.source == Source::Model)
         .take(6)
-        .chain(runs.iter().filter(|r| r.source != Source::Model).take(2));
+        .chain(runs.iter().filter(fell_back).take(2));
     for r in picks {
         let tag = if r.source == Source::Model {
             "model"
