@@ -423,6 +423,8 @@ impl Style {
         let invented = prefix
             .filter(|p| respelled.is_none() && self.area.is_none() && !is_verb(p))
             .map(str::to_ascii_lowercase)
+            // `crates:` holds every crate: it names no part of the project.
+            .filter(|p| !CONTAINER_DIRS.contains(&p.as_str()))
             .filter(|p| !files.is_empty() && files.iter().all(|f| fit(p, f).is_some()));
         let respelled = respelled.or(invented);
         let summary = match (prefix, &respelled) {
@@ -1873,6 +1875,14 @@ mod vocabulary_tests {
                 &["crates/core/index.rs", "crates/index/src/lib.rs"]
             ),
             "index: add an index module"
+        );
+        // Seen from the 1.5B model on ripgrep: every path is in `crates/`, which is no area.
+        assert_eq!(
+            apply(
+                "crates: use copied instead of map",
+                &["crates/core/search.rs", "crates/globset/src/glob.rs"]
+            ),
+            "use copied instead of map"
         );
         // A narrower area the history uses wins, and a path's own names find it.
         assert_eq!(
