@@ -684,16 +684,19 @@ fn run_format(
                 .output();
             start.elapsed().as_secs_f64()
         });
+        // The hook as git runs it for `git commit --no-edit`.
+        let hook = || {
+            let mut cmd = hermetic(BIN, work, home);
+            cmd.arg("hook")
+                .arg(&msgfile)
+                .env("AI_COMMIT_CONFIG", &config)
+                .env("OLLAMA_HOST", host)
+                .env("GIT_EDITOR", ":");
+            cmd
+        };
         let log_from = server_log_len(server_log.as_deref());
         let start = Instant::now();
-        let out = hermetic(BIN, work, home)
-            .arg("hook")
-            .arg(&msgfile)
-            .env("AI_COMMIT_CONFIG", &config)
-            .env("OLLAMA_HOST", host)
-            .env("GIT_EDITOR", ":")
-            .output()
-            .expect("ai-commit runs");
+        let out = hook().output().expect("ai-commit runs");
         let seconds = start.elapsed().as_secs_f64();
         // The front logs a request after answering it; give it a moment.
         std::thread::sleep(Duration::from_millis(50));
@@ -707,13 +710,7 @@ fn run_format(
             .map(|_| {
                 fs::write(&msgfile, MSGFILE_TEXT).unwrap();
                 let start = Instant::now();
-                let _ = hermetic(BIN, work, home)
-                    .arg("hook")
-                    .arg(&msgfile)
-                    .env("AI_COMMIT_CONFIG", &config)
-                    .env("OLLAMA_HOST", host)
-                    .env("GIT_EDITOR", ":")
-                    .output();
+                let _ = hook().output();
                 start.elapsed().as_secs_f64()
             });
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

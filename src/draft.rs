@@ -411,17 +411,11 @@ fn sized_request(
     files: &[FileChange],
     intent: Option<&str>,
 ) -> (Request, prompt::Prompt, Sizing) {
-    let sizing = |style: &Style| {
-        let output = prompt::expected_output(config, style);
-        Sizing {
-            budget: speed.prompt_budget(config.timeout.value, output),
-            output,
-        }
-    };
     let with_style = |style: &Style| {
-        let sized = sizing(style);
-        let (request, prompt) = prompt::first(config, style, files, intent, Some(sized.budget));
-        (request, prompt, sized)
+        let output = prompt::expected_output(config, style);
+        let budget = speed.prompt_budget(config.timeout.value, output);
+        let (request, prompt) = prompt::first(config, style, files, intent, Some(budget));
+        (request, prompt, Sizing { budget, output })
     };
     let first = with_style(style);
     let tight = first.1.estimated_tokens > first.2.budget;

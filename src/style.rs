@@ -226,6 +226,28 @@ pub struct Earlier {
     pub paths: Vec<String>,
 }
 
+impl Earlier {
+    /// Whether this commit changed a file in the directory `path` lies in.
+    pub fn changed_the_dir_of(&self, path: &str) -> bool {
+        let dir = parent_dir(path);
+        self.paths.iter().any(|p| parent_dir(p) == dir)
+    }
+}
+
+/// The directory `path` lies in, `""` at the top.
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// `subject` as its prefix (`area: `, `type(scope): `, with its `: `; `""` for none) and the
+/// summary after it.
+pub fn split_prefix(subject: &str) -> (&str, &str) {
+    match subject.split_once(": ") {
+        Some((p, s)) if !p.contains(' ') => (&subject[..p.len() + 2], s),
+        _ => ("", subject),
+    }
+}
+
 impl Style {
     /// Combines the setting with what the history shows.
     pub fn new(
@@ -485,14 +507,10 @@ impl Style {
         if !files.iter().all(|f| f.binary || f.generated) {
             return None;
         }
-        let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         self.earlier
             .iter()
             .filter(|e| self.learned.routines.contains(&e.subject))
-            .find(|e| {
-                let theirs: Vec<String> = e.paths.iter().map(|p| dir(p)).collect();
-                !files.is_empty() && files.iter().all(|f| theirs.contains(&dir(&f.path)))
-            })
+            .find(|e| !files.is_empty() && files.iter().all(|f| e.changed_the_dir_of(&f.path)))
             .map(|e| e.subject.clone())
     }
 
@@ -744,10 +762,7 @@ fn fit(area: &str, f: &FileChange) -> Option<usize> {
 /// the 1.5B model wrote "Updated zram tuning on the laptop" for most entries of a journal.
 /// Only the common commit verbs are rewritten (`Updated`, `Adds`, `Fixed`), in their case.
 fn imperative(subject: &str) -> String {
-    let (prefix, summary) = match subject.split_once(": ") {
-        Some((p, s)) if !p.contains(' ') => (&subject[..p.len() + 2], s),
-        _ => ("", subject),
-    };
+    let (prefix, summary) = split_prefix(subject);
     let word_end = summary.find(' ').unwrap_or(summary.len());
     let (word, rest) = summary.split_at(word_end);
     let lower = word.to_ascii_lowercase();
@@ -1037,6 +1052,7 @@ pub fn learn(subjects: &[String]) -> Learned {
         .count();
     let mut lengths: Vec<usize> = usable.iter().map(|s| s.chars().count()).collect();
     lengths.sort_unstable();
+    let routines = routines(&usable);
     Learned {
         conventional,
         types: if conventional {
@@ -1058,8 +1074,8 @@ pub fn learn(subjects: &[String]) -> Learned {
         lowercase: lower * 10 >= n * 6,
         typical_len: Some(lengths[n / 2]),
         language: detect_language(&usable),
-        examples: examples(&usable),
-        routines: routines(&usable),
+        examples: examples(&usable, &routines),
+        routines,
         body_percent: 0,
         bump_prefix: bump_prefix(&usable),
         release_form: release_form(&usable),
@@ -1072,8 +1088,8 @@ pub fn learn(subjects: &[String]) -> Learned {
 /// all: its subject is computed, never asked for. Measured on commitizen's history, whose
 /// window held "docs(cli/screenshots): update CLI screenshots" three times, the 1.5B model
 /// wrote "docs: update CLI screenshots" for a change to AGENTS.md and for a new tutorial.
-fn examples(usable: &[&str]) -> Vec<String> {
-    let routine = routines(usable);
+/// Nor is one of the `routine` subjects ([`routines`]) shown.
+fn examples(usable: &[&str], routine: &[String]) -> Vec<String> {
     let mut shown: Vec<String> = Vec::new();
     for subject in usable {
         if shown.len() == EXAMPLES {

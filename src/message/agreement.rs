@@ -3,7 +3,7 @@
 //! file it names ("Add x.rs" for a file that was only modified is wrong).
 
 use crate::diff::{FileChange, Status};
-use crate::style::Earlier;
+use crate::style::{split_prefix, Earlier};
 
 /// Whether `subject` is a piece of the prompt's scaffolding: the `Changed files (…)` header, a
 /// file-list line (`M src/a.rs +2 -2`), the `Diff:` header or a `--- path` section line.
@@ -40,12 +40,10 @@ pub fn repeats_an_earlier_subject(
 ) -> Option<String> {
     let said = summary_key(subject);
     let copied = earlier.iter().find(|e| summary_key(&e.subject) == said)?;
-    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    let theirs: Vec<String> = copied.paths.iter().map(|p| dir(p)).collect();
     let same_place = files.iter().any(|f| {
         std::iter::once(f.path.as_str())
             .chain(f.old_path.as_deref())
-            .any(|p| theirs.contains(&dir(p)))
+            .any(|p| copied.changed_the_dir_of(p))
     });
     (!same_place).then(|| {
         format!(
@@ -57,10 +55,7 @@ pub fn repeats_an_earlier_subject(
 
 /// What a subject says, for comparing: after its prefix, lowercase, without a final period.
 fn summary_key(subject: &str) -> String {
-    let summary = match subject.split_once(": ") {
-        Some((prefix, rest)) if !prefix.contains(' ') => rest,
-        _ => subject,
-    };
+    let (_, summary) = split_prefix(subject);
     summary.trim().trim_end_matches('.').to_lowercase()
 }
 
@@ -85,10 +80,7 @@ pub fn with_the_verb_of_new_files(message: &str, files: &[FileChange]) -> String
     let (subject, rest) = message
         .split_once('\n')
         .map_or((message, None), |(s, r)| (s, Some(r)));
-    let (prefix, summary) = match subject.split_once(": ") {
-        Some((p, s)) if !p.contains(' ') => (&subject[..p.len() + 2], s),
-        _ => ("", subject),
-    };
+    let (prefix, summary) = split_prefix(subject);
     let verb = summary.split_whitespace().next().unwrap_or("");
     if !CHANGED_VERBS.contains(&verb.to_lowercase().as_str()) {
         return message.to_string();
