@@ -475,7 +475,7 @@ pub fn warm(env: &Environment, config: &Config) -> Result<f64, LlmError> {
     match primer(env, config) {
         Some(Primer::Request(mut request)) => {
             request.max_tokens = Some(1);
-            llm::ask(model, request, timeout, |_| {})?;
+            llm::ask(model, *request, timeout, |_| {})?;
         }
         Some(Primer::Nothing) => {}
         None => model.warm(timeout)?,
@@ -486,7 +486,7 @@ pub fn warm(env: &Environment, config: &Config) -> Result<f64, LlmError> {
 /// What warming can do ahead of the hook for what is staged.
 enum Primer {
     /// Send the hook's first request.
-    Request(Request),
+    Request(Box<Request>),
     /// Nothing: the message needs no model (a release).
     Nothing,
 }
@@ -510,7 +510,7 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
         &staged.files,
         None,
     );
-    Some(Primer::Request(first))
+    Some(Primer::Request(Box::new(first)))
 }
 
 /// The server and model a speed is learned for.
@@ -539,6 +539,7 @@ fn answer_key(config: &Config, first: &Request) -> String {
         "max_subject": config.max_subject.value,
         "messages": first.messages(),
         "schema": first.schema,
+        "stop": first.stop,
         "max_tokens": first.max_tokens,
     })
     .to_string()

@@ -231,7 +231,8 @@ fn run_config(env: &Environment, flags: &Flags, prompt: bool) -> ExitCode {
 }
 
 /// Every instruction a request for this repository would carry: the system message as sent,
-/// then what a corrective retry adds and, for structured replies, the schema asked for.
+/// then what a corrective retry adds and, for structured replies, the schema asked for (a
+/// subject alone is asked for as one line, which the server ends at the newline).
 fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> String {
     // As for a small change: `body = "auto"` asks for one only where a change earns it.
     let style = style_of(config, history, &[], &crate::facts::Facts::default());
@@ -239,16 +240,24 @@ fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> Strin
     text.push_str("\n\n# When a reply cannot be used, one retry adds this message:\n");
     text.push_str(&prompt::correction("<why>", config, &style));
     text.push('\n');
-    if config.structured() {
-        let n = config.candidates.value;
-        let schema = if n > 1 {
-            prompt::candidates_schema(config.max_subject.value, style.body, n)
-        } else {
-            prompt::reply_schema(config.max_subject.value, style.body)
-        };
-        text.push_str(&format!(
-            "\n# The reply is asked for in this JSON schema:\n{schema}\n"
-        ));
+    match prompt::reply_form(config, &style) {
+        prompt::ReplyForm::Json => {
+            let n = config.candidates.value;
+            let schema = if n > 1 {
+                prompt::candidates_schema(config.max_subject.value, style.body, n)
+            } else {
+                prompt::reply_schema(config.max_subject.value, style.body)
+            };
+            text.push_str(&format!(
+                "\n# The reply is asked for in this JSON schema:\n{schema}\n"
+            ));
+        }
+        prompt::ReplyForm::Line => {
+            text.push_str(
+                "\n# The reply is asked for as one line: the server ends it at the newline.\n",
+            );
+        }
+        prompt::ReplyForm::Text => {}
     }
     text
 }

@@ -55,6 +55,9 @@ pub struct Request {
     /// Ask for a JSON object in this schema (structured output) instead
     /// of free text.
     pub schema: Option<serde_json::Value>,
+    /// The server ends the reply where the model writes this, which is not part of the reply
+    /// (Ollama's `options.stop`, OpenAI's `stop`).
+    pub stop: Option<&'static str>,
 }
 
 /// The unusable first reply and the correction asked for.
@@ -602,9 +605,7 @@ mod tests {
                 reply: "a".into(),
                 correction: "c".into(),
             }),
-            schema: None,
-            temperature: None,
-            max_tokens: None,
+            ..Request::default()
         };
         let roles: Vec<&str> = r.messages().iter().map(|m| m.0).collect();
         assert_eq!(roles, ["system", "user", "assistant", "user"]);

@@ -80,6 +80,9 @@ impl Ollama {
         if let Some(schema) = &request.schema {
             body["format"] = schema.clone();
         }
+        if let Some(stop) = request.stop {
+            body["options"]["stop"] = json!([stop]);
+        }
         body
     }
 }

@@ -115,6 +115,9 @@ impl OpenAi {
                 "json_schema": {"name": "commit_message", "schema": schema},
             });
         }
+        if let Some(stop) = request.stop {
+            body["stop"] = json!([stop]);
+        }
         body
     }
 

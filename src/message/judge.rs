@@ -32,11 +32,9 @@ pub struct Expected<'a> {
 /// The message in `content`, cleaned, grounded and styled, or why it cannot be used (a short
 /// lowercase phrase). `truncated`: the model stopped at its output limit.
 pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<String, String> {
-    let text = if expected.structured {
-        from_structured(content)
-    } else {
-        content.to_string()
-    };
+    // Read as the object it is whatever was asked: a model asked for a line of text may still
+    // answer `{"subject": …}`, and such an object is never a commit message.
+    let text = from_structured(content);
     let options = CleanOptions {
         max_subject: expected.max_subject,
         truncated,
@@ -148,6 +146,28 @@ mod tests {
         assert_eq!(
             judge(reply, false, &expected),
             Err("the subject is 78 characters, over the limit of 72".into())
+        );
+    }
+
+    #[test]
+    fn an_object_answered_to_a_request_for_text_is_read_as_one() {
+        let style = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        let files = [crate::diff::FileChange::new(
+            "hello.txt",
+            crate::diff::Status::Modified,
+        )];
+        let expected = Expected {
+            structured: false,
+            max_subject: 72,
+            told: "You write git commit messages.",
+            shown: "M hello.txt +1 -1\n-Hello\n+Hello, reader!\n",
+            style: &style,
+            files: &files,
+            facts: &Facts::of(&files),
+        };
+        assert_eq!(
+            judge(r#"{"subject": "Greet the reader"}"#, false, &expected).as_deref(),
+            Ok("Greet the reader")
         );
     }
 

@@ -2,9 +2,38 @@
 //! prompt, the repository's style, the reply's shape), the reply schema, and the correction of a
 //! retry. `ai-commit config --prompt` prints these, so what it shows is what is sent.
 
-use crate::config::Config;
+use crate::config::{Config, ReplyFormat};
 use crate::redact::redact;
 use crate::style::{Style, STANDARD_TYPES};
+
+/// How a reply is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyForm {
+    /// A JSON object in [`reply_schema`] or [`candidates_schema`].
+    Json,
+    /// Free text, cleaned afterwards.
+    Text,
+    /// The subject alone, as one line of text that the server ends at [`LINE_END`].
+    Line,
+}
+
+/// Where the server ends a [`ReplyForm::Line`] reply.
+pub const LINE_END: &str = "\n";
+
+/// The form of the reply to a request in `style`. One subject and nothing else is asked for as
+/// a line unless `format = "json"` insists on a schema: the JSON around a subject is about 5
+/// of its 13 tokens (`{"subject": "…"}`, and a JSON string alone is no shorter), half a
+/// second of writing on two cores, and a line needs no schema to end where the subject ends.
+/// Several candidates, or a body, keep the configured format.
+pub fn reply_form(config: &Config, style: &Style) -> ReplyForm {
+    let subject_only = !style.body && config.candidates.value == 1;
+    match config.format.value {
+        ReplyFormat::Json => ReplyForm::Json,
+        _ if subject_only => ReplyForm::Line,
+        _ if config.structured() => ReplyForm::Json,
+        _ => ReplyForm::Text,
+    }
+}
 
 /// The instructions sent as the system message unless `prompt` replaces them.
 /// `{max_subject}` is replaced by the configured limit.
@@ -68,10 +97,11 @@ pub fn system(config: &Config, style: &Style) -> String {
         text.push_str(&extra);
     }
     let n = config.candidates.value;
+    let structured = reply_form(config, style) == ReplyForm::Json;
     if n > 1 {
         text.push('\n');
-        text.push_str(&candidates_instruction(n, config.structured(), style.body));
-    } else if config.structured() {
+        text.push_str(&candidates_instruction(n, structured, style.body));
+    } else if structured {
         text.push('\n');
         text.push_str(if style.body {
             STRUCTURED_INSTRUCTION

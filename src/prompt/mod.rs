@@ -21,8 +21,8 @@ use crate::{bumps, facts};
 use instructions::PROSE_HINT;
 pub use instructions::{
     area_line, base, candidates_instruction, candidates_schema, candidates_tokens, correction,
-    reply_schema, style_sentences, subject_tokens, system, DEFAULT_PROMPT, INTENT_HEADER,
-    INTENT_LIMIT, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
+    reply_form, reply_schema, style_sentences, subject_tokens, system, ReplyForm, DEFAULT_PROMPT,
+    INTENT_HEADER, INTENT_LIMIT, LINE_END, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
 pub use select::is_prose;
@@ -115,7 +115,8 @@ pub fn first(
         prompt.user.push_str(tail);
         prompt.estimated_tokens += tail_tokens;
     }
-    let schema = config.structured().then(|| {
+    let form = reply_form(config, style);
+    let schema = (form == ReplyForm::Json).then(|| {
         if n > 1 {
             candidates_schema(config.max_subject.value, style.body, n)
         } else {
@@ -127,6 +128,7 @@ pub fn first(
         user: prompt.user.clone(),
         retry: None,
         schema,
+        stop: (form == ReplyForm::Line).then_some(LINE_END),
         temperature: None,
         max_tokens,
     };
@@ -419,15 +421,26 @@ mod tests {
         let config = Config::default();
         let files = vec![text_file("src/a.rs", 3)];
         let subject_only = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        // A subject alone is one line, which the server ends at the newline: no JSON.
         let (request, _) = first(&config, &subject_only, &files, None, None);
-        let schema = request.schema.expect("structured with Ollama");
+        assert_eq!(request.schema, None);
+        assert_eq!(request.stop, Some("\n"));
+        assert!(!request.system.contains("JSON"), "{}", request.system);
+        assert_eq!(request.max_tokens, Some(subject_tokens(72)));
+        // Unless `format = "json"` insists on a schema: of the subject alone.
+        let mut json = Config::default();
+        json.format.value = crate::config::ReplyFormat::Json;
+        let (request, _) = first(&json, &subject_only, &files, None, None);
+        let schema = request.schema.expect("structured when asked");
         assert!(schema["properties"].get("body").is_none(), "{schema}");
         assert_eq!(schema["required"], serde_json::json!(["subject"]));
+        assert_eq!(request.stop, None);
         assert_eq!(request.max_tokens, Some(subject_tokens(72)));
         assert!(request.system.ends_with(SUBJECT_ONLY_INSTRUCTION));
 
         let with_body = Style::new(StyleSetting::Plain, Learned::default(), None, true);
         let (request, _) = first(&config, &with_body, &files, None, None);
+        assert_eq!(request.stop, None);
         assert!(request.schema.unwrap()["properties"].get("body").is_some());
         assert_eq!(request.max_tokens, None);
         assert!(request.system.ends_with(STRUCTURED_INSTRUCTION));

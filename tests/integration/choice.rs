@@ -138,10 +138,9 @@ fn the_default_asks_for_one_subject_as_before() {
     let chats = standin.chat_requests();
     let body = chats[0].to_string();
     assert!(!body.contains("subjects"), "{body}");
-    assert_eq!(
-        chats[0]["format"]["required"],
-        serde_json::json!(["subject"])
-    );
+    // One subject, as one line of text that the server ends at the newline.
+    assert_eq!(chats[0].get("format"), None, "{body}");
+    assert_eq!(chats[0]["options"]["stop"], serde_json::json!(["\n"]));
     assert_eq!(chats[0]["options"]["num_predict"], 52);
 }
 
@@ -362,7 +361,7 @@ fn dry_run_prints_the_exact_request_and_sends_nothing() {
     let body: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
     assert_eq!(body["model"], "gemma3:4b");
     assert_eq!(body["options"]["num_ctx"], 8192);
-    assert_eq!(body["format"]["required"], serde_json::json!(["subject"]));
+    assert_eq!(body["options"]["stop"], serde_json::json!(["\n"]));
 
     // What it printed is what is sent.
     let sent = repo.ai_commit(&["--context", WHY]);

@@ -607,6 +607,17 @@ fn config_prompt_prints_the_instructions_with_the_subject_limit() {
         system.contains("Write only the subject line, no body."),
         "{system}"
     );
+    assert!(!system.contains("JSON"), "{system}");
+    assert!(
+        stdout(&out)
+            .contains("# The reply is asked for as one line: the server ends it at the newline."),
+        "{}",
+        describe(&out)
+    );
+    // With `format = "json"`, the schema of the subject alone.
+    env.write_config("format = \"json\"\n");
+    let out = env.ai_commit(&dir, &["config", "--prompt"]);
+    let system = printed_system(&out);
     assert!(
         system.ends_with("{\"subject\": the subject line}."),
         "{system}"

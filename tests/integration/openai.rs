@@ -192,6 +192,31 @@ fn finish_reason_length_keeps_the_complete_paragraphs() {
 
 // The request.
 
+/// `body = "auto"` asks a small change for its subject alone: one line, which the server ends
+/// at the newline (`stop`), so the model writes nothing that is then thrown away.
+#[test]
+fn a_subject_alone_is_asked_for_as_one_line() {
+    let standin = StandIn::start(Behavior::Stream(
+        "Add greeting to hello.txt\n\nThe body nobody asked for.".into(),
+    ));
+    let config = format!(
+        "api = \"openai\"\nbase_url = \"{}\"\ntimeout = 2\n",
+        standin.url()
+    );
+    let c = commit_with_config(&config, &[], None);
+    assert!(c.out.status.success(), "{}", describe(&c.out));
+    assert_eq!(
+        c.message,
+        "Add greeting to hello.txt",
+        "{}",
+        describe(&c.out)
+    );
+    let body = &standin.chat_requests()[0].body;
+    assert_eq!(body["stop"], serde_json::json!(["\n"]), "{body:#}");
+    assert_eq!(body.get("response_format"), None, "{body:#}");
+    assert_eq!(body["max_tokens"].as_u64(), Some(52), "{body:#}");
+}
+
 #[test]
 fn request_carries_model_limits_stream_and_both_messages_and_no_key() {
     let standin = StandIn::start(Behavior::Stream("Add greeting to hello.txt".into()));

@@ -235,7 +235,8 @@ fn model_output_cannot_add_trailers_escapes_or_unbounded_text() {
     }
     let standin = StandIn::start(Behavior::Reply(long));
     env.set_ollama(&standin.url());
-    env.write_config("timeout = 10\n");
+    // A body is asked for: a subject alone ends at the newline.
+    env.write_config("timeout = 10\nbody = true\n");
     repo.stage("settings.txt", "port = 8081\n");
     let (editor, captured) = env.editor_capture();
     let out = repo.git_with(&["commit"], &[("GIT_EDITOR", editor.as_str())]);

@@ -316,6 +316,24 @@ struct ChatAsk {
     prompt_tokens: u64,
     /// Nanoseconds per token read and written that the counters report, if set.
     pace: Option<(u64, u64)>,
+    /// `options.stop`: Ollama ends the reply before the first of these the model writes.
+    stop: Vec<String>,
+}
+
+impl ChatAsk {
+    /// `content` as Ollama sends it: up to the first stop sequence, without it. Whether it
+    /// was cut there, which ends the reply with `done_reason: "stop"`.
+    fn stopped<'c>(&self, content: &'c str) -> (&'c str, bool) {
+        match self
+            .stop
+            .iter()
+            .filter_map(|s| content.find(s.as_str()))
+            .min()
+        {
+            Some(at) => (&content[..at], true),
+            None => (content, false),
+        }
+    }
 }
 
 fn chat(ollama: &Ollama, request: &Request, conn: &mut Connection<'_>) -> io::Result<After> {
@@ -347,6 +365,18 @@ fn chat(ollama: &Ollama, request: &Request, conn: &mut Connection<'_>) -> io::Re
         stream: body.get("stream").and_then(Value::as_bool).unwrap_or(true),
         prompt_tokens: (prompt_chars as u64 / 4).max(1),
         pace: *lock(&ollama.pace),
+        stop: body
+            .pointer("/options/stop")
+            .and_then(Value::as_array)
+            .map(|stops| {
+                stops
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     let behavior = match behavior {
         Behavior::Sequence(list) if !list.is_empty() => {
@@ -366,15 +396,19 @@ fn chat(ollama: &Ollama, request: &Request, conn: &mut Connection<'_>) -> io::Re
 fn answer_chat(ask: &ChatAsk, behavior: Behavior, conn: &mut Connection<'_>) -> io::Result<After> {
     match behavior {
         Behavior::Reply(content) => {
-            conn.send(&reply_bytes(ask, "", &content, "stop"))?;
+            let (content, _) = ask.stopped(&content);
+            conn.send(&reply_bytes(ask, "", content, "stop"))?;
             Ok(After::KeepAlive)
         }
         Behavior::ReplyTruncated(content) => {
-            conn.send(&reply_bytes(ask, "", &content, "length"))?;
+            let (content, stopped) = ask.stopped(&content);
+            let reason = if stopped { "stop" } else { "length" };
+            conn.send(&reply_bytes(ask, "", content, reason))?;
             Ok(After::KeepAlive)
         }
         Behavior::Thinking { thinking, content } => {
-            conn.send(&reply_bytes(ask, &thinking, &content, "stop"))?;
+            let (content, _) = ask.stopped(&content);
+            conn.send(&reply_bytes(ask, &thinking, content, "stop"))?;
             Ok(After::KeepAlive)
         }
         Behavior::Status(status, message) => write_error(conn, status, &message),
@@ -383,7 +417,7 @@ fn answer_chat(ask: &ChatAsk, behavior: Behavior, conn: &mut Connection<'_>) -> 
             Ok(After::Close)
         }
         Behavior::SlowBytes { content, delay_ms } => {
-            let bytes = reply_bytes(ask, "", &content, "stop");
+            let bytes = reply_bytes(ask, "", ask.stopped(&content).0, "stop");
             for byte in bytes {
                 conn.send(&[byte])?;
                 if conn.hold(Duration::from_millis(delay_ms)) {

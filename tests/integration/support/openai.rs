@@ -116,15 +116,22 @@ impl Protocol for OpenAi {
             return Ok(After::Close);
         }
         let behavior = lock(&self.behavior).clone();
+        let stop = stop_sequences(request);
         match behavior {
-            Behavior::Stream(content) => conn.send(&stream_bytes(&content, "stop", None))?,
+            Behavior::Stream(content) => {
+                let (content, _) = stopped(&content, &stop);
+                conn.send(&stream_bytes(content, "stop", None))?
+            }
             Behavior::StreamTruncated(content) => {
-                conn.send(&stream_bytes(&content, "length", None))?
+                let (content, stopped) = stopped(&content, &stop);
+                let reason = if stopped { "stop" } else { "length" };
+                conn.send(&stream_bytes(content, reason, None))?
             }
             Behavior::StreamError { before, event } => {
                 conn.send(&stream_bytes(&before, "", Some(&event)))?
             }
             Behavior::Whole(content) => {
+                let (content, _) = stopped(&content, &stop);
                 let body = json!({
                     "id": "chatcmpl-1",
                     "object": "chat.completion",
@@ -156,6 +163,30 @@ impl Protocol for OpenAi {
             Behavior::Raw(bytes) => conn.send(&bytes)?,
         }
         Ok(After::Close)
+    }
+}
+
+/// The request's `stop`: one string or an array of them (OpenAI's chat API).
+fn stop_sequences(request: &Request) -> Vec<String> {
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    match body.get("stop") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `content` as such a server sends it: up to the first stop sequence, without it, and whether
+/// it was cut there (which finishes with `"stop"`).
+fn stopped<'c>(content: &'c str, stop: &[String]) -> (&'c str, bool) {
+    match stop.iter().filter_map(|s| content.find(s.as_str())).min() {
+        Some(at) => (&content[..at], true),
+        None => (content, false),
     }
 }
 
