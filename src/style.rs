@@ -291,7 +291,14 @@ impl Style {
     /// prefixes, the area they lie in.
     pub fn for_change(mut self, files: &[FileChange], facts: &crate::facts::Facts) -> Self {
         if !self.conventional && self.learned.area_prefix {
-            self.area = area_for(&self.learned.areas, files, facts).or_else(|| new_area_for(files));
+            let voting = voting(files);
+            self.area = area_for(&self.learned.areas, files, facts)
+                .or_else(|| {
+                    (voting.len() < files.len())
+                        .then(|| area_for(&self.learned.areas, &voting, facts))
+                        .flatten()
+                })
+                .or_else(|| new_area_for(&voting));
         }
         self
     }
@@ -662,14 +669,33 @@ fn area_for(areas: &[String], files: &[FileChange], facts: &crate::facts::Facts)
     (most.0 .0 * 2 > files.len()).then(|| most.1.clone())
 }
 
+/// The files that say where a change lies: without its tests, its CI configuration and the
+/// top-level manifests and lockfiles that come with a change elsewhere, when anything else is
+/// left. ripgrep's "flags: disable many flags when indexing is enabled" has three test files
+/// beside two in `crates/core/flags/`; "index: add grep-index crate" has `Cargo.lock` and
+/// `Cargo.toml` beside six files in `crates/index/`. Both got no area.
+fn voting(files: &[FileChange]) -> Vec<FileChange> {
+    let follows = |f: &FileChange| {
+        PathKind::Tests.matches(&f.path)
+            || PathKind::Ci.matches(&f.path)
+            || (!f.path.contains('/') && crate::bumps::is_manifest(f))
+    };
+    let rest: Vec<FileChange> = files.iter().filter(|f| !follows(f)).cloned().collect();
+    if rest.is_empty() {
+        files.to_vec()
+    } else {
+        rest
+    }
+}
+
 /// Directories that hold the parts of a project rather than name one.
 const CONTAINER_DIRS: &[&str] = &[
     "src", "lib", "libs", "crates", "packages", "internal", "cmd", "source", "modules", "include",
 ];
 
 /// The area a person would name for `files` where none of the history's fits them: `ci` for
-/// CI configuration, else the innermost directory they all lie in that names a part of the
-/// project (`core` for `crates/core/src/main.rs` and `crates/core/flags.rs`), else the stem
+/// CI configuration, else the innermost directory (nearly) all of them lie in that names a part
+/// of the project (`core` for `crates/core/src/main.rs` and `crates/core/flags.rs`), else the stem
 /// of a single top-level dotfile (`nvim` for `.nvim.lua`). In ripgrep,
 /// whose history writes `area: summary`, a subject without an area was a miss every time the
 /// person named an area for the first time (`index:`, `core:`, `nvim:`, `ci:`).
@@ -689,12 +715,21 @@ fn new_area_for(files: &[FileChange]) -> Option<String> {
             parts
         })
         .collect();
-    let common = dirs[0]
-        .iter()
-        .enumerate()
-        .take_while(|(i, d)| dirs.iter().all(|other| other.get(*i) == Some(*d)))
-        .map(|(_, d)| *d)
-        .collect::<Vec<_>>();
+    // The deepest directory that holds at least two thirds of the files (all of one or two):
+    // `crates/core/flags` for eight of its files and `crates/core/main.rs`, not its `doc/`
+    // with five of the nine.
+    let mut held: std::collections::HashMap<&[&str], usize> = std::collections::HashMap::new();
+    for d in &dirs {
+        for depth in 1..=d.len() {
+            *held.entry(&d[..depth]).or_default() += 1;
+        }
+    }
+    let common: Vec<&str> = held
+        .into_iter()
+        .filter(|(_, n)| n * 3 >= dirs.len() * 2)
+        .max_by_key(|(dir, n)| (dir.len(), *n))
+        .map(|(dir, _)| dir.to_vec())
+        .unwrap_or_default();
     let is_word = |w: &str| {
         w.len() >= 2
             && w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -1867,6 +1902,68 @@ mod vocabulary_tests {
             apply("enable all Cargo features", &[".nvim.lua"]),
             "nvim: enable all Cargo features"
         );
+        // Tests, CI and top-level manifests follow the change: the rest says where it lies.
+        // ripgrep's, where the 1.5B model wrote no area: "flags: disable many flags when
+        // indexing is enabled", "index: add grep-index crate", "cargo: add new build-time
+        // `unstable-index` feature".
+        assert_eq!(
+            apply(
+                "add disallowed index tests",
+                &[
+                    "crates/core/flags/defs.rs",
+                    "crates/core/flags/hiargs.rs",
+                    "tests/index/disallowed.rs",
+                    "tests/index/mod.rs",
+                    "tests/tests.rs"
+                ]
+            ),
+            "flags: add disallowed index tests"
+        );
+        assert_eq!(
+            style(&[
+                "Cargo.lock",
+                "Cargo.toml",
+                "crates/index/Cargo.toml",
+                "crates/index/LICENSE-MIT",
+                "crates/index/README.md",
+                "crates/index/UNLICENSE",
+                "crates/index/src/lib.rs",
+                "crates/index/src/literal.rs"
+            ])
+            .0
+            .area
+            .as_deref(),
+            Some("index")
+        );
+        let mut paths = vec![
+            ".github/workflows/ci.yml",
+            "Cargo.toml",
+            "crates/core/main.rs",
+        ];
+        paths.extend([
+            "crates/core/flags/defs.rs",
+            "crates/core/flags/doc/help.rs",
+            "crates/core/flags/doc/man.rs",
+            "crates/core/flags/doc/template.long.help",
+            "crates/core/flags/doc/template.rg.1",
+            "crates/core/flags/doc/template.short.help",
+            "crates/core/flags/lowargs.rs",
+            "crates/core/flags/mod.rs",
+        ]);
+        // A known area every file fits, else the directory that holds most of them.
+        assert_eq!(style(&paths).0.area.as_deref(), Some("core"));
+        assert_eq!(
+            new_area_for(&voting(&files(&paths))).as_deref(),
+            Some("flags")
+        );
+        // Tests alone are still the change.
+        assert_eq!(
+            style(&["tests/index/mod.rs", "tests/index/basic.rs"])
+                .0
+                .area
+                .as_deref(),
+            Some("index")
+        );
         assert_eq!(
             apply(
                 "attest build provenance",
@@ -1883,7 +1980,9 @@ mod vocabulary_tests {
                     "crates/index/Cargo.toml"
                 ]
             ),
-            "add the grep-index crate"
+            // The top-level manifest follows the new crate (the real subject: "index: add
+            // grep-index crate").
+            "index: add the grep-index crate"
         );
         assert_eq!(
             apply(
