@@ -704,7 +704,13 @@ fn run_format(
         // The same commit once more, as a commit retried after a failing commit-msg hook: the
         // kept answer. Not where the setting keeps none: that would only ask the model again
         // (doubling the run) and leave the server's prompt cache holding the wrong prompt.
-        let keeps = !words.contains(&"cache=false");
+        // Only a model message is kept: after a fallback it would ask the model again. The
+        // message is the first run's, read before the file is written again.
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let message = committed_text(work, home, &msgfile);
+        let problems = malformations(&message);
+        let source = source_of(&stderr);
+        let keeps = !words.contains(&"cache=false") && matches!(source, Source::Model);
         let again = std::env::var_os("AI_COMMIT_REPLAY_AGAIN")
             .filter(|_| keeps)
             .map(|_| {
@@ -713,10 +719,6 @@ fn run_format(
                 let _ = hook().output();
                 start.elapsed().as_secs_f64()
             });
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let message = committed_text(work, home, &msgfile);
-        let problems = malformations(&message);
-        let source = source_of(&stderr);
         let panicked = stderr.contains("panicked");
         eprintln!(
             "[{format} {}/{}] {} {:>5.1}s {:<8} {:<4} {}",
