@@ -154,6 +154,114 @@ pub fn is_whitespace_only(f: &FileChange) -> bool {
     squeezed('-').eq(squeezed('+'))
 }
 
+/// The most changed lines a change may have to be asked whether it only fixes spelling.
+const SPELLING_LINES: usize = 40;
+
+/// The words a change corrects, old and new, when correcting words is all it does: every
+/// removed line is replaced by one that differs from it in one or two words, each a small edit
+/// of the old word (`quick` to `quit`) or its capitals, in documentation or in comments. The
+/// 1.5B model called ripgrep's
+/// "doc: fix typo" (`quick` to `quit` in two doc comments) "update searcher builder and
+/// searcher limits". Empty when the change does anything else.
+pub fn spelling(files: &[FileChange]) -> Vec<(String, String)> {
+    let mut fixed: Vec<(String, String)> = Vec::new();
+    let mut lines = 0;
+    for f in files {
+        if f.hunks.is_empty() || f.added != f.removed || f.added == 0 {
+            return Vec::new();
+        }
+        // Words of prose: in code, only its comments (`max` to `min` is no typo).
+        if !PathKind::Docs.matches(&f.path) && !only_comments(f) {
+            return Vec::new();
+        }
+        lines += f.added;
+        if lines > SPELLING_LINES {
+            return Vec::new();
+        }
+        let (removed, added) = changed(f);
+        if removed.len() != added.len() {
+            return Vec::new();
+        }
+        for (old, new) in removed.iter().zip(&added) {
+            let (a, b): (Vec<&str>, Vec<&str>) = (
+                old.split_whitespace().collect(),
+                new.split_whitespace().collect(),
+            );
+            if a.len() != b.len() {
+                return Vec::new();
+            }
+            let differ: Vec<(&str, &str)> = a
+                .iter()
+                .zip(&b)
+                .filter(|(x, y)| x != y)
+                .map(|(x, y)| (*x, *y))
+                .collect();
+            if differ.is_empty() || differ.len() > 2 {
+                return Vec::new();
+            }
+            for (x, y) in differ {
+                let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+                let (x, y) = (bare(x), bare(y));
+                // Punctuation around the word (`tty.)` to `tty.`) is part of the same fix.
+                if x == y && !x.is_empty() {
+                    continue;
+                }
+                if !is_respelling(&x, &y) {
+                    return Vec::new();
+                }
+                if !fixed.contains(&(x.clone(), y.clone())) {
+                    fixed.push((x, y));
+                }
+            }
+        }
+    }
+    fixed
+}
+
+/// `new` is `old` spelled otherwise: both words of letters, at least three long, within two
+/// edits of each other or the same but for capitals.
+fn is_respelling(old: &str, new: &str) -> bool {
+    let word = |w: &str| {
+        w.chars().count() >= 3 && w.chars().count() <= 40 && w.chars().all(char::is_alphabetic)
+    };
+    if old == new || !word(old) || !word(new) {
+        return false;
+    }
+    old.to_lowercase() == new.to_lowercase() || edit_distance(old, new) <= 2
+}
+
+/// Levenshtein distance of two short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The spelling fact as the prompt says it.
+pub fn spelling_sentence(fixed: &[(String, String)]) -> String {
+    let shown: Vec<String> = fixed
+        .iter()
+        .take(3)
+        .map(|(old, new)| format!("`{old}` to `{new}`"))
+        .collect();
+    let more = if fixed.len() > 3 { ", and more" } else { "" };
+    format!(
+        "Only the spelling of words changed: {}{more}.",
+        shown.join(", ")
+    )
+}
+
 /// Lines were replaced by the same lines with other digits only.
 fn only_numbers(f: &FileChange) -> bool {
     // Counted before anything is collected: a 46,505-line insertion is decided here.
@@ -244,6 +352,48 @@ mod tests {
         assert_eq!(kind(&[test]), Some(Kind::Tests));
         let python = file("tool.py", "-# old note\n+# new note\n");
         assert_eq!(kind(&[python]), Some(Kind::Comments));
+    }
+
+    #[test]
+    fn fixed_spelling_is_found_and_nothing_else_is_called_spelling() {
+        // ripgrep's 61a9fd82, "doc: fix typo".
+        let typo = file(
+            "crates/searcher/src/searcher/mod.rs",
+            "     /// Note that `0` is a legal value. This will cause the searcher to\n\
+             -    /// immediately quick without searching anything.\n\
+             +    /// immediately quit without searching anything.\n",
+        );
+        assert_eq!(
+            spelling(&[typo.clone(), typo.clone()]),
+            [("quick".to_string(), "quit".to_string())]
+        );
+        assert_eq!(
+            spelling_sentence(&spelling(&[typo])),
+            "Only the spelling of words changed: `quick` to `quit`."
+        );
+        let caps = file("README.md", "-Hosted on github.\n+Hosted on GitHub.\n");
+        assert_eq!(spelling(&[caps]).len(), 1);
+        // ripgrep's e0156728, "doc: fix typos in code comments".
+        let comments = file(
+            "crates/regex/src/literal.rs",
+            "-/// correspond to a tty.)\n+/// correspond to a tty.\n\
+             -    /// Return a reference to the underyling HIR.\n\
+             +    /// Return a reference to the underlying HIR.\n",
+        );
+        assert_eq!(
+            spelling(&[comments]),
+            [("underyling".to_string(), "underlying".to_string())]
+        );
+        // A reworded line, a changed number, code, an added line: not spelling.
+        for body in [
+            "-Parses a size, like 10K.\n+Parses a size such as 10K.\n",
+            "-version = 1.2.3\n+version = 1.2.4\n",
+            "+A new line.\n",
+        ] {
+            assert_eq!(spelling(&[file("a.md", body)]), Vec::new(), "{body}");
+        }
+        let code = file("src/a.rs", "-let limit = max;\n+let limit = min;\n");
+        assert_eq!(spelling(&[code]), Vec::new());
     }
 
     #[test]

@@ -227,6 +227,13 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
     if let Some(kind) = facts::kind(files) {
         user.push_str(&format!("\n{}\n", kind.sentence()));
     }
+    let respelled = facts::spelling(files);
+    if !respelled.is_empty() {
+        user.push_str(&redact(&format!(
+            "\n{}\n",
+            facts::spelling_sentence(&respelled)
+        )));
+    }
     let found = bumps::bumps(files);
     if !found.is_empty() {
         let line = bumps::facts_line(&found, MAX_BUMPS);
@@ -302,6 +309,33 @@ mod tests {
             body,
         });
         f
+    }
+
+    #[test]
+    fn a_spelling_fix_is_told_as_one() {
+        let mut f = FileChange::new("crates/searcher/src/searcher/mod.rs", Status::Modified);
+        f.added = 1;
+        f.removed = 1;
+        f.hunks.push(Hunk {
+            header: "@@ -576,7 +576,7 @@ impl SearcherBuilder {".into(),
+            body: "-    /// immediately quick without searching anything.\n\
+                   +    /// immediately quit without searching anything.\n"
+                .into(),
+        });
+        let style = Style::new(
+            crate::style::StyleSetting::Plain,
+            crate::style::Learned::default(),
+            None,
+            false,
+        );
+        let (request, _) = first(&Config::default(), &style, &[f], None, None);
+        assert!(
+            request
+                .user
+                .contains("\nOnly the spelling of words changed: `quick` to `quit`.\n"),
+            "{}",
+            request.user
+        );
     }
 
     #[test]
