@@ -218,11 +218,14 @@ pub fn spelling(files: &[FileChange]) -> Vec<(String, String)> {
     fixed
 }
 
-/// `new` is `old` spelled otherwise: both words of letters, at least three long, within two
+/// `new` is `old` spelled otherwise: both words of letters (and apostrophes), at least three long, within two
 /// edits of each other or the same but for capitals.
 fn is_respelling(old: &str, new: &str) -> bool {
     let word = |w: &str| {
-        w.chars().count() >= 3 && w.chars().count() <= 40 && w.chars().all(char::is_alphabetic)
+        w.chars().count() >= 3
+            && w.chars().count() <= 40
+            && w.chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '’')
     };
     if old == new || !word(old) || !word(new) {
         return false;
@@ -371,6 +374,14 @@ mod tests {
             spelling_sentence(&spelling(&[typo])),
             "Only the spelling of words changed: `quick` to `quit`."
         );
+        // The journal fixture's "Fix typos in the zram entry".
+        let journal = file(
+            "2026/11/02-zram.md",
+            "-decompressed on it's own:\n+decompressed on its own:\n\
+             -I will leave it like this for a weak and write down how it goes.\n\
+             +I will leave it like this for a week and write down how it goes.\n",
+        );
+        assert_eq!(spelling(&[journal]).len(), 2);
         let caps = file("README.md", "-Hosted on github.\n+Hosted on GitHub.\n");
         assert_eq!(spelling(&[caps]).len(), 1);
         // ripgrep's e0156728, "doc: fix typos in code comments".
