@@ -26,7 +26,7 @@ pub use instructions::{
 };
 use render::{file_list, fit_file, render_file};
 pub use select::is_prose;
-use select::{exclusion_set, share_out, treatment, Treatment};
+use select::{exclusion_set, new_title, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;
 use tokens::estimate_up_to;
 
@@ -254,8 +254,9 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
     let mut diff_cut = false;
     if !sections.is_empty() {
         let prose = shown.iter().all(|f| is_prose(&f.path));
+        let titles = if prose { titles(&shown) } else { String::new() };
         if prose {
-            used += estimate_tokens(PROSE_HINT);
+            used += estimate_tokens(PROSE_HINT) + estimate_tokens(&titles);
         }
         let header = "\nDiff:\n";
         used += estimate_tokens(header);
@@ -271,6 +272,7 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         }
         if prose {
             user.push_str(PROSE_HINT);
+            user.push_str(&redact(&titles));
         }
     }
     let estimated_tokens = estimate_tokens(&system) + estimate_tokens(&user);
@@ -280,6 +282,20 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         estimated_tokens,
         cut: list_cut || diff_cut,
     }
+}
+
+/// The titles of the new prose files among `shown`, as the prompt says them after the prose
+/// hint; empty when there are none, or more than a few.
+fn titles(shown: &[&FileChange]) -> String {
+    const MOST: usize = 3;
+    let found: Vec<String> = shown
+        .iter()
+        .filter_map(|f| new_title(f).map(|t| format!("`{}` is titled \"{t}\"", f.path)))
+        .collect();
+    if found.is_empty() || found.len() > MOST {
+        return String::new();
+    }
+    format!("New: {}.\n", found.join("; "))
 }
 
 #[cfg(test)]
@@ -309,6 +325,48 @@ mod tests {
             body,
         });
         f
+    }
+
+    #[test]
+    fn a_new_prose_file_is_told_by_its_title() {
+        let entry = |path: &str, body: &str| {
+            let mut f = FileChange::new(path, Status::Added);
+            f.added = body.lines().count();
+            f.hunks.push(Hunk {
+                header: "@@ -0,0 +1,3 @@".into(),
+                body: body.into(),
+            });
+            f
+        };
+        // The journal fixture's first entry.
+        let zram = entry(
+            "2026/11/02-zram.md",
+            "+# Tuning zram on the laptop\n+\n+The laptop has 16 GB of memory.\n",
+        );
+        let rst = entry(
+            "doc/guide.rst",
+            "+Getting started\n+===============\n+Text.\n",
+        );
+        let untitled = entry("notes/todo.md", "+- keep-alive\n+- timeout\n");
+        let style = Style::new(
+            crate::style::StyleSetting::Plain,
+            crate::style::Learned::default(),
+            None,
+            false,
+        );
+        let user =
+            |files: &[FileChange]| first(&Config::default(), &style, files, None, None).0.user;
+        let one = user(std::slice::from_ref(&zram));
+        assert!(
+            one.ends_with("New: `2026/11/02-zram.md` is titled \"Tuning zram on the laptop\".\n"),
+            "{one}"
+        );
+        let two = user(&[zram, rst, untitled.clone()]);
+        assert!(
+            two.contains("`doc/guide.rst` is titled \"Getting started\""),
+            "{two}"
+        );
+        assert!(!user(&[untitled]).contains("New: "));
     }
 
     #[test]
