@@ -578,3 +578,13 @@ fn reason(status: u16) -> &'static str {
         _ => "Unknown",
     }
 }
+
+/// `content` as a server sends it when asked to stop at any of `stop` (Ollama's
+/// `options.stop`, OpenAI's `stop`): up to the first of them, without it; and whether it was
+/// cut there, which ends the reply with a `stop` reason.
+pub fn stopped<'c>(content: &'c str, stop: &[String]) -> (&'c str, bool) {
+    match stop.iter().filter_map(|s| content.find(s.as_str())).min() {
+        Some(at) => (&content[..at], true),
+        None => (content, false),
+    }
+}

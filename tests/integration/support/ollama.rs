@@ -324,15 +324,7 @@ impl ChatAsk {
     /// `content` as Ollama sends it: up to the first stop sequence, without it. Whether it
     /// was cut there, which ends the reply with `done_reason: "stop"`.
     fn stopped<'c>(&self, content: &'c str) -> (&'c str, bool) {
-        match self
-            .stop
-            .iter()
-            .filter_map(|s| content.find(s.as_str()))
-            .min()
-        {
-            Some(at) => (&content[..at], true),
-            None => (content, false),
-        }
+        http::stopped(content, &self.stop)
     }
 }
 

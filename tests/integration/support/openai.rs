@@ -9,7 +9,7 @@
 //! answer closes the connection, as its `Connection: close` header says.
 
 use super::http::{
-    self, chunk, lock, pieces, After, Connection, Protocol, Recorded, Request, LAST_CHUNK,
+    self, chunk, lock, pieces, stopped, After, Connection, Protocol, Recorded, Request, LAST_CHUNK,
 };
 use serde_json::{json, Value};
 use std::io;
@@ -178,15 +178,6 @@ fn stop_sequences(request: &Request) -> Vec<String> {
             .map(str::to_owned)
             .collect(),
         _ => Vec::new(),
-    }
-}
-
-/// `content` as such a server sends it: up to the first stop sequence, without it, and whether
-/// it was cut there (which finishes with `"stop"`).
-fn stopped<'c>(content: &'c str, stop: &[String]) -> (&'c str, bool) {
-    match stop.iter().filter_map(|s| content.find(s.as_str())).min() {
-        Some(at) => (&content[..at], true),
-        None => (content, false),
     }
 }
 
