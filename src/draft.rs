@@ -614,6 +614,10 @@ fn fallback_summary(
         .saturating_sub(prefix.chars().count());
     let summary = match only_manifests {
         true => summary::bumps_line(found, room).or_else(|| summarize(files, room))?,
+        false if !facts.spelling.is_empty() => {
+            summary::spelling_line(files, facts.spelling.len(), room)
+                .or_else(|| summarize(files, room))?
+        }
         false => summarize(files, room)?,
     };
     if prefix.is_empty() && !style.learned.lowercase {

@@ -84,6 +84,8 @@ pub struct Facts {
     /// The package's own version that moved, when nothing but numbers changed (manifest,
     /// lockfile, version files), as a release commit does.
     pub release: Option<crate::bumps::Bump>,
+    /// The words respelled, old and new, when that is all the change does ([`spelling`]).
+    pub spelling: Vec<(String, String)>,
 }
 
 impl Facts {
@@ -96,6 +98,7 @@ impl Facts {
             release: (kind == Some(Kind::Numbers))
                 .then(|| crate::bumps::release(files))
                 .flatten(),
+            spelling: spelling(files),
         }
     }
 }

@@ -39,6 +39,18 @@ pub fn bumps_line(bumps: &[Bump], max_len: usize) -> Option<String> {
         .find(|c| c.chars().count() <= max_len)
 }
 
+/// "Fix a typo in mod.rs", "Fix typos in mod.rs", "Fix typos in 3 files": what a change that
+/// only respells `fixed` words says, within `max_len` characters.
+pub fn spelling_line(files: &[FileChange], fixed: usize, max_len: usize) -> Option<String> {
+    let what = if fixed == 1 { "a typo" } else { "typos" };
+    let line = match files {
+        [] => return None,
+        [one] => format!("Fix {what} in {}", shown_path(one.file_name())),
+        many => format!("Fix {what} in {} files", many.len()),
+    };
+    (line.chars().count() <= max_len).then_some(line)
+}
+
 /// How many files a summary names before counting the rest.
 const NAMED: usize = 2;
 /// Above this many files, a change confined to one directory is summarised by that directory.
@@ -221,6 +233,25 @@ mod tests {
     fn one_file() {
         let files = [f("notes/journal.txt", Status::Modified)];
         assert_eq!(summarize(&files, 72).unwrap(), "Update journal.txt");
+    }
+
+    #[test]
+    fn a_spelling_fix_says_so() {
+        let one = [f("crates/searcher/src/searcher/mod.rs", Status::Modified)];
+        assert_eq!(
+            spelling_line(&one, 1, 72).as_deref(),
+            Some("Fix a typo in mod.rs")
+        );
+        assert_eq!(
+            spelling_line(&one, 4, 72).as_deref(),
+            Some("Fix typos in mod.rs")
+        );
+        let two = [f("a.md", Status::Modified), f("b.md", Status::Modified)];
+        assert_eq!(
+            spelling_line(&two, 2, 72).as_deref(),
+            Some("Fix typos in 2 files")
+        );
+        assert_eq!(spelling_line(&one, 1, 10), None);
     }
 
     #[test]

@@ -782,6 +782,38 @@ fn warm_reads_the_staged_change_s_prompt_ahead_of_the_hook() {
     assert_eq!(repo.commit_msg_of("HEAD"), "Greet the reader");
 }
 
+/// A change that only respells words: the prompt names them, and the fallback says it is a
+/// typo fix (ripgrep's "doc: fix typo": `quick` to `quit` in a doc comment).
+#[test]
+fn a_spelling_fix_is_named_in_the_prompt_and_the_fallback() {
+    let doc = |word: &str| {
+        format!("/// Note that `0` is legal.\n/// It will immediately {word} without searching.\nfn limit() {{}}\n")
+    };
+    // The server answers nothing usable: the fallback speaks.
+    let (standin, env) = world("");
+    let repo = env.repo("typo");
+    repo.stage("searcher.rs", doc("quick"));
+    repo.git_ok(&["commit", "-q", "-m", "Start"]);
+    repo.install_hook();
+    repo.stage("searcher.rs", doc("quit"));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a typo fix");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "Fix a typo in searcher.rs",
+        "{}",
+        describe(&out)
+    );
+    let user = standin.chat_requests()[0]["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        user.contains("Only the spelling of words changed: `quick` to `quit`."),
+        "{user}"
+    );
+}
+
 /// A dependency update: the prompt names which packages moved from which version to which
 /// (the lockfile itself is sent by name only), and the fallback says it too, in the form the
 /// history gives such commits.
