@@ -203,6 +203,9 @@ pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &S
         // At the configured (low) temperature a small model mostly answered the same words
         // again: half of the retries measured were byte-identical.
         temperature: Some(config.temperature.value.max(RETRY_TEMPERATURE)),
+        // A line that ended before it began (a model that opens its reply with a newline) is
+        // asked for again without the stop: the output bound still holds.
+        stop: first.stop.filter(|_| !reply.trim().is_empty()),
         ..first.clone()
     }
 }

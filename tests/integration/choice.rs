@@ -144,6 +144,26 @@ fn the_default_asks_for_one_subject_as_before() {
     assert_eq!(chats[0]["options"]["num_predict"], 52);
 }
 
+/// A model that opens its reply with a newline ends a one-line reply before it begins: the
+/// retry goes without the stop, and its subject is the message.
+#[test]
+fn a_line_that_ends_before_it_begins_is_asked_again_without_the_stop() {
+    let (standin, env) = world("\nAdd greeting to hello.txt");
+    let repo = staged_repo(&env, "newline-first");
+    let out = repo.ai_commit(&[]);
+    assert_ok(&out, "ai-commit");
+    assert_eq!(
+        stdout(&out),
+        "Add greeting to hello.txt\n",
+        "{}",
+        describe(&out)
+    );
+    let chats = standin.chat_requests();
+    assert_eq!(chats.len(), 2, "{}", describe(&out));
+    assert_eq!(chats[0]["options"]["stop"], serde_json::json!(["\n"]));
+    assert_eq!(chats[1]["options"].get("stop"), None, "{:#}", chats[1]);
+}
+
 #[test]
 fn in_the_editor_the_other_candidates_follow_as_comments() {
     let (_standin, env) = world(SEVERAL);
