@@ -75,7 +75,7 @@ pub(crate) fn run_streaming(
             match stdout.read(&mut buf[filled..]) {
                 Ok(0) => {
                     if filled > 0 {
-                        each(&String::from_utf8_lossy(&buf[..filled]));
+                        each(&lossy(&buf[..filled]));
                     }
                     break Ok(());
                 }
@@ -84,7 +84,7 @@ pub(crate) fn run_streaming(
                     filled += n;
                     if let Some(i) = newline {
                         let end = filled - n + i + 1;
-                        each(&String::from_utf8_lossy(&buf[..end]));
+                        each(&lossy(&buf[..end]));
                         buf.copy_within(end..filled, 0);
                         filled -= end;
                     }
@@ -117,6 +117,15 @@ pub(crate) fn run_streaming(
         return Err(failed(args, &stderr));
     }
     Ok(())
+}
+
+/// `bytes` as text, as [`String::from_utf8_lossy`] gives it: checked whole first, which is
+/// several times faster for valid UTF-8 (a 46,505-line patch is read in 128 KiB pieces).
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// git with the hook's environment, in the current directory.

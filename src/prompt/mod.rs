@@ -28,7 +28,6 @@ use render::{file_list, fit_file, render_file};
 pub use select::is_prose;
 use select::{exclusion_set, new_title, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;
-use tokens::estimate_up_to;
 
 /// How many dependency bumps the prompt names before counting the rest.
 const MAX_BUMPS: usize = 8;
@@ -250,7 +249,7 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         .iter()
         .filter(|f| treatment(f, &excluded) == Treatment::Diff)
         .collect();
-    let sections: Vec<String> = shown
+    let sections: Vec<render::Section<'_>> = shown
         .iter()
         .map(|f| render_file(f, settings.diff_context))
         .collect();
@@ -264,7 +263,7 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
         let header = "\nDiff:\n";
         used += estimate_tokens(header);
         let budget = room.saturating_sub(used);
-        let sizes: Vec<usize> = sections.iter().map(|s| estimate_up_to(s, budget)).collect();
+        let sizes: Vec<usize> = sections.iter().map(|s| s.estimate_up_to(budget)).collect();
         let shares = share_out(&sizes, budget);
         user.push_str(header);
         for ((file, section), share) in shown.iter().zip(&sections).zip(shares) {

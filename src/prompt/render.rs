@@ -1,10 +1,12 @@
 //! How the change is written out for the model: the file list, each file's diff, and a diff
 //! cut to a share of the budget.
 
+use std::borrow::Cow;
+
 use globset::GlobSet;
 
 use super::select::{treatment, Treatment};
-use super::tokens::{estimate_tokens, estimate_up_to};
+use super::tokens::{estimate_on, estimate_tokens, estimate_up_to};
 use crate::diff::{FileChange, Status};
 use crate::redact::shown_path;
 use crate::summary::thousands;
@@ -117,29 +119,63 @@ fn short(id: &str) -> &str {
     id.get(..7).unwrap_or(id)
 }
 
-pub(super) fn render_file(f: &FileChange, context: usize) -> String {
+/// A file's diff as the prompt writes it, kept as the pieces it is joined from: its `--- path`
+/// line, then each hunk's `@@` line, a newline and its lines. Measured and cut as pieces, a
+/// 46,505-line insertion is never copied whole only to show a few hundred lines of it.
+pub(super) struct Section<'a> {
+    pieces: Vec<Cow<'a, str>>,
+}
+
+impl Section<'_> {
+    /// [`estimate_up_to`] of the joined text. Every piece starts with `-`, `@` or a newline,
+    /// or after a newline, so no run the estimate counts spans two pieces and the counts add up.
+    pub(super) fn estimate_up_to(&self, limit: usize) -> usize {
+        self.pieces.iter().fold(0, |n, piece| {
+            if n > limit {
+                n
+            } else {
+                estimate_on(piece, n, limit)
+            }
+        })
+    }
+
+    /// The joined text.
+    fn text(&self) -> String {
+        self.pieces.concat()
+    }
+
+    /// The joined text's first line: the `--- path` line.
+    fn first_line(&self) -> &str {
+        self.pieces
+            .first()
+            .and_then(|p| p.lines().next())
+            .unwrap_or("")
+    }
+}
+
+pub(super) fn render_file(f: &FileChange, context: usize) -> Section<'_> {
     let what = match f.status {
         Status::Added => " (new file)",
         Status::Deleted => " (deleted)",
         _ => "",
     };
-    let mut out = format!("--- {}{what}\n", shown_path(&f.path));
+    let mut pieces = vec![Cow::Owned(format!("--- {}{what}\n", shown_path(&f.path)))];
     for h in &f.hunks {
-        out.push_str(&h.header);
-        out.push('\n');
-        push_with_context(&mut out, &h.body, context);
+        pieces.push(Cow::Borrowed(h.header.as_str()));
+        pieces.push(Cow::Borrowed("\n"));
+        pieces.push(with_context(&h.body, context));
     }
-    out
+    Section { pieces }
 }
 
-/// The lines of a hunk's `body` onto `out`, unchanged lines only within `context` lines of a
-/// changed one (the diff itself has 3: nothing is dropped then).
-fn push_with_context(out: &mut String, body: &str, context: usize) {
+/// The lines of a hunk's `body`, unchanged lines only within `context` lines of a changed one
+/// (the diff itself has 3: nothing is dropped then, and nothing copied).
+fn with_context(body: &str, context: usize) -> Cow<'_, str> {
     const DIFF_CONTEXT: usize = 3;
     if context >= DIFF_CONTEXT {
-        out.push_str(body);
-        return;
+        return Cow::Borrowed(body);
     }
+    let mut out = String::new();
     let lines: Vec<&str> = body.split_inclusive('\n').collect();
     let changed: Vec<bool> = lines.iter().map(|l| !l.starts_with(' ')).collect();
     for (i, line) in lines.iter().enumerate() {
@@ -150,16 +186,17 @@ fn push_with_context(out: &mut String, body: &str, context: usize) {
             out.push_str(line);
         }
     }
+    Cow::Owned(out)
 }
 /// A file's diff within `tokens`: whole when it fits; otherwise its small hunks whole, the
 /// rest named by count, and one large hunk by its head and tail (the start and end of a long
 /// insertion say most about it). The header line and each hunk's `@@` line (with the
 /// function it is in) are always kept for what is shown.
-pub(super) fn fit_file(f: &FileChange, section: &str, tokens: usize) -> (String, bool) {
-    if estimate_up_to(section, tokens) <= tokens {
-        return (section.to_string(), false);
+pub(super) fn fit_file(f: &FileChange, section: &Section<'_>, tokens: usize) -> (String, bool) {
+    if section.estimate_up_to(tokens) <= tokens {
+        return (section.text(), false);
     }
-    let header = section.lines().next().unwrap_or("");
+    let header = section.first_line();
     let mut out = format!("{header}\n");
     let note_room = 24;
     if tokens < estimate_tokens(&out) + note_room + 16 {
@@ -258,4 +295,40 @@ fn newlines(text: &str) -> usize {
         .chunks(u8::MAX as usize)
         .map(|block| block.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n')) as usize)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Hunk;
+
+    #[test]
+    fn a_section_counts_as_its_joined_text_does() {
+        let mut f = FileChange::new("src/日本/x y.rs", Status::Added);
+        for (header, body) in [
+            (
+                "@@ -0,0 +1,3 @@ fn a()",
+                "+let x = 12;\n+    indented\n+日本語\n",
+            ),
+            ("@@ -9 +12 @@", "-old  \n+new\n \tctx\n"),
+            ("@@ -20,2 +23,2 @@ 日本", " a\n b\n-c\n+d\n e\n f\n g\n h\n"),
+        ] {
+            f.hunks.push(Hunk {
+                header: header.into(),
+                body: body.into(),
+            });
+        }
+        for context in [0, 1, 3] {
+            let section = render_file(&f, context);
+            let text = section.text();
+            assert_eq!(section.first_line(), text.lines().next().unwrap());
+            for limit in (0..80).chain([usize::MAX]) {
+                assert_eq!(
+                    section.estimate_up_to(limit),
+                    estimate_up_to(&text, limit),
+                    "context {context}, limit {limit}"
+                );
+            }
+        }
+    }
 }

@@ -21,8 +21,15 @@ pub fn estimate_tokens(text: &str) -> usize {
 /// [`estimate_tokens`], but stops counting past `limit` (returning more than `limit`): the size
 /// of a 46,505-line file only needs to be known to exceed the window.
 pub(super) fn estimate_up_to(text: &str, limit: usize) -> usize {
+    estimate_on(text, 0, limit)
+}
+
+/// [`estimate_up_to`] of a text that follows one already counted at `counted` tokens: the sum
+/// of the two counts is the count of both texts joined when the join splits no run of letters,
+/// digits, spaces or non-ASCII bytes (as a newline on either side of it does).
+pub(super) fn estimate_on(text: &str, counted: usize, limit: usize) -> usize {
     let b = text.as_bytes();
-    let mut n = 0;
+    let mut n = counted;
     let mut i = 0;
     while i < b.len() && n <= limit {
         let c = b[i];
