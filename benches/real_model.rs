@@ -83,6 +83,14 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// A setting as a file name: its letters and digits, the rest as `_`.
+fn config_name(setting: &str) -> String {
+    setting
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 /// A command with nothing of the caller's environment but PATH: no user git config, no
 /// ai-commit config, no proxy.
 fn hermetic(program: &str, dir: &Path, home: &Path) -> Command {
@@ -651,10 +659,7 @@ fn run_format(
         .copied()
         .collect::<Vec<_>>()
         .join("\n");
-    let config = home.join(format!(
-        "ai-commit-{}.toml",
-        format.len() ^ extra.len() << 8
-    ));
+    let config = home.join(format!("ai-commit-{}.toml", config_name(format)));
     fs::write(
         &config,
         format!(
@@ -665,6 +670,10 @@ fn run_format(
     .unwrap();
     let server_log = std::env::var_os("AI_COMMIT_REPLAY_SERVER_LOG").map(PathBuf::from);
     let msgfile = work.join(".git/COMMIT_EDITMSG");
+    // Each setting learns its own speeds and keeps its own answers, as another person would:
+    // shared, a setting whose request happened to equal an earlier setting's (`auto` asking
+    // for a body is `json`'s request) was answered from that setting's kept answers.
+    let cache = home.join(format!("cache-{}", config_name(format)));
     let mut runs = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         // Exactly the commit's change, staged on its parent; the work tree matches the index.
@@ -679,6 +688,7 @@ fn run_format(
             let start = Instant::now();
             let _ = hermetic(BIN, work, home)
                 .args(["warm", "--wait"])
+                .env("XDG_CACHE_HOME", &cache)
                 .env("AI_COMMIT_CONFIG", &config)
                 .env("OLLAMA_HOST", host)
                 .output();
@@ -689,6 +699,7 @@ fn run_format(
             let mut cmd = hermetic(BIN, work, home);
             cmd.arg("hook")
                 .arg(&msgfile)
+                .env("XDG_CACHE_HOME", &cache)
                 .env("AI_COMMIT_CONFIG", &config)
                 .env("OLLAMA_HOST", host)
                 .env("GIT_EDITOR", ":");
