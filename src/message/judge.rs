@@ -4,6 +4,7 @@
 use super::agreement::{
     echoes_scaffolding, repeats_an_earlier_subject, verb_disagrees, with_the_verb_of_new_files,
 };
+use super::subject::without_trailing_clause;
 use super::{check_against, clean, CleanOptions};
 use crate::bumps::Bump;
 use crate::diff::FileChange;
@@ -60,16 +61,21 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
     }
     let message = with_the_verb_of_new_files(&message, expected.files);
     let styled = expected.style.apply(&message, expected.files)?;
-    // The style may add a type or a scope: the limit holds for the subject as written. (The
-    // 0.5B model's "add `https://api.star-history.com/` to the exclude list in `lychee.toml`"
-    // became 78 characters with its `feat: `.)
-    let len = styled.lines().next().unwrap_or("").chars().count();
+    // The style may add a type or a scope: the limit holds for the subject as written, with
+    // its trailing clause gone if that is what it takes. (The 0.5B model's "add
+    // `https://api.star-history.com/` to the exclude list in `lychee.toml`" became 78
+    // characters with its `feat: `.)
+    let subject = styled.lines().next().unwrap_or("");
+    let len = subject.chars().count();
     if len > expected.max_subject {
-        return Err(super::Rejection::SubjectTooLong {
-            len,
-            max: expected.max_subject,
-        }
-        .to_string());
+        let Some(short) = without_trailing_clause(subject, expected.max_subject) else {
+            return Err(super::Rejection::SubjectTooLong {
+                len,
+                max: expected.max_subject,
+            }
+            .to_string());
+        };
+        return Ok(format!("{short}{}", &styled[subject.len()..]));
     }
     Ok(styled)
 }
@@ -143,6 +149,12 @@ mod tests {
         };
         // Seen from the 0.5B model on commitizen: 70 characters, 78 with the type it lacked.
         let reply = r#"{"subject": "add `https://api.star-history.com/` to the exclude list in `lychee.toml`"}"#;
+        assert_eq!(
+            judge(reply, false, &expected).as_deref(),
+            Ok("feat: add `https://api.star-history.com/` to the exclude list")
+        );
+        // With nowhere to cut, it is refused.
+        let reply = r#"{"subject": "add `https://api.star-history.com/very/long/path/of/the/badge/svg/files`"}"#;
         assert_eq!(
             judge(reply, false, &expected),
             Err("the subject is 78 characters, over the limit of 72".into())

@@ -691,6 +691,28 @@ mod tests {
     }
 
     #[test]
+    fn a_long_subject_loses_its_trailing_clause() {
+        // The 1.5B model's, for the journal fixture's "Fix typos in the zram entry".
+        assert_eq!(
+            ok("Update zram configuration to prioritize it and reduce memory usage in the laptop's swap setup"),
+            "Update zram configuration to prioritize it and reduce memory usage"
+        );
+        assert_eq!(
+            ok("Add `2026/11/03-nixos-hook.md` to reflect a change from a Python script to a Rust git hook"),
+            "Add `2026/11/03-nixos-hook.md` to reflect a change from a Python script"
+        );
+        // Fewer than three words before the only place to cut: no subject.
+        let long = format!("Fix {} with care", "x".repeat(80));
+        assert_eq!(
+            err(&long),
+            Rejection::SubjectTooLong {
+                len: long.chars().count(),
+                max: 72
+            }
+        );
+    }
+
+    #[test]
     fn long_subject_splits_at_sentence() {
         assert_eq!(
             ok("Fix login. The session token was not refreshed on expiry and users were logged out."),
