@@ -194,17 +194,33 @@ const RETRY_TEMPERATURE: f64 = 0.7;
 /// The second request: the first one, the reply it got (bounded) and why that reply cannot
 /// be used.
 pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &Style) -> Request {
+    let mut correction = correction(why, config, style);
+    // A line the server ended is asked for again in the schema of the subject alone where the
+    // server takes one: its `maxLength` bounds what a small model, unbounded, wrote too long
+    // twice (6 of commitizen's 50 commits with the 0.5B model, 85 characters and more, fell
+    // back so), and no newline can end it before it begins.
+    let schema = match (first.stop, config.structured()) {
+        (Some(_), true) => {
+            correction.push(' ');
+            correction.push_str(SUBJECT_ONLY_INSTRUCTION);
+            Some(reply_schema(config.max_subject.value, false))
+        }
+        _ => first.schema.clone(),
+    };
     Request {
         retry: Some(Retry {
             reply: reply.chars().take(2000).collect(),
-            correction: correction(why, config, style),
+            correction,
         }),
         // At the configured (low) temperature a small model mostly answered the same words
         // again: half of the retries measured were byte-identical.
         temperature: Some(config.temperature.value.max(RETRY_TEMPERATURE)),
         // A line that ended before it began (a model that opens its reply with a newline) is
         // asked for again without the stop: the output bound still holds.
-        stop: first.stop.filter(|_| !reply.trim().is_empty()),
+        stop: first
+            .stop
+            .filter(|_| schema.is_none() && !reply.trim().is_empty()),
+        schema,
         ..first.clone()
     }
 }

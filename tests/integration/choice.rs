@@ -2,6 +2,7 @@
 //! pick from, the person's stated reason, the ticket from the branch name, the `Assisted-by:`
 //! trailer, the dry run and the prompt file, and drafts for commits that already exist.
 
+use crate::support::ollama::{Behavior, StandIn};
 use crate::support::{
     assert_no_requests, assert_ok, describe, repo_with_journal, stderr, stdout, user_message,
     world, Repo, TestEnv,
@@ -149,6 +150,8 @@ fn the_default_asks_for_one_subject_as_before() {
 #[test]
 fn a_line_that_ends_before_it_begins_is_asked_again_without_the_stop() {
     let (standin, env) = world("\nAdd greeting to hello.txt");
+    // Free text for the retry too (with a schema, see the next test).
+    env.write_config("format = \"text\"\n");
     let repo = staged_repo(&env, "newline-first");
     let out = repo.ai_commit(&[]);
     assert_ok(&out, "ai-commit");
@@ -162,6 +165,41 @@ fn a_line_that_ends_before_it_begins_is_asked_again_without_the_stop() {
     assert_eq!(chats.len(), 2, "{}", describe(&out));
     assert_eq!(chats[0]["options"]["stop"], serde_json::json!(["\n"]));
     assert_eq!(chats[1]["options"].get("stop"), None, "{:#}", chats[1]);
+}
+
+/// A line too long to keep is asked for again in the schema of the subject alone, whose
+/// `maxLength` bounds it, where the server takes a schema (Ollama with `format = "auto"`).
+#[test]
+fn a_line_too_long_is_asked_again_in_the_schema_of_the_subject() {
+    // The 0.5B model's kind of subject on commitizen: over 72 characters, nowhere to cut it.
+    let long =
+        "Make hello.txt greet every single reader of the file personally warmly kindly cheerfully gladly";
+    assert!(long.chars().count() > 72);
+    let standin = StandIn::start(Behavior::Sequence(vec![
+        Behavior::Reply(long.into()),
+        Behavior::Reply(r#"{"subject": "Add greeting to hello.txt"}"#.into()),
+    ]));
+    let env = TestEnv::new();
+    env.set_ollama(&standin.url());
+    let repo = staged_repo(&env, "line-too-long");
+    let out = repo.ai_commit(&[]);
+    assert_ok(&out, "ai-commit");
+    assert_eq!(
+        stdout(&out),
+        "Add greeting to hello.txt\n",
+        "{}",
+        describe(&out)
+    );
+    let chats = standin.chat_requests();
+    assert_eq!(chats.len(), 2, "{}", describe(&out));
+    assert_eq!(chats[0].get("format"), None);
+    assert_eq!(chats[1]["format"]["properties"]["subject"]["maxLength"], 72);
+    assert_eq!(chats[1]["options"].get("stop"), None, "{:#}", chats[1]);
+    let correction = chats[1]["messages"][3]["content"].as_str().unwrap_or("");
+    assert!(
+        correction.ends_with("{\"subject\": the subject line}."),
+        "{correction}"
+    );
 }
 
 #[test]
