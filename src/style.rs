@@ -291,8 +291,9 @@ impl Style {
     /// prefixes, the area they lie in.
     pub fn for_change(mut self, files: &[FileChange], facts: &crate::facts::Facts) -> Self {
         if !self.conventional && self.learned.area_prefix {
+            let all: Vec<&FileChange> = files.iter().collect();
             let voting = voting(files);
-            self.area = area_for(&self.learned.areas, files, facts)
+            self.area = area_for(&self.learned.areas, &all, facts)
                 .or_else(|| {
                     (voting.len() < files.len())
                         .then(|| area_for(&self.learned.areas, &voting, facts))
@@ -632,11 +633,15 @@ fn same_word(word: &str, other: &str) -> bool {
 ///   `crates/core/flags/defs.rs`), then the one used most; a change to comments only is
 ///   documentation first (`doc: fix typo`);
 /// - else the area most files fit, if more than half do.
-fn area_for(areas: &[String], files: &[FileChange], facts: &crate::facts::Facts) -> Option<String> {
+fn area_for(
+    areas: &[String],
+    files: &[&FileChange],
+    facts: &crate::facts::Facts,
+) -> Option<String> {
     if files.is_empty() || areas.is_empty() {
         return None;
     }
-    let manifests = files.iter().all(crate::bumps::is_manifest);
+    let manifests = files.iter().all(|f| crate::bumps::is_manifest(f));
     if manifests && !facts.bumps.is_empty() {
         if let Some(deps) = areas.iter().find(|a| same_word(a, "deps")) {
             return Some(deps.clone());
@@ -674,15 +679,15 @@ fn area_for(areas: &[String], files: &[FileChange], facts: &crate::facts::Facts)
 /// left. ripgrep's "flags: disable many flags when indexing is enabled" has three test files
 /// beside two in `crates/core/flags/`; "index: add grep-index crate" has `Cargo.lock` and
 /// `Cargo.toml` beside six files in `crates/index/`. Both got no area.
-fn voting(files: &[FileChange]) -> Vec<FileChange> {
+fn voting(files: &[FileChange]) -> Vec<&FileChange> {
     let follows = |f: &FileChange| {
         PathKind::Tests.matches(&f.path)
             || PathKind::Ci.matches(&f.path)
             || (!f.path.contains('/') && crate::bumps::is_manifest(f))
     };
-    let rest: Vec<FileChange> = files.iter().filter(|f| !follows(f)).cloned().collect();
+    let rest: Vec<&FileChange> = files.iter().filter(|f| !follows(f)).collect();
     if rest.is_empty() {
-        files.to_vec()
+        files.iter().collect()
     } else {
         rest
     }
@@ -699,7 +704,7 @@ const CONTAINER_DIRS: &[&str] = &[
 /// of a single top-level dotfile (`nvim` for `.nvim.lua`). In ripgrep,
 /// whose history writes `area: summary`, a subject without an area was a miss every time the
 /// person named an area for the first time (`index:`, `core:`, `nvim:`, `ci:`).
-fn new_area_for(files: &[FileChange]) -> Option<String> {
+fn new_area_for(files: &[&FileChange]) -> Option<String> {
     if files.is_empty() {
         return None;
     }
