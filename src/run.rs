@@ -240,24 +240,14 @@ fn prompt_text(config: &config::Config, history: &[crate::style::Past]) -> Strin
     text.push_str("\n\n# When a reply cannot be used, one retry adds this message:\n");
     text.push_str(&prompt::correction("<why>", config, &style));
     text.push('\n');
-    match prompt::reply_form(config, &style) {
-        prompt::ReplyForm::Json => {
-            let n = config.candidates.value;
-            let schema = if n > 1 {
-                prompt::candidates_schema(config.max_subject.value, style.body, n)
-            } else {
-                prompt::reply_schema(config.max_subject.value, style.body)
-            };
-            text.push_str(&format!(
-                "\n# The reply is asked for in this JSON schema:\n{schema}\n"
-            ));
-        }
-        prompt::ReplyForm::Line => {
-            text.push_str(
-                "\n# The reply is asked for as one line: the server ends it at the newline.\n",
-            );
-        }
-        prompt::ReplyForm::Text => {}
+    if let Some(schema) = prompt::schema_for(config, &style) {
+        text.push_str(&format!(
+            "\n# The reply is asked for in this JSON schema:\n{schema}\n"
+        ));
+    } else if prompt::reply_form(config, &style) == prompt::ReplyForm::Line {
+        text.push_str(
+            "\n# The reply is asked for as one line: the server ends it at the newline.\n",
+        );
     }
     text
 }

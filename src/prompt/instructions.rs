@@ -35,6 +35,19 @@ pub fn reply_form(config: &Config, style: &Style) -> ReplyForm {
     }
 }
 
+/// The JSON schema a request in `style` asks for, when its form is [`ReplyForm::Json`]: of
+/// `n` candidate subjects, or of one subject (with a body field when a body is wanted).
+pub fn schema_for(config: &Config, style: &Style) -> Option<serde_json::Value> {
+    (reply_form(config, style) == ReplyForm::Json).then(|| {
+        let n = config.candidates.value;
+        if n > 1 {
+            candidates_schema(config.max_subject.value, style.body, n)
+        } else {
+            reply_schema(config.max_subject.value, style.body)
+        }
+    })
+}
+
 /// The instructions sent as the system message unless `prompt` replaces them.
 /// `{max_subject}` is replaced by the configured limit.
 pub const DEFAULT_PROMPT: &str = "\

@@ -20,8 +20,8 @@ use crate::style::Style;
 use crate::{bumps, facts};
 use instructions::PROSE_HINT;
 pub use instructions::{
-    area_line, base, candidates_instruction, candidates_schema, candidates_tokens, correction,
-    reply_form, reply_schema, style_sentences, subject_tokens, system, ReplyForm, DEFAULT_PROMPT,
+    area_line, base, candidates_instruction, candidates_tokens, correction, reply_form,
+    reply_schema, schema_for, style_sentences, subject_tokens, system, ReplyForm, DEFAULT_PROMPT,
     INTENT_HEADER, INTENT_LIMIT, LINE_END, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
@@ -114,20 +114,12 @@ pub fn first(
         prompt.user.push_str(tail);
         prompt.estimated_tokens += tail_tokens;
     }
-    let form = reply_form(config, style);
-    let schema = (form == ReplyForm::Json).then(|| {
-        if n > 1 {
-            candidates_schema(config.max_subject.value, style.body, n)
-        } else {
-            reply_schema(config.max_subject.value, style.body)
-        }
-    });
     let request = Request {
         system: prompt.system.clone(),
         user: prompt.user.clone(),
         retry: None,
-        schema,
-        stop: (form == ReplyForm::Line).then_some(LINE_END),
+        schema: schema_for(config, style),
+        stop: (reply_form(config, style) == ReplyForm::Line).then_some(LINE_END),
         temperature: None,
         max_tokens,
     };
