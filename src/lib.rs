@@ -22,6 +22,7 @@ pub mod facts;
 pub mod generate;
 pub mod git_cli;
 pub mod hook;
+pub mod index;
 pub mod install;
 pub mod llm;
 pub mod message;

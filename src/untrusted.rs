@@ -1,5 +1,5 @@
 //! Files named by a repository, a variable or git: only a regular file (after following links)
-//! is read or replaced, never more than a bound, and opening one never blocks.
+//! is read, mapped or replaced, never more than a bound, and opening one never blocks.
 //!
 //! A cloned repository can make `.ai-commit.toml` a link to `/dev/zero`, `/dev/tty` or a FIFO;
 //! git can be handed `/dev/null` as the message file. Each is refused with an error that says
@@ -62,7 +62,79 @@ pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let meta = file.metadata()?;
     check_regular(&meta)?;
     check_size(meta.len(), limit)?;
-    read_bounded(file, limit)
+    read_bounded(file, limit, meta.len())
+}
+
+/// A regular file of at most `limit` bytes, mapped read-only where it lies, under the rules of
+/// [`read`]: for a large file read once from start to end (git's index), which is not copied.
+///
+/// A file truncated by another process while it is mapped would end this one (`SIGBUS`) when
+/// the lost part is touched: only a file that is replaced by renaming, never rewritten in place,
+/// is to be mapped. git writes its index that way.
+pub fn map(path: &Path, limit: u64) -> io::Result<Mapped> {
+    use std::os::fd::AsRawFd;
+    regular(path)?;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(OPEN_FLAGS)
+        .open(path)?;
+    let meta = file.metadata()?;
+    check_regular(&meta)?;
+    check_size(meta.len(), limit)?;
+    let len = meta.len() as usize;
+    if len == 0 {
+        return Ok(Mapped {
+            at: std::ptr::null_mut(),
+            len: 0,
+        });
+    }
+    // SAFETY: a private, read-only mapping of `len` bytes of an open regular file; the kernel
+    // chooses the address, and the result is checked before use. It stays valid after `file`
+    // is closed, until `Mapped` unmaps it.
+    let at = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE,
+            file.as_raw_fd(),
+            0,
+        )
+    };
+    if at == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Mapped { at, len })
+}
+
+/// A file mapped by [`map`]: its bytes, until dropped.
+pub struct Mapped {
+    at: *mut libc::c_void,
+    len: usize,
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `at` is a live read-only mapping of `len` bytes (see `map`), never written
+        // through and unmapped only on drop.
+        unsafe { std::slice::from_raw_parts(self.at.cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: the mapping `map` made, unmapped once.
+            unsafe {
+                libc::munmap(self.at, self.len);
+            }
+        }
+    }
 }
 
 /// The file as text (invalid UTF-8 is an `InvalidData` error), under the rules of [`read`].
@@ -107,8 +179,10 @@ pub fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Reads at most `limit` bytes; a file that grew past the bound while being read is refused.
-fn read_bounded(file: File, limit: u64) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+/// Reads at most `limit` bytes (an error past it); `expected` is the size the file had, so that
+/// a large file is read into one allocation rather than grown into.
+fn read_bounded(file: File, limit: u64, expected: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(expected.min(limit) as usize + 1);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     check_size(bytes.len() as u64, limit)?;
     Ok(bytes)
@@ -170,6 +244,21 @@ mod tests {
     }
 
     #[test]
+    fn a_mapped_file_is_its_bytes_within_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &bytes).unwrap();
+        assert_eq!(&*map(&path, 10_000).unwrap(), bytes.as_slice());
+        assert_eq!(
+            map(&path, 9_999).err().unwrap().to_string(),
+            "larger than 9999 bytes"
+        );
+        fs::write(&path, "").unwrap();
+        assert!(map(&path, 1).unwrap().is_empty());
+    }
+
+    #[test]
     fn a_file_over_the_bound_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
@@ -194,6 +283,8 @@ mod tests {
         ] {
             let err = read(path, CONFIG_LIMIT).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{path:?}");
+            assert_eq!(err.to_string(), format!("not a regular file ({what})"));
+            let err = map(path, CONFIG_LIMIT).err().expect("not mapped");
             assert_eq!(err.to_string(), format!("not a regular file ({what})"));
         }
     }
