@@ -28,11 +28,13 @@ pub fn echoes_scaffolding(subject: &str) -> bool {
 }
 
 /// Why `subject` is an earlier commit's rather than this change's, if it is: it says what the
-/// subject of one of `earlier` (the commits shown as examples) says, and no changed file lies
-/// in a directory that commit changed. Small models copy the examples: on commitizen's history
-/// the 1.5B model answered "docs: update CLI screenshots", a recent subject, for a change to
-/// AGENTS.md, for a new tutorial and for a workflow, 8 of 50 commits. A commit that truly
-/// repeats one (the screenshots regenerated again) changes the same directories.
+/// subject of one of `earlier` (the commits shown as examples) says, and fewer than half of
+/// the changed files lie in directories that commit changed. Small models copy the examples:
+/// on commitizen's history the 1.5B model answered "docs: update CLI screenshots", a recent
+/// subject, for a change to AGENTS.md, for a new tutorial and for a workflow, 8 of 50
+/// commits; on ripgrep's, "ignore/types: add PKGBUILD type" for a change to `gitignore.rs`,
+/// two tests and the changelog, one file of which lay beside `default_types.rs`. A commit
+/// that truly repeats one (the screenshots regenerated again) changes the same directories.
 pub fn repeats_an_earlier_subject(
     subject: &str,
     earlier: &[Earlier],
@@ -40,11 +42,15 @@ pub fn repeats_an_earlier_subject(
 ) -> Option<String> {
     let said = summary_key(subject);
     let copied = earlier.iter().find(|e| summary_key(&e.subject) == said)?;
-    let same_place = files.iter().any(|f| {
-        std::iter::once(f.path.as_str())
-            .chain(f.old_path.as_deref())
-            .any(|p| copied.changed_the_dir_of(p))
-    });
+    let in_place = files
+        .iter()
+        .filter(|f| {
+            std::iter::once(f.path.as_str())
+                .chain(f.old_path.as_deref())
+                .any(|p| copied.changed_the_dir_of(p))
+        })
+        .count();
+    let same_place = in_place > 0 && in_place * 2 >= files.len();
     (!same_place).then(|| {
         format!(
             "it repeats the subject of an earlier commit (\"{}\"), which changed other files",
@@ -203,6 +209,31 @@ mod tests {
                 "docs(cli/screenshots): Update CLI screenshots.",
                 &earlier,
                 &change(&["docs/images/cli_interactive/shortcut_default.gif"]),
+            ),
+            None
+        );
+        // ripgrep: the 1.5B model's copy of a recent subject for a change of four files, one
+        // of them beside the file that commit changed.
+        let types = [Earlier {
+            subject: "ignore/types: add PKGBUILD type".into(),
+            paths: vec!["crates/ignore/src/default_types.rs".into()],
+        }];
+        let gitignore = change(&[
+            "CHANGELOG.md",
+            "crates/ignore/src/gitignore.rs",
+            "tests/regression.rs",
+            "tests/util.rs",
+        ]);
+        assert!(
+            repeats_an_earlier_subject("ignore/types: add PKGBUILD type", &types, &gitignore)
+                .is_some()
+        );
+        // Half of them there: the same place.
+        assert_eq!(
+            repeats_an_earlier_subject(
+                "ignore/types: add PKGBUILD type",
+                &types,
+                &change(&["crates/ignore/src/types.rs", "CHANGELOG.md"]),
             ),
             None
         );
