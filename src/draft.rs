@@ -565,6 +565,9 @@ fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts
         .cloned()
         .collect();
     style.earlier = earlier(env, &staged.history, &shown);
+    if let Some(release) = &facts.release {
+        style.previous_release = staged::tagged_subject(env, &style::release_tags(release));
+    }
     style
 }
 

@@ -696,6 +696,17 @@ pub fn commit_changes(env: &Environment, rev: &str) -> Result<Staged, StagedErro
     })
 }
 
+/// The subject of the commit the first of the tags `names` that exists points at (through an
+/// annotated tag to its commit); `None` when none exists or libgit2 cannot read it.
+pub fn tagged_subject(env: &Environment, names: &[String]) -> Option<String> {
+    let repo = open(env).ok()?;
+    names.iter().find_map(|name| {
+        let reference = repo.find_reference(&format!("refs/tags/{name}")).ok()?;
+        let commit = reference.peel_to_commit().ok()?;
+        commit.summary().ok().flatten().map(str::to_string)
+    })
+}
+
 /// How many paths of an earlier commit are read at most.
 const MAX_EARLIER_PATHS: usize = 200;
 

@@ -215,6 +215,11 @@ pub struct Style {
     /// The commits behind the example subjects, with the paths each changed: a reply that
     /// repeats one of them must be about the same part of the tree.
     pub earlier: Vec<Earlier>,
+    /// For a release, the subject of the commit the previous version's tag points at
+    /// ([`release_tags`]): the form this package's releases take, where the history read is
+    /// too short to show one (ripgrep's own `15.1.0` is 61 commits before `15.2.0`, among
+    /// its crates' `ignore-0.4.30`).
+    pub previous_release: Option<String>,
 }
 
 /// A recent commit shown to the model as an example: its subject, and the paths it changed.
@@ -284,6 +289,7 @@ impl Style {
             body,
             area: None,
             earlier: Vec::new(),
+            previous_release: None,
         }
     }
 
@@ -522,10 +528,11 @@ impl Style {
             .map(|e| e.subject.clone())
     }
 
-    /// A release's subject in the form the history gives releases (`ignore-0.4.33`), when it
-    /// has one.
+    /// A release's subject in the form of the package's previous release, found by its tag,
+    /// or else in the form the history gives releases (`ignore-0.4.33`), when it has one.
     pub fn release_subject(&self, release: &crate::bumps::Bump) -> Option<String> {
-        let form = self.learned.release_form.as_deref()?;
+        let tagged = self.previous_release.as_deref().and_then(form_of);
+        let form = tagged.as_deref().or(self.learned.release_form.as_deref())?;
         // A form's `v` is its own (`v{to}`): the version goes in without one.
         let bare = |v: &str| v.trim_start_matches('v').to_string();
         Some(
@@ -1192,6 +1199,23 @@ fn area_prefix_of(subject: &str) -> Option<&str> {
             .all(|c| c.is_alphanumeric() || "_./-, ".contains(c))
         && area.split_whitespace().count() <= 2;
     is_area.then_some(area)
+}
+
+/// The tags a package's previous release may carry, in the forms repositories tag releases:
+/// `1.2.3`, `v1.2.3`, `name-1.2.3`, `name-v1.2.3`, `name/1.2.3`, `name/v1.2.3`, `name@1.2.3`.
+pub fn release_tags(release: &crate::bumps::Bump) -> Vec<String> {
+    let version = release.from.trim_start_matches('v');
+    let name = &release.name;
+    let mut tags = vec![version.to_string(), format!("v{version}")];
+    if !name.is_empty() {
+        for sep in ["-", "/", "@"] {
+            tags.push(format!("{name}{sep}{version}"));
+            if sep != "@" {
+                tags.push(format!("{name}{sep}v{version}"));
+            }
+        }
+    }
+    tags
 }
 
 /// The most frequent release form among `subjects`, if one is used at least twice.
@@ -2240,6 +2264,49 @@ mod repository_form_tests {
         assert_eq!(
             style(&["ignore: add x", "core: fix y", "ci: z"]).release_subject(&release),
             None
+        );
+    }
+
+    #[test]
+    fn a_release_takes_the_form_of_its_previous_tagged_release() {
+        // ripgrep: its crates release as `ignore-0.4.30`, ripgrep itself as `15.1.0`.
+        let root = crate::bumps::Bump {
+            name: "ripgrep".into(),
+            from: "15.1.0".into(),
+            to: "15.2.0".into(),
+        };
+        let mut style = Style::new(
+            StyleSetting::Auto,
+            learned(&[
+                "ignore-0.4.30",
+                "globset-0.4.19",
+                "ignore-0.4.29",
+                "ci: fix",
+            ]),
+            None,
+            false,
+        );
+        assert_eq!(
+            style.release_subject(&root).as_deref(),
+            Some("ripgrep-15.2.0")
+        );
+        style.previous_release = Some("15.1.0".into());
+        assert_eq!(style.release_subject(&root).as_deref(), Some("15.2.0"));
+        // commitizen's tag `v4.1.0` is on the commit that bumped to it.
+        style.previous_release = Some("bump: version 4.0.0 → 4.1.0".into());
+        assert_eq!(
+            style.release_subject(&root).as_deref(),
+            Some("bump: version 15.1.0 → 15.2.0")
+        );
+        // A tagged commit whose subject is no release form: the history's form.
+        style.previous_release = Some("Merge branch 'next'".into());
+        assert_eq!(
+            style.release_subject(&root).as_deref(),
+            Some("ripgrep-15.2.0")
+        );
+        assert_eq!(
+            release_tags(&root)[..3],
+            ["15.1.0", "v15.1.0", "ripgrep-15.1.0"]
         );
     }
 

@@ -919,6 +919,43 @@ fn a_release_takes_the_history_s_release_form_without_asking_the_model() {
     assert_ne!(repo.commit_msg_of("HEAD"), "ignore-0.4.33");
 }
 
+/// A package whose releases the history read does not show (ripgrep's own `15.1.0`, 61
+/// commits before `15.2.0`, among its crates' `ignore-0.4.30`) takes the form of its previous
+/// release, found by that version's tag.
+#[test]
+fn a_release_takes_the_form_of_the_previous_version_s_tag() {
+    let (standin, env) = world("update version to 15.2.0");
+    let repo = env.repo("tagged-releases");
+    let manifest = |version: &str| {
+        format!("[package]\nname = \"ripgrep\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+    };
+    repo.stage("Cargo.toml", manifest("15.0.0"));
+    repo.git_ok(&["commit", "-q", "-m", "core: start"]);
+    repo.stage("Cargo.toml", manifest("15.1.0"));
+    repo.git_ok(&["commit", "-q", "-m", "15.1.0"]);
+    repo.git_ok(&["tag", "-a", "-m", "ripgrep 15.1.0", "15.1.0"]);
+    for (i, subject) in [
+        "ignore-0.4.30",
+        "globset-0.4.19",
+        "ignore-0.4.31",
+        "ci: fix it",
+    ]
+    .iter()
+    .enumerate()
+    {
+        repo.stage(&format!("crate{i}.txt"), *subject);
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+
+    repo.stage("Cargo.toml", manifest("15.2.0"));
+    let out = repo.git(&["commit", "--no-edit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(repo.commit_msg_of("HEAD"), "15.2.0", "{}", describe(&out));
+    assert!(standin.chat_requests().is_empty(), "the model was asked");
+}
+
 /// In a history of `area: summary` subjects the model is told the area the change lies in,
 /// and a subject without it gets it: the 1.5B model left it out in a third of ripgrep's.
 #[test]
