@@ -449,10 +449,12 @@ impl Style {
             _ => (None, subject.to_string()),
         };
         let known = |p: &str| areas.iter().find(|a| a.eq_ignore_ascii_case(p)).cloned();
+        // The history's most used spelling first: ripgrep writes `doc:` far more often than
+        // the `docs:` it has too.
         let respelled = prefix.and_then(|p| {
-            known(p)
+            respell(&p.to_ascii_lowercase(), areas)
+                .or_else(|| known(p))
                 .or_else(|| p.rsplit('/').find(|c| !c.is_empty()).and_then(known))
-                .or_else(|| respell(&p.to_ascii_lowercase(), areas))
         });
         // Where neither the history's areas nor the paths give one, an area the model named
         // that every changed file lies in is one a person would name too.
@@ -471,7 +473,9 @@ impl Style {
         };
         let area = match (respelled, &self.area) {
             (Some(model), Some(change)) => {
-                let fits = files.iter().any(|f| fit(&model, f).is_some());
+                // Among the files that say where the change lies: a changelog beside code
+                // makes no `doc:` change.
+                let fits = voting(files).iter().any(|f| fit(&model, f).is_some());
                 if change.starts_with(&format!("{model}/")) || !fits {
                     Some(change.clone())
                 } else {
@@ -685,12 +689,14 @@ fn area_for(
 /// top-level manifests and lockfiles that come with a change elsewhere, when anything else is
 /// left. ripgrep's "flags: disable many flags when indexing is enabled" has three test files
 /// beside two in `crates/core/flags/`; "index: add grep-index crate" has `Cargo.lock` and
-/// `Cargo.toml` beside six files in `crates/index/`. Both got no area.
+/// `Cargo.toml` beside six files in `crates/index/`. Both got no area. A top-level changelog
+/// follows too: ripgrep's "ignore: support `GIT_CONFIG_GLOBAL`…" changed `CHANGELOG.md`
+/// beside `crates/ignore/src/gitignore.rs` and two tests.
 fn voting(files: &[FileChange]) -> Vec<&FileChange> {
     let follows = |f: &FileChange| {
         PathKind::Tests.matches(&f.path)
             || PathKind::Ci.matches(&f.path)
-            || (!f.path.contains('/') && crate::bumps::is_manifest(f))
+            || (!f.path.contains('/') && (crate::bumps::is_manifest(f) || is_changelog(&f.path)))
     };
     let rest: Vec<&FileChange> = files.iter().filter(|f| !follows(f)).collect();
     if rest.is_empty() {
@@ -698,6 +704,13 @@ fn voting(files: &[FileChange]) -> Vec<&FileChange> {
     } else {
         rest
     }
+}
+
+/// Whether a file's name is a changelog's: `CHANGELOG.md`, `CHANGES`, `NEWS.rst`, `HISTORY.md`.
+fn is_changelog(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    matches!(stem.as_str(), "CHANGELOG" | "CHANGES" | "NEWS" | "HISTORY")
 }
 
 /// Directories that hold the parts of a project rather than name one.
@@ -1868,6 +1881,47 @@ mod vocabulary_tests {
         ]);
         assert!(l.area_prefix);
         assert_eq!(l.areas, ["ignore", "deps", "doc"]);
+    }
+
+    #[test]
+    fn a_synonym_takes_the_history_s_most_used_spelling_and_a_changelog_follows() {
+        // ripgrep's window before "ignore: support `GIT_CONFIG_GLOBAL`…": `doc:` twice,
+        // `docs:` once. The 1.5B model wrote `docs: update gitignore documentation` for a
+        // change to gitignore.rs, CHANGELOG.md and two tests.
+        let l = learned(&[
+            "doc: fix typo in man page",
+            "doc: fix typo",
+            "ignore/types: add PKGBUILD type",
+            "ignore: fetch directory entry metadata in batches",
+            "docs: fix a link",
+            "globset: fix `matches_all` false positives",
+            "changelog: bring unreleased changes up to date",
+        ]);
+        let change = files(&[
+            "CHANGELOG.md",
+            "crates/ignore/src/gitignore.rs",
+            "tests/regression.rs",
+            "tests/util.rs",
+        ]);
+        let s = Style::new(StyleSetting::Auto, l.clone(), None, false)
+            .for_change(&change, &crate::facts::Facts::of(&change));
+        assert_eq!(s.area.as_deref(), Some("ignore"));
+        assert_eq!(
+            s.apply("docs: update gitignore documentation", &change)
+                .unwrap(),
+            "ignore: update gitignore documentation"
+        );
+        let guide = files(&["GUIDE.md"]);
+        let s = Style::new(StyleSetting::Auto, l, None, false)
+            .for_change(&guide, &crate::facts::Facts::of(&guide));
+        assert_eq!(
+            s.apply("docs: describe the flag", &guide).unwrap(),
+            "doc: describe the flag"
+        );
+        // A changelog alone is its own area.
+        let alone = files(&["CHANGELOG.md"]);
+        assert!(is_changelog("CHANGELOG.md") && is_changelog("NEWS") && !is_changelog("README.md"));
+        assert_eq!(voting(&alone).len(), 1);
     }
 
     #[test]
