@@ -75,6 +75,13 @@ pub fn generate(
             Err(e) => break Err(Failure::Server(e.to_string())),
         };
         observe(&request, &reply, asked.elapsed());
+        // A line the server ended at its newline may have been cut there: the 1.5B model
+        // broke ripgrep's `adjusted \`search_path\` method to use \`cloned\` for` over two
+        // lines. It is judged as a reply stopped at its limit is.
+        let reply = Reply {
+            truncated: reply.truncated || request.stop.is_some(),
+            ..reply
+        };
         let told = prompt::told(&request);
         // The change as shown, without the person's stated intent: a message that repeats a
         // short intent may be the message, and one that names only the intent is not grounded

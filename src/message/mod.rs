@@ -41,7 +41,7 @@ use markup::{
     strip_think, unwrap_message_quotes,
 };
 use subject::{fit_subject, tidy_subject};
-use truncation::{drop_cut_tail, is_cut};
+use truncation::{drop_cut_tail, is_cut, is_unfinished};
 use validate::{
     body_is_code, check_diff, is_repetitive, says_too_little, speaks_as_itself, subject_is_code,
 };
@@ -240,6 +240,8 @@ fn clean_once(raw: &str, max_subject: usize, truncated: bool) -> Result<String, 
         } else {
             drop_cut_tail(&mut body);
         }
+    } else if body.is_empty() && is_unfinished(&subject) {
+        return Err(Rejection::Cut);
     }
     let subject = uncomment_subject(&subject);
     if !subject.chars().any(char::is_alphanumeric) {
@@ -811,8 +813,23 @@ mod tests {
     }
 
     #[test]
-    fn untruncated_dangling_subject_is_kept() {
-        assert_eq!(ok("Fix parsing of the"), "Fix parsing of the");
+    fn a_complete_reply_is_cut_only_where_no_subject_ends() {
+        assert_eq!(
+            clean("adjusted `search_path` method to use `cloned` for", &opts()),
+            Err(Rejection::Cut)
+        );
+        assert_eq!(clean("Fix parsing of the", &opts()), Err(Rejection::Cut));
+        // A body says the subject was finished; `to` and `in` end real subjects.
+        assert_eq!(
+            ok("Fix parsing of the
+
+It was wrong."),
+            "Fix parsing of the
+
+It was wrong."
+        );
+        assert_eq!(ok("Let users opt in"), "Let users opt in");
+        assert_eq!(ok("Fix parsing (for"), "Fix parsing (for");
     }
 
     #[test]

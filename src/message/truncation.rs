@@ -8,6 +8,20 @@ const DANGLING: [&str; 16] = [
     "that", "&",
 ];
 
+/// Words no finished subject ends with, whether or not the reply was cut: an article, a
+/// conjunction or a preposition that needs its object. (`to` and `in` end real subjects:
+/// "switch to", "opt in".) Seen from the 1.5B model on ripgrep:
+/// "adjusted `search_path` method to use `cloned` for".
+const NEVER_LAST: [&str; 12] = [
+    "and", "or", "but", "nor", "the", "a", "an", "of", "for", "with", "from", "into",
+];
+
+/// Whether a lone subject line of a complete reply ends where no sentence would.
+pub(super) fn is_unfinished(subject: &str) -> bool {
+    let word = subject.trim_end().rsplit(' ').next().unwrap_or("");
+    NEVER_LAST.contains(&word.to_ascii_lowercase().as_str())
+}
+
 /// Whether a lone subject line of a truncated reply ends where no sentence would.
 pub(super) fn is_cut(subject: &str) -> bool {
     let t = subject.trim_end();
