@@ -858,27 +858,38 @@ fn imperative(subject: &str) -> String {
 /// Imperative verbs a subject starts with.
 const VERBS: &[&str] = &[
     "add",
+    "adjust",
     "allow",
     "avoid",
     "bump",
     "change",
+    "check",
+    "clarify",
     "clean",
+    "convert",
     "correct",
     "delete",
+    "deprecate",
     "disable",
     "document",
     "drop",
     "enable",
     "ensure",
+    "expose",
+    "extend",
     "fix",
     "handle",
     "implement",
     "improve",
+    "include",
+    "increase",
     "introduce",
+    "limit",
     "make",
     "mention",
     "move",
     "prefer",
+    "reduce",
     "refactor",
     "reject",
     "remove",
@@ -886,6 +897,7 @@ const VERBS: &[&str] = &[
     "replace",
     "restore",
     "revert",
+    "rework",
     "rewrite",
     "set",
     "show",
@@ -2369,6 +2381,11 @@ mod repository_form_tests {
         assert_eq!(
             imperative("Updated zram tuning on the laptop"),
             "Update zram tuning on the laptop"
+        );
+        // ripgrep, the 1.5B model.
+        assert_eq!(
+            imperative("adjusted `search_path` to use `cloned`"),
+            "adjust `search_path` to use `cloned`"
         );
         assert_eq!(imperative("Adds a flag"), "Add a flag");
         assert_eq!(
