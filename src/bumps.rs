@@ -79,12 +79,21 @@ const PACKAGE_MANIFESTS: &[&str] = &["Cargo.toml", "pyproject.toml", "package.js
 /// `name` line and then the `version` line changing (`[package] name = "ignore"`,
 /// `-version = "0.4.32"`, `+version = "0.4.33"`): a release, not a dependency update.
 pub fn release(files: &[FileChange]) -> Option<Bump> {
+    release_in(files).map(|(_, bump)| bump)
+}
+
+/// [`release`], with the manifest that holds the package's own version.
+pub fn release_in(files: &[FileChange]) -> Option<(&FileChange, Bump)> {
     files
         .iter()
         .filter(|f| PACKAGE_MANIFESTS.contains(&f.file_name()))
-        .flat_map(|f| &f.hunks)
-        .flat_map(|h| pairs(&h.body, Found::Own))
-        .next()
+        .find_map(|f| {
+            f.hunks
+                .iter()
+                .flat_map(|h| pairs(&h.body, Found::Own))
+                .next()
+                .map(|bump| (f, bump))
+        })
 }
 
 /// A line's package and version, for lines that hold both.

@@ -565,8 +565,10 @@ fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts
         .cloned()
         .collect();
     style.earlier = earlier(env, &staged.history, &shown);
-    if let Some(release) = &facts.release {
-        style.previous_release = staged::tagged_subject(env, &style::release_tags(release));
+    if let Some((manifest, release)) = crate::bumps::release_in(&staged.files) {
+        let tags = style::release_tags(&release);
+        style.previous_release =
+            staged::tagged_subject(env, &tags, &manifest.path, release.from.as_str());
     }
     style
 }

@@ -696,14 +696,30 @@ pub fn commit_changes(env: &Environment, rev: &str) -> Result<Staged, StagedErro
     })
 }
 
-/// The subject of the commit the first of the tags `names` that exists points at (through an
-/// annotated tag to its commit); `None` when none exists or libgit2 cannot read it.
-pub fn tagged_subject(env: &Environment, names: &[String]) -> Option<String> {
+/// The subject of the commit the first of the tags `names` points at (through an annotated
+/// tag to its commit) whose `manifest` holds `version`: a tag of this package's release, not
+/// another's of the same number (ripgrep's own `0.1.8` is no release of its `grep-matcher`).
+/// `None` when there is none, or libgit2 cannot read it.
+pub fn tagged_subject(
+    env: &Environment,
+    names: &[String],
+    manifest: &str,
+    version: &str,
+) -> Option<String> {
     let repo = open(env).ok()?;
+    let quoted = format!("\"{version}\"");
     names.iter().find_map(|name| {
         let reference = repo.find_reference(&format!("refs/tags/{name}")).ok()?;
         let commit = reference.peel_to_commit().ok()?;
-        commit.summary().ok().flatten().map(str::to_string)
+        let entry = commit.tree().ok()?.get_path(Path::new(manifest)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        let holds = blob
+            .content()
+            .windows(quoted.len())
+            .any(|w| w == quoted.as_bytes());
+        holds
+            .then(|| commit.summary().ok().flatten().map(str::to_string))
+            .flatten()
     })
 }
 

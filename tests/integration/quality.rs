@@ -921,17 +921,23 @@ fn a_release_takes_the_history_s_release_form_without_asking_the_model() {
 
 /// A package whose releases the history read does not show (ripgrep's own `15.1.0`, 61
 /// commits before `15.2.0`, among its crates' `ignore-0.4.30`) takes the form of its previous
-/// release, found by that version's tag.
+/// release, found by that version's tag; a tag of the same number on another package's release
+/// (ripgrep's own `0.1.8`, for its crate `grep-matcher` at 0.1.8) is not it.
 #[test]
 fn a_release_takes_the_form_of_the_previous_version_s_tag() {
     let (standin, env) = world("update version to 15.2.0");
     let repo = env.repo("tagged-releases");
-    let manifest = |version: &str| {
-        format!("[package]\nname = \"ripgrep\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+    let manifest = |name: &str, version: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n")
     };
-    repo.stage("Cargo.toml", manifest("15.0.0"));
-    repo.git_ok(&["commit", "-q", "-m", "core: start"]);
-    repo.stage("Cargo.toml", manifest("15.1.0"));
+    repo.stage("Cargo.toml", manifest("ripgrep", "0.1.8"));
+    repo.git_ok(&["commit", "-q", "-m", "0.1.8"]);
+    repo.git_ok(&["tag", "0.1.8"]);
+    repo.stage("Cargo.toml", manifest("ripgrep", "15.1.0"));
+    repo.stage(
+        "crates/matcher/Cargo.toml",
+        manifest("grep-matcher", "0.1.8"),
+    );
     repo.git_ok(&["commit", "-q", "-m", "15.1.0"]);
     repo.git_ok(&["tag", "-a", "-m", "ripgrep 15.1.0", "15.1.0"]);
     for (i, subject) in [
@@ -948,10 +954,22 @@ fn a_release_takes_the_form_of_the_previous_version_s_tag() {
     }
     repo.install_hook();
 
-    repo.stage("Cargo.toml", manifest("15.2.0"));
+    repo.stage(
+        "crates/matcher/Cargo.toml",
+        manifest("grep-matcher", "0.1.9"),
+    );
     let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of the crate's release");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "grep-matcher-0.1.9",
+        "{}",
+        describe(&out)
+    );
 
-    assert_ok(&out, "git commit");
+    repo.stage("Cargo.toml", manifest("ripgrep", "15.2.0"));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of the root's release");
     assert_eq!(repo.commit_msg_of("HEAD"), "15.2.0", "{}", describe(&out));
     assert!(standin.chat_requests().is_empty(), "the model was asked");
 }
