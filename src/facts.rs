@@ -22,6 +22,20 @@ pub enum Kind {
     Tests,
 }
 
+/// The words of the prompt's fact sentences ([`Kind::sentence`], [`spelling_sentence`]) that no
+/// commit subject says: a subject with one of them is the prompt read back. The 1.5B model
+/// answered ripgrep's "doc: fix typo" with "doc: spelling of words changed: `quick` to `quit`".
+pub const FRAMING: &[&str] = &[
+    "only whitespace changed",
+    "no code or text changed",
+    "only comments changed",
+    "no code changed, so",
+    "only documentation changed",
+    "only numbers changed",
+    "only tests changed",
+    "spelling of words changed",
+];
+
 impl Kind {
     /// The fact as the prompt says it.
     pub fn sentence(self) -> &'static str {
@@ -326,6 +340,30 @@ fn comment_markers(path: &str) -> Option<&'static [&'static str]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_fact_sentence_is_known_as_framing() {
+        let kinds = [
+            Kind::Whitespace,
+            Kind::Comments,
+            Kind::Docs,
+            Kind::Numbers,
+            Kind::Tests,
+        ];
+        let spelling = spelling_sentence(&[("quick".into(), "quit".into())]);
+        for sentence in kinds
+            .map(Kind::sentence)
+            .iter()
+            .copied()
+            .chain([spelling.as_str()])
+        {
+            let lower = sentence.to_lowercase();
+            assert!(
+                FRAMING.iter().any(|f| lower.contains(f)),
+                "{sentence:?} has no framing phrase"
+            );
+        }
+    }
     use crate::diff::{Hunk, Status};
 
     fn file(path: &str, body: &str) -> FileChange {

@@ -6,10 +6,15 @@ use crate::diff::{FileChange, Status};
 use crate::style::{split_prefix, Earlier};
 
 /// Whether `subject` is a piece of the prompt's scaffolding: the `Changed files (…)` header, a
-/// file-list line (`M src/a.rs +2 -2`), the `Diff:` header or a `--- path` section line.
+/// file-list line (`M src/a.rs +2 -2`), the `Diff:` header, a `--- path` section line or a
+/// computed fact's sentence ([`crate::facts::FRAMING`]).
 pub fn echoes_scaffolding(subject: &str) -> bool {
     let t = subject.trim();
     if t.starts_with("Changed files (") || t == "Diff:" || t.starts_with("--- ") {
+        return true;
+    }
+    let lower = t.to_lowercase();
+    if crate::facts::FRAMING.iter().any(|f| lower.contains(f)) {
         return true;
     }
     if t.contains("Changed files (") {
@@ -246,6 +251,17 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_fact_sentence_read_back_is_no_subject() {
+        // ripgrep's "doc: fix typo", the 1.5B model.
+        assert!(echoes_scaffolding(
+            "doc: spelling of words changed: `quick` to `quit`"
+        ));
+        assert!(echoes_scaffolding("Only documentation changed"));
+        assert!(!echoes_scaffolding("doc: fix typo"));
+        assert!(!echoes_scaffolding("Document only the changed flags"));
     }
 
     #[test]
