@@ -80,20 +80,32 @@ const CHANGED_VERBS: &[&str] = &[
 /// configuration") made `Add` where every changed file is new: nothing was there to update.
 /// The 1.5B model wrote "Update…" for most new entries of a journal whose history says "Add
 /// entry on…".
+///
+/// The same where the word after the verb names a new file and no other: the 1.5B model wrote
+/// "ignore: update incremental module" for ripgrep's new `crates/ignore/src/incremental.rs`.
 pub fn with_the_verb_of_new_files(message: &str, files: &[FileChange]) -> String {
-    let all_new = !files.is_empty()
-        && files
-            .iter()
-            .all(|f| matches!(f.status, Status::Added | Status::Copied));
-    if !all_new {
-        return message.to_string();
-    }
+    let new = |f: &FileChange| matches!(f.status, Status::Added | Status::Copied);
+    let all_new = !files.is_empty() && files.iter().all(new);
     let (subject, rest) = message
         .split_once('\n')
         .map_or((message, None), |(s, r)| (s, Some(r)));
     let (prefix, summary) = split_prefix(subject);
     let verb = summary.split_whitespace().next().unwrap_or("");
     if !CHANGED_VERBS.contains(&verb.to_lowercase().as_str()) {
+        return message.to_string();
+    }
+    let named_new = summary.split_whitespace().nth(1).is_some_and(|object| {
+        let object = object.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '_');
+        let names = |f: &&FileChange| {
+            let name = f.file_name();
+            let stem = name.split('.').next().unwrap_or(name);
+            !object.is_empty()
+                && (object.eq_ignore_ascii_case(name) || object.eq_ignore_ascii_case(stem))
+        };
+        let named: Vec<&FileChange> = files.iter().filter(names).collect();
+        !named.is_empty() && named.iter().all(|f| new(f))
+    });
+    if !all_new && !named_new {
         return message.to_string();
     }
     let add = if verb.starts_with(char::is_uppercase) {
@@ -152,6 +164,27 @@ pub fn verb_disagrees(subject: &str, files: &[FileChange]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_file_named_after_the_verb_is_added_not_updated() {
+        let files = vec![
+            FileChange::new("crates/ignore/src/incremental.rs", Status::Added),
+            FileChange::new("crates/ignore/src/walk.rs", Status::Modified),
+            FileChange::new("crates/ignore/src/lib.rs", Status::Modified),
+        ];
+        assert_eq!(
+            with_the_verb_of_new_files("ignore: update incremental module", &files),
+            "ignore: add incremental module"
+        );
+        assert_eq!(
+            with_the_verb_of_new_files("ignore: update `walk.rs` for it", &files),
+            "ignore: update `walk.rs` for it"
+        );
+        assert_eq!(
+            with_the_verb_of_new_files("ignore: update the walker", &files),
+            "ignore: update the walker"
+        );
+    }
 
     #[test]
     fn new_files_are_added_not_updated() {
