@@ -41,7 +41,15 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
         truncated,
     };
     let message = clean(&text, &options).map_err(|why| why.to_string())?;
-    check_against(&message, expected.told, expected.shown).map_err(|why| why.to_string())?;
+    // A new prose file's own title is what the change is about, not an echo of the diff.
+    let message = match titled(&message, &expected.facts.titles, expected.max_subject) {
+        Some(message) => message,
+        None => {
+            check_against(&message, expected.told, expected.shown)
+                .map_err(|why| why.to_string())?;
+            message
+        }
+    };
     let subject = message.lines().next().unwrap_or("");
     if echoes_scaffolding(subject) {
         return Err("it repeats the prompt's list of changed files".into());
@@ -78,6 +86,33 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
         return Ok(format!("{short}{}", &styled[subject.len()..]));
     }
     Ok(styled)
+}
+
+/// `message` with its subject made "Add \"<title>\"" where the subject is only the title of a
+/// new prose file (as the file writes it, but for a heading's `#`, quotes and a final period):
+/// the 1.5B model answered the journal's "Add entry on tuning zram on the laptop" with
+/// "Tuning zram on the laptop", the new entry's heading, which was refused as an echo of the
+/// diff. `None` where it is not, or the result would be over `max_subject`.
+fn titled(message: &str, titles: &[String], max_subject: usize) -> Option<String> {
+    let (subject, rest) = message
+        .split_once('\n')
+        .map_or((message, ""), |(s, r)| (s, r));
+    let bare = subject
+        .trim()
+        .trim_start_matches('#')
+        .trim()
+        .trim_matches(['"', '\'', '`', '“', '”'])
+        .trim_end_matches('.')
+        .trim();
+    let title = titles.iter().find(|t| t.eq_ignore_ascii_case(bare))?;
+    let subject = format!("Add \"{title}\"");
+    if subject.chars().count() > max_subject {
+        return None;
+    }
+    Some(match rest {
+        "" => subject,
+        rest => format!("{subject}\n{rest}"),
+    })
 }
 
 /// A dependency update of a few packages whose subject names none of them ("update
@@ -158,6 +193,38 @@ mod tests {
         assert_eq!(
             judge(reply, false, &expected),
             Err("the subject is 78 characters, over the limit of 72".into())
+        );
+    }
+
+    #[test]
+    fn a_new_entry_s_title_is_what_it_adds_not_an_echo() {
+        let style = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        let mut entry =
+            crate::diff::FileChange::new("2026/11/02-zram.md", crate::diff::Status::Added);
+        entry.hunks.push(crate::diff::Hunk {
+            header: "@@ -0,0 +1,3 @@".into(),
+            body: "+# Tuning zram on the laptop\n+\n+The laptop swapped to disk.\n".into(),
+        });
+        let files = [entry];
+        let expected = Expected {
+            structured: true,
+            max_subject: 72,
+            told: "You write git commit messages.",
+            shown: "A 2026/11/02-zram.md +3\n+# Tuning zram on the laptop\n+\n+The laptop swapped to disk.\n",
+            style: &style,
+            files: &files,
+            facts: &Facts::of(&files),
+        };
+        // The 1.5B model's reply for the journal's new entry.
+        let reply = "{\n  \"subject\": \"Tuning zram on the laptop\"\n}";
+        assert_eq!(
+            judge(reply, false, &expected).as_deref(),
+            Ok("Add \"Tuning zram on the laptop\"")
+        );
+        // Another line of the diff is still an echo.
+        assert_eq!(
+            judge("The laptop swapped to disk.", false, &expected),
+            Err("it echoed diff lines".into())
         );
     }
 

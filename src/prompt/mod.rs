@@ -14,6 +14,8 @@ mod tokens;
 
 use crate::config::Config;
 use crate::diff::FileChange;
+pub use crate::facts::is_prose;
+use crate::facts::new_title;
 use crate::llm::{Request, Retry};
 use crate::redact::redact;
 use crate::style::Style;
@@ -25,8 +27,7 @@ pub use instructions::{
     INTENT_HEADER, INTENT_LIMIT, LINE_END, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
 use render::{file_list, fit_file, render_file};
-pub use select::is_prose;
-use select::{exclusion_set, new_title, share_out, treatment, Treatment};
+use select::{exclusion_set, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;
 
 /// How many dependency bumps the prompt names before counting the rest.

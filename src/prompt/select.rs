@@ -114,68 +114,6 @@ fn is_generated(f: &FileChange) -> bool {
         || name.contains("_generated.")
 }
 
-/// Prose rather than code: what was written matters more than which file. A change whose
-/// files are all prose gets `PROSE_HINT` in its prompt.
-pub fn is_prose(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
-    [
-        ".md",
-        ".markdown",
-        ".txt",
-        ".org",
-        ".rst",
-        ".adoc",
-        ".tex",
-        ".rtf",
-    ]
-    .iter()
-    .any(|e| name.ends_with(e))
-        || !name.contains('.') && (lower.contains("journal") || lower.contains("notes"))
-}
-
-/// The title a new prose file opens with: a Markdown `# ` heading, an AsciiDoc `= `, an Org
-/// `#+title:` or `* `, or a line underlined with `=` or `-` (reStructuredText, Setext), among
-/// its first lines. A journal's new entry is what its title says: the 1.5B model called
-/// "# Tuning zram on the laptop" "Add zram configuration for laptop", where the person wrote
-/// "Add entry on tuning zram on the laptop".
-pub(super) fn new_title(f: &FileChange) -> Option<String> {
-    const LOOK: usize = 5;
-    const LONGEST: usize = 100;
-    if f.status != crate::diff::Status::Added || !is_prose(&f.path) {
-        return None;
-    }
-    let lines: Vec<&str> = f
-        .hunks
-        .first()?
-        .body
-        .lines()
-        .filter_map(|l| l.strip_prefix('+'))
-        .take(LOOK + 1)
-        .collect();
-    let text = lines.iter().take(LOOK).enumerate().find_map(|(i, line)| {
-        let t = line.trim();
-        let lower = t.to_ascii_lowercase();
-        let underlined = lines.get(i + 1).is_some_and(|next| {
-            let n = next.trim();
-            n.len() >= 3 && (n.chars().all(|c| c == '=') || n.chars().all(|c| c == '-'))
-        });
-        if let Some(rest) = lower.strip_prefix("#+title:") {
-            Some(t[t.len() - rest.len()..].trim())
-        } else if let Some(rest) = t.strip_prefix("# ").or_else(|| t.strip_prefix("= ")) {
-            Some(rest.trim())
-        } else if let Some(rest) = t.strip_prefix("* ").filter(|_| f.path.ends_with(".org")) {
-            Some(rest.trim())
-        } else if underlined && !t.is_empty() {
-            Some(t)
-        } else {
-            None
-        }
-    })?;
-    let text = text.trim_end_matches('#').trim();
-    (!text.is_empty() && text.chars().count() <= LONGEST).then(|| text.to_string())
-}
-
 /// A Git LFS pointer's object size, when the staged text is a pointer rather than content:
 /// its `oid` and `size` lines say nothing about the change.
 fn lfs_pointer(f: &FileChange) -> Option<String> {
