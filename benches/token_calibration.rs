@@ -564,7 +564,7 @@ fn main() {
     ];
     let mut prompts = Vec::new();
     for (name, files) in &prompt_cases {
-        let p = build(files, &s);
+        let p = build(files, &ai_commit::facts::Facts::of(files), &s);
         samples.push((name.to_string(), format!("{}\n{}", p.system, p.user)));
         prompts.push((name, p));
     }

@@ -165,11 +165,12 @@ pub fn dry_run(
 ) -> Result<String, DryRunError> {
     let staged = change(env, base, wish.commit.as_deref())?;
     let files = &staged.files;
-    let style = style_of(config, &staged.history, files, &Facts::of(files));
+    let facts = Facts::of(files);
+    let style = style_of(config, &staged.history, files, &facts);
     let speed = learned_speed(env, config);
     let intent = wish.intent.as_deref();
     let (first, sized, Sizing { budget, output }) =
-        sized_request(speed, config, &style, files, intent);
+        sized_request(speed, config, &style, files, &facts, intent);
     let model = client(config)?;
     let (url, body) = model
         .would_send(&first)
@@ -312,7 +313,7 @@ fn describe(
         facts,
         speed,
     };
-    let (first, sized) = first_request(speed, config, style, files, intent);
+    let (first, sized) = first_request(speed, config, style, files, facts, intent);
     let answers = cache_dir
         .filter(|_| config.cache.value)
         .map(|dir| Answers::new(&dir));
@@ -321,7 +322,10 @@ fn describe(
     // (`cache = false`) there is no key, and the whole prompt is not built a second time.
     let keeper = answers.map(|answers| {
         let key = if sized.cut {
-            answer_key(config, &prompt::first(config, style, files, intent, None).0)
+            answer_key(
+                config,
+                &prompt::first(config, style, files, facts, intent, None).0,
+            )
         } else {
             answer_key(config, &first)
         };
@@ -385,9 +389,10 @@ fn first_request(
     config: &Config,
     style: &Style,
     files: &[FileChange],
+    facts: &Facts,
     intent: Option<&str>,
 ) -> (Request, prompt::Prompt) {
-    let (request, prompt, _) = sized_request(speed, config, style, files, intent);
+    let (request, prompt, _) = sized_request(speed, config, style, files, facts, intent);
     (request, prompt)
 }
 
@@ -409,12 +414,13 @@ fn sized_request(
     config: &Config,
     style: &Style,
     files: &[FileChange],
+    facts: &Facts,
     intent: Option<&str>,
 ) -> (Request, prompt::Prompt, Sizing) {
     let with_style = |style: &Style| {
         let output = prompt::expected_output(config, style);
         let budget = speed.prompt_budget(config.timeout.value, output);
-        let (request, prompt) = prompt::first(config, style, files, intent, Some(budget));
+        let (request, prompt) = prompt::first(config, style, files, facts, intent, Some(budget));
         (request, prompt, Sizing { budget, output })
     };
     let first = with_style(style);
@@ -499,7 +505,8 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
     let style = style_with_earlier(env, config, &staged, &facts);
     let release = facts
         .release
-        .is_some_and(|r| style.release_subject(&r).is_some());
+        .as_ref()
+        .is_some_and(|r| style.release_subject(r).is_some());
     if release || style.routine_subject(&staged.files).is_some() {
         return Some(Primer::Nothing);
     }
@@ -508,6 +515,7 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
         config,
         &style,
         &staged.files,
+        &facts,
         None,
     );
     Some(Primer::Request(Box::new(first)))

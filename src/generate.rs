@@ -386,7 +386,7 @@ mod tests {
             facts: &facts,
             speed,
         };
-        let (first, _) = prompt::first(&config, &style, &files, intent, None);
+        let (first, _) = prompt::first(&config, &style, &files, &facts, intent, None);
         generate(
             Arc::clone(model) as Arc<dyn Model>,
             &task,

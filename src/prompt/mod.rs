@@ -15,7 +15,7 @@ mod tokens;
 use crate::config::Config;
 use crate::diff::FileChange;
 pub use crate::facts::is_prose;
-use crate::facts::new_title;
+use crate::facts::{new_title, Facts};
 use crate::llm::{Request, Retry};
 use crate::redact::redact;
 use crate::style::Style;
@@ -77,6 +77,7 @@ pub fn first(
     config: &Config,
     style: &Style,
     files: &[FileChange],
+    facts: &Facts,
     intent: Option<&str>,
     max_prompt: Option<usize>,
 ) -> (Request, Prompt) {
@@ -102,6 +103,7 @@ pub fn first(
     let tail_tokens = tail.as_deref().map_or(0, estimate_tokens);
     let mut prompt = build(
         files,
+        facts,
         &PromptSettings {
             instructions: system(config, style),
             num_ctx: config.num_ctx.value as usize,
@@ -218,8 +220,9 @@ pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &S
     }
 }
 
-/// Builds the prompt for `files` within the settings' window.
-pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
+/// Builds the prompt for `files`, with what is computed of them (`facts`, [`Facts::of`]), within
+/// the settings' window.
+pub fn build(files: &[FileChange], facts: &Facts, settings: &PromptSettings) -> Prompt {
     let excluded = exclusion_set(&settings.exclude);
     let system = settings.instructions.clone();
     let reserved = estimate_tokens(&system) + settings.num_predict + TEMPLATE_OVERHEAD;
@@ -235,19 +238,17 @@ pub fn build(files: &[FileChange], settings: &PromptSettings) -> Prompt {
     let (list, list_cut) = file_list(files, &excluded, (room as f64 * LIST_SHARE) as usize);
     let mut user = list;
     // Facts the model gets wrong and that are computed exactly instead.
-    if let Some(kind) = facts::kind(files) {
+    if let Some(kind) = facts.kind {
         user.push_str(&format!("\n{}\n", kind.sentence()));
     }
-    let respelled = facts::spelling(files);
-    if !respelled.is_empty() {
+    if !facts.spelling.is_empty() {
         user.push_str(&redact(&format!(
             "\n{}\n",
-            facts::spelling_sentence(&respelled)
+            facts::spelling_sentence(&facts.spelling)
         )));
     }
-    let found = bumps::bumps(files);
-    if !found.is_empty() {
-        let line = bumps::facts_line(&found, MAX_BUMPS);
+    if !facts.bumps.is_empty() {
+        let line = bumps::facts_line(&facts.bumps, MAX_BUMPS);
         user.push_str(&redact(&format!(
             "\nDependency versions changed: {line}.\n"
         )));
@@ -365,8 +366,18 @@ mod tests {
             None,
             false,
         );
-        let user =
-            |files: &[FileChange]| first(&Config::default(), &style, files, None, None).0.user;
+        let user = |files: &[FileChange]| {
+            first(
+                &Config::default(),
+                &style,
+                files,
+                &Facts::of(files),
+                None,
+                None,
+            )
+            .0
+            .user
+        };
         let one = user(std::slice::from_ref(&zram));
         assert!(
             one.ends_with("New: `2026/11/02-zram.md` is titled \"Tuning zram on the laptop\".\n"),
@@ -397,7 +408,15 @@ mod tests {
             None,
             false,
         );
-        let (request, _) = first(&Config::default(), &style, &[f], None, None);
+        let files = [f];
+        let (request, _) = first(
+            &Config::default(),
+            &style,
+            &files,
+            &Facts::of(&files),
+            None,
+            None,
+        );
         assert!(
             request
                 .user
@@ -419,7 +438,12 @@ mod tests {
                 diff_context: context,
                 ..settings(8192)
             };
-            build(std::slice::from_ref(&f), &s).user
+            build(
+                std::slice::from_ref(&f),
+                &Facts::of(std::slice::from_ref(&f)),
+                &s,
+            )
+            .user
         };
         assert!(user(3).contains("@@ -1,9 +1,9 @@ fn main()\n one\n two\n three\n-four\n"));
         assert!(user(1).contains("@@ -1,9 +1,9 @@ fn main()\n three\n-four\n+FOUR\n five\n"));
@@ -431,7 +455,7 @@ mod tests {
     #[test]
     fn small_change_is_sent_whole() {
         let files = vec![text_file("src/a.rs", 3)];
-        let p = build(&files, &settings(8192));
+        let p = build(&files, &Facts::of(&files), &settings(8192));
         assert!(!p.cut);
         assert!(p
             .user
@@ -445,7 +469,7 @@ mod tests {
     fn huge_change_fits_the_window_and_says_what_was_cut() {
         let files = vec![text_file("journal.txt", 46_505), text_file("src/b.rs", 5)];
         let s = settings(4096);
-        let p = build(&files, &s);
+        let p = build(&files, &Facts::of(&files), &s);
         assert!(p.cut);
         assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
         // The small file is whole even though the big one came first.
@@ -465,7 +489,7 @@ mod tests {
             .map(|i| text_file(&format!("src/m{i}.rs"), 2))
             .collect();
         let s = settings(8192);
-        let p = build(&files, &s);
+        let p = build(&files, &Facts::of(&files), &s);
         assert!(p.estimated_tokens + s.num_predict + TEMPLATE_OVERHEAD <= s.num_ctx);
         assert!(p.user.contains("more files: "), "{}", p.user);
         assert!(p.user.contains(" modified under src/\n"), "{}", p.user);
@@ -481,7 +505,7 @@ mod tests {
             text_file("docs/generated/api.md", 10),
             bin,
         ];
-        let p = build(&files, &settings(8192));
+        let p = build(&files, &Facts::of(&files), &settings(8192));
         assert!(p
             .user
             .contains("M Cargo.lock +10 (lockfile, diff not shown)\n"));
@@ -501,7 +525,8 @@ mod tests {
         lfs.hunks[0].body = "+version https://git-lfs.github.com/spec/v1\n+oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n+size 12345\n".into();
         let mut code = text_file("src/aws.rs", 1);
         code.hunks[0].body = "+const KEY: &str = \"AKIAIOSFODNN7EXAMPLE\";\n".into();
-        let p = build(&[env, lfs, code], &settings(8192));
+        let files = [env, lfs, code];
+        let p = build(&files, &Facts::of(&files), &settings(8192));
         assert!(p
             .user
             .contains("M config/.env +2 (secret file, content not sent)\n"));
@@ -525,7 +550,14 @@ mod tests {
         let files = vec![text_file("src/a.rs", 3)];
         let subject_only = Style::new(StyleSetting::Plain, Learned::default(), None, false);
         // A subject alone is one line, which the server ends at the newline: no JSON.
-        let (request, _) = first(&config, &subject_only, &files, None, None);
+        let (request, _) = first(
+            &config,
+            &subject_only,
+            &files,
+            &Facts::of(&files),
+            None,
+            None,
+        );
         assert_eq!(request.schema, None);
         assert_eq!(request.stop, Some("\n"));
         assert!(!request.system.contains("JSON"), "{}", request.system);
@@ -533,7 +565,7 @@ mod tests {
         // Unless `format = "json"` insists on a schema: of the subject alone.
         let mut json = Config::default();
         json.format.value = crate::config::ReplyFormat::Json;
-        let (request, _) = first(&json, &subject_only, &files, None, None);
+        let (request, _) = first(&json, &subject_only, &files, &Facts::of(&files), None, None);
         let schema = request.schema.expect("structured when asked");
         assert!(schema["properties"].get("body").is_none(), "{schema}");
         assert_eq!(schema["required"], serde_json::json!(["subject"]));
@@ -542,7 +574,7 @@ mod tests {
         assert!(request.system.ends_with(SUBJECT_ONLY_INSTRUCTION));
 
         let with_body = Style::new(StyleSetting::Plain, Learned::default(), None, true);
-        let (request, _) = first(&config, &with_body, &files, None, None);
+        let (request, _) = first(&config, &with_body, &files, &Facts::of(&files), None, None);
         assert_eq!(request.stop, None);
         assert!(request.schema.unwrap()["properties"].get("body").is_some());
         assert_eq!(request.max_tokens, None);
