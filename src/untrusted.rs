@@ -52,6 +52,13 @@ pub fn regular(path: &Path) -> io::Result<Metadata> {
 
 /// The whole file, if it is a regular file of at most `limit` bytes.
 pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let (file, len) = open_bounded(path, limit)?;
+    read_bounded(file, limit, len)
+}
+
+/// `path` opened for reading, and its size, if it is a regular file of at most `limit` bytes:
+/// checked before the open (a FIFO is never opened) and again on the handle.
+fn open_bounded(path: &Path, limit: u64) -> io::Result<(File, u64)> {
     let meta = regular(path)?;
     check_size(meta.len(), limit)?;
     let file = OpenOptions::new()
@@ -62,7 +69,7 @@ pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let meta = file.metadata()?;
     check_regular(&meta)?;
     check_size(meta.len(), limit)?;
-    read_bounded(file, limit, meta.len())
+    Ok((file, meta.len()))
 }
 
 /// A regular file of at most `limit` bytes, mapped read-only where it lies, under the rules of
@@ -73,15 +80,8 @@ pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// is to be mapped. git writes its index that way.
 pub fn map(path: &Path, limit: u64) -> io::Result<Mapped> {
     use std::os::fd::AsRawFd;
-    regular(path)?;
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(OPEN_FLAGS)
-        .open(path)?;
-    let meta = file.metadata()?;
-    check_regular(&meta)?;
-    check_size(meta.len(), limit)?;
-    let len = meta.len() as usize;
+    let (file, len) = open_bounded(path, limit)?;
+    let len = len as usize;
     if len == 0 {
         return Ok(Mapped {
             at: std::ptr::null_mut(),
