@@ -165,12 +165,6 @@ pub fn parse(bytes: &[u8]) -> Option<Index<'_>> {
         };
         entries.push(slot);
     }
-    let index = Index {
-        bytes,
-        paths,
-        entries,
-        cached: HashMap::new(),
-    };
     // The extensions, up to the trailing checksum.
     let end = bytes.len().checked_sub(ID)?;
     let mut cached = HashMap::new();
@@ -193,7 +187,12 @@ pub fn parse(bytes: &[u8]) -> Option<Index<'_>> {
             _ => return None,
         }
     }
-    (r.at == end).then_some(Index { cached, ..index })
+    (r.at == end).then_some(Index {
+        bytes,
+        paths,
+        entries,
+        cached,
+    })
 }
 
 /// One node of the `TREE` extension and its subtrees, under `parent`.

@@ -192,23 +192,8 @@ fn read_with_index(env: &Environment, repo: &Repository, base: Base) -> Option<V
     let index = index::parse(&bytes)?;
     let tree = base_tree(repo, base).ok()?;
     let mut staged = Vec::new();
-    let unchanged = tree.as_ref().is_some_and(|t| {
-        index
-            .cached
-            .get(b"".as_slice())
-            .is_some_and(|top| top.entries == index.len() && top.id == t.id().as_bytes())
-    });
-    if !unchanged {
-        compare(
-            repo,
-            b"",
-            tree.as_ref(),
-            &index,
-            0..index.len(),
-            &mut staged,
-        )
-        .ok()?;
-    }
+    let top = tree.as_ref().map(git2::Tree::id);
+    compare(repo, b"", top, &index, 0..index.len(), &mut staged).ok()?;
     let added = staged.iter().any(|s| s.old.is_none());
     let deleted = staged.iter().any(|s| s.new.is_none());
     if added && deleted {
@@ -237,20 +222,18 @@ fn read_with_index(env: &Environment, repo: &Repository, base: Base) -> Option<V
                 (Some((_, a)), Some((_, b))) if a & KIND != b & KIND => Status::TypeChanged,
                 _ => Status::Modified,
             };
-            let (old_id, old_mode) = s.old.unwrap_or((Oid::ZERO_SHA1, 0));
-            let (new_id, new_mode) = s.new.unwrap_or((Oid::ZERO_SHA1, 0));
+            let absent = (Oid::ZERO_SHA1, 0);
             let sides = Sides {
                 status,
                 old_path: path.clone(),
                 new_path: path,
-                old: (old_id, old_mode),
-                new: (new_id, new_mode),
+                old: s.old.unwrap_or(absent),
+                new: s.new.unwrap_or(absent),
             };
             let mut change = file_change(repo, false, sides);
             if change.submodule.is_some() {
                 return Ok(change);
             }
-            let status = change.status;
             fn content<'b>(blob: &'b Option<git2::Blob<'_>>) -> &'b [u8] {
                 blob.as_ref().map_or(&[], |b| b.content())
             }
@@ -297,19 +280,34 @@ fn lossy(path: &[u8]) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 
-/// Compares the index entries under `prefix` (`""` or `dir/`) with `tree`, in the order both
-/// share (bytewise by whole path, a directory's name followed by `/`), descending only into
-/// directories whose cache-tree entry does not vouch for them.
+/// Compares the index entries under `prefix` (`""` or `dir/`) with the tree `tree` names, in
+/// the order both share (bytewise by whole path, a directory's name followed by `/`). A
+/// directory whose cache-tree entry vouches for it (as many entries, the same tree id) is
+/// not looked into, nor is its tree read.
 fn compare(
     repo: &Repository,
     prefix: &[u8],
-    tree: Option<&git2::Tree<'_>>,
+    tree: Option<Oid>,
     index: &index::Index<'_>,
     entries: std::ops::Range<usize>,
     out: &mut Vec<Staging>,
 ) -> Result<(), git2::Error> {
     use std::cmp::Ordering;
-    let in_tree: Vec<git2::TreeEntry<'_>> = tree.map(|t| t.iter().collect()).unwrap_or_default();
+    let dir = prefix.strip_suffix(b"/").unwrap_or(prefix);
+    let vouched = tree.is_some_and(|id| {
+        index
+            .cached
+            .get(dir)
+            .is_some_and(|c| c.entries == entries.len() && c.id == id.as_bytes())
+    });
+    if vouched {
+        return Ok(());
+    }
+    let tree = tree.map(|id| repo.find_tree(id)).transpose()?;
+    let in_tree: Vec<git2::TreeEntry<'_>> = tree
+        .as_ref()
+        .map(|t| t.iter().collect())
+        .unwrap_or_default();
     let (mut i, mut t) = (entries.start, 0);
     // The name entry `i` has at this level, and whether it is a directory here.
     let level = |i: usize| -> (&[u8], bool) {
@@ -406,16 +404,8 @@ fn compare(
                 let entry = &in_tree[t];
                 let end = end(here);
                 if here.1 {
-                    let path = [prefix, here.0].concat();
-                    let vouched = index
-                        .cached
-                        .get(&path)
-                        .is_some_and(|c| c.entries == end - i && c.id == entry.id().as_bytes());
-                    if !vouched {
-                        let sub = repo.find_tree(entry.id())?;
-                        let under = [&path, b"/".as_slice()].concat();
-                        compare(repo, &under, Some(&sub), index, i..end, out)?;
-                    }
+                    let under = [prefix, here.0, b"/"].concat();
+                    compare(repo, &under, Some(entry.id()), index, i..end, out)?;
                 } else {
                     let mode = entry.filemode() as u32;
                     if index.id(i) != entry.id().as_bytes() || index.mode(i) != mode {
