@@ -3,23 +3,30 @@
 
 use super::layout::is_list_item;
 
-const DANGLING: [&str; 16] = [
-    "and", "or", "but", "nor", "the", "a", "an", "to", "of", "for", "with", "in", "from", "into",
-    "that", "&",
-];
-
 /// Words no finished subject ends with, whether or not the reply was cut: an article, a
-/// conjunction or a preposition that needs its object. (`to` and `in` end real subjects:
-/// "switch to", "opt in".) Seen from the 1.5B model on ripgrep:
+/// conjunction or a preposition that needs its object. Seen from the 1.5B model on ripgrep:
 /// "adjusted `search_path` method to use `cloned` for".
 const NEVER_LAST: [&str; 12] = [
     "and", "or", "but", "nor", "the", "a", "an", "of", "for", "with", "from", "into",
 ];
 
+/// Words a cut reply stops at that a finished subject may end with too ("switch to", "opt
+/// in"): taken for a cut only where the reply was truncated.
+const LAST_WHEN_CUT: [&str; 4] = ["to", "in", "that", "&"];
+
+/// The last word of `subject`, lowercase.
+fn last_word(subject: &str) -> String {
+    subject
+        .trim_end()
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// Whether a lone subject line of a complete reply ends where no sentence would.
 pub(super) fn is_unfinished(subject: &str) -> bool {
-    let word = subject.trim_end().rsplit(' ').next().unwrap_or("");
-    NEVER_LAST.contains(&word.to_ascii_lowercase().as_str())
+    NEVER_LAST.contains(&last_word(subject).as_str())
 }
 
 /// Whether a lone subject line of a truncated reply ends where no sentence would.
@@ -44,8 +51,8 @@ pub(super) fn is_cut(subject: &str) -> bool {
     {
         return true;
     }
-    let word = t.rsplit(' ').next().unwrap_or("").to_ascii_lowercase();
-    DANGLING.contains(&word.as_str())
+    let word = last_word(t);
+    NEVER_LAST.contains(&word.as_str()) || LAST_WHEN_CUT.contains(&word.as_str())
 }
 
 fn ends_closed(line: &str) -> bool {
