@@ -573,7 +573,12 @@ fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts
         .cloned()
         .collect();
     style.earlier = earlier(env, &staged.history, &shown);
-    if let Some((manifest, release)) = crate::bumps::release_in(&staged.files) {
+    // Only for a release: the tags are looked up where the release form is asked for.
+    let manifest = facts
+        .release
+        .as_ref()
+        .and_then(|_| crate::bumps::release_in(&staged.files));
+    if let Some((manifest, release)) = manifest {
         let tags = style::release_tags(&release);
         style.previous_release =
             staged::tagged_subject(env, &tags, &manifest.path, release.from.as_str());
