@@ -405,6 +405,7 @@ fn comment_markers(path: &str) -> Option<&'static [&'static str]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::{Hunk, Status};
 
     #[test]
     fn every_fact_sentence_is_known_as_framing() {
@@ -429,7 +430,6 @@ mod tests {
             );
         }
     }
-    use crate::diff::{Hunk, Status};
 
     fn file(path: &str, body: &str) -> FileChange {
         let mut f = FileChange::new(path, Status::Modified);

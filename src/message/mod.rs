@@ -821,12 +821,8 @@ mod tests {
         assert_eq!(clean("Fix parsing of the", &opts()), Err(Rejection::Cut));
         // A body says the subject was finished; `to` and `in` end real subjects.
         assert_eq!(
-            ok("Fix parsing of the
-
-It was wrong."),
-            "Fix parsing of the
-
-It was wrong."
+            ok("Fix parsing of the\n\nIt was wrong."),
+            "Fix parsing of the\n\nIt was wrong."
         );
         assert_eq!(ok("Let users opt in"), "Let users opt in");
         assert_eq!(ok("Fix parsing (for"), "Fix parsing (for");

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::support::ollama::{Behavior, StandIn};
-use crate::support::{assert_ok, describe, stderr, world, Repo, TestEnv};
+use crate::support::{assert_ok, describe, first_user_message, stderr, world, Repo, TestEnv};
 
 /// A repository whose history is Conventional Commits with the scopes `cli` and `hook`.
 fn conventional_repo<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
@@ -685,10 +685,7 @@ fn diff_context_bounds_the_unchanged_lines_shown() {
         repo.install_hook();
         repo.stage("notes.txt", text.replace("line 4\n", "line four\n"));
         assert_ok(&repo.git(&["commit", "--no-edit"]), "git commit");
-        standin.chat_requests()[0]["messages"][1]["content"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        first_user_message(&standin)
     };
     let whole = user_of("");
     assert!(
@@ -804,10 +801,7 @@ fn a_spelling_fix_is_named_in_the_prompt_and_the_fallback() {
         "{}",
         describe(&out)
     );
-    let user = standin.chat_requests()[0]["messages"][1]["content"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let user = first_user_message(&standin);
     assert!(
         user.contains("Only the spelling of words changed: `quick` to `quit`."),
         "{user}"
@@ -840,10 +834,7 @@ fn dependency_bumps_are_named_in_the_prompt_and_the_fallback() {
         "{}",
         describe(&out)
     );
-    let user = standin.chat_requests()[0]["messages"][1]["content"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let user = first_user_message(&standin);
     assert!(
         user.contains("Dependency versions changed: grep 0.3.1 -> 0.3.2."),
         "{user}"

@@ -490,6 +490,15 @@ pub fn user_message(standin: &ollama::StandIn, out: &Output) -> String {
     chat_messages(standin, out).1
 }
 
+/// The user message of the first chat request the stand-in received, when a retry may follow
+/// it (a reply the hook refused).
+pub fn first_user_message(standin: &ollama::StandIn) -> String {
+    standin.chat_requests()[0]["messages"][1]["content"]
+        .as_str()
+        .expect("a user message")
+        .to_owned()
+}
+
 /// A repository with one commit (`journal.txt`, "day 1"), made before any hook is installed.
 pub fn repo_with_journal<'a>(env: &'a TestEnv, name: &str) -> Repo<'a> {
     let repo = env.repo(name);
