@@ -568,6 +568,9 @@ mod tests {
             err("diff --git a/hello.txt b/hello.txt\n@@ -1 +1 @@\n-hi\n+hello"),
             Rejection::EchoedDiff
         );
+        // Hunk lines as the prompt shows them, without their numbers.
+        assert_eq!(err("Fix x\n\n@@ impl Dir {"), Rejection::EchoedDiff);
+        assert_eq!(err("Fix x\n\n@@\n-hi"), Rejection::EchoedDiff);
     }
 
     #[test]
@@ -1058,7 +1061,7 @@ mod tests {
         }
     }
 
-    const PIECES: [&str; 62] = [
+    const PIECES: [&str; 63] = [
         "```",
         "~~~",
         "```text\n",
@@ -1100,6 +1103,7 @@ mod tests {
         "-",
         "diff --git",
         "@@ -",
+        "@@ ",
         "Sure!",
         "Commit message:",
         "Note:",

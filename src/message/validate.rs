@@ -120,9 +120,11 @@ pub(super) fn check_diff(lines: &[String]) -> Result<(), Rejection> {
     let mut changed = 0;
     for line in lines {
         let t = line.trim_start();
-        if ["diff --git", "@@ -", "+++ ", "--- a/", "--- /dev/null"]
+        // `@@` alone or before a function is a hunk line as the prompt shows it.
+        if ["diff --git", "@@ ", "+++ ", "--- a/", "--- /dev/null"]
             .iter()
             .any(|p| t.starts_with(p))
+            || t == "@@"
             || is_index_line(t)
         {
             return Err(Rejection::EchoedDiff);

@@ -167,15 +167,17 @@ pub fn style_sentences(style: &Style) -> String {
     if let Some(lang) = &style.language {
         out.push(format!("Write the message in {lang}."));
     }
-    if !style.body {
-        out.push("Write only the subject line, no body.".to_string());
-    }
     if !l.examples.is_empty() {
         let mut s = String::from(EXAMPLES_HEADER);
         for e in &l.examples {
             s.push_str(&format!("\n- {e}"));
         }
         out.push(s);
+    }
+    // Last: what differs between a commit asked for a body and the next asked for none, so
+    // that the server's cache of the examples before it serves both.
+    if !style.body {
+        out.push("Write only the subject line, no body.".to_string());
     }
     out.join("\n")
 }

@@ -445,24 +445,35 @@ mod tests {
             )
             .user
         };
-        assert!(user(3).contains("@@ -1,9 +1,9 @@ fn main()\n one\n two\n three\n-four\n"));
-        assert!(user(1).contains("@@ -1,9 +1,9 @@ fn main()\n three\n-four\n+FOUR\n five\n"));
+        assert!(user(3).contains("@@ fn main()\n one\n two\n three\n-four\n"));
+        assert!(user(1).contains("@@ fn main()\n three\n-four\n+FOUR\n five\n"));
         assert!(!user(1).contains(" two\n") && !user(1).contains(" six\n"));
-        assert!(user(0).contains("@@ -1,9 +1,9 @@ fn main()\n-four\n+FOUR\n"));
+        assert!(user(0).contains("@@ fn main()\n-four\n+FOUR\n"));
         assert!(!user(0).contains(" three\n"));
     }
 
     #[test]
     fn small_change_is_sent_whole() {
-        let files = vec![text_file("src/a.rs", 3)];
+        let files = vec![text_file("src/a.rs", 3), text_file("src/b.rs", 2)];
         let p = build(&files, &Facts::of(&files), &settings(8192));
         assert!(!p.cut);
         assert!(p
             .user
-            .starts_with("Changed files (1, +3 -0):\nM src/a.rs +3\n"));
-        assert!(p
-            .user
-            .contains("--- src/a.rs\n@@ -0,0 +1,3 @@\n+line 0 of src/a.rs\n"));
+            .starts_with("Changed files (2, +5 -0):\nM src/a.rs +3\nM src/b.rs +2\n"));
+        assert!(p.user.contains("--- src/a.rs\n@@\n+line 0 of src/a.rs\n"));
+    }
+
+    #[test]
+    fn one_file_is_listed_without_the_totals_header() {
+        let mut f = text_file("src/a.rs", 3);
+        f.status = Status::Added;
+        let files = std::slice::from_ref(&f);
+        let p = build(files, &Facts::of(files), &settings(8192));
+        assert_eq!(
+            p.user,
+            "A src/a.rs +3\n\nDiff:\n--- src/a.rs (new file)\n@@\n+line 0 of src/a.rs\n\
+             +line 1 of src/a.rs\n+line 2 of src/a.rs\n"
+        );
     }
 
     #[test]

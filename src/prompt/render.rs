@@ -11,11 +11,18 @@ use crate::diff::{FileChange, Status};
 use crate::redact::shown_path;
 use crate::summary::thousands;
 
-/// One line per file: status, path, line counts and what kind of change it is.
+/// One line per file: status, path, line counts and what kind of change it is, under a
+/// header with the totals when there are several.
 pub(super) fn file_list(files: &[FileChange], excluded: &GlobSet, budget: usize) -> (String, bool) {
     let added: usize = files.iter().map(|f| f.added).sum();
     let removed: usize = files.iter().map(|f| f.removed).sum();
-    let mut out = format!("Changed files ({}, +{added} -{removed}):\n", files.len());
+    // One file's line says what the totals would: the header's 12 tokens are read anew on
+    // every commit.
+    let mut out = if files.len() == 1 {
+        String::new()
+    } else {
+        format!("Changed files ({}, +{added} -{removed}):\n", files.len())
+    };
     let mut used = estimate_tokens(&out);
     for (i, f) in files.iter().enumerate() {
         let line = list_line(f, excluded);
@@ -161,11 +168,22 @@ pub(super) fn render_file(f: &FileChange, context: usize) -> Section<'_> {
     };
     let mut pieces = vec![Cow::Owned(format!("--- {}{what}\n", shown_path(&f.path)))];
     for h in &f.hunks {
-        pieces.push(Cow::Borrowed(h.header.as_str()));
+        pieces.push(Cow::Borrowed(shown_header(&h.header)));
         pieces.push(Cow::Borrowed("\n"));
         pieces.push(with_context(&h.body, context));
     }
     Section { pieces }
+}
+
+/// A hunk's `@@` line as the prompt shows it: without its line numbers, only the function or
+/// section it is in (`@@ impl Dir {`), or a bare `@@`. The numbers (`-177,7 +177,11`) say
+/// nothing a subject uses and cost the 1.5B model's tokenizer a token a digit: 14 of a hunk
+/// line's 18 tokens, read anew on every commit.
+fn shown_header(header: &str) -> &str {
+    header
+        .strip_prefix("@@ ")
+        .and_then(|ranges| ranges.find("@@").map(|end| &ranges[end..]))
+        .unwrap_or(header)
 }
 
 /// The lines of a hunk's `body`, unchanged lines only within `context` lines of a changed one
@@ -204,8 +222,9 @@ pub(super) fn fit_file(f: &FileChange, section: &Section<'_>, tokens: usize) -> 
         return (String::new(), true);
     }
     let mut left = tokens.saturating_sub(estimate_tokens(&out) + note_room);
-    let cost =
-        |h: &crate::diff::Hunk| estimate_tokens(&h.header) + 1 + estimate_up_to(&h.body, tokens);
+    let cost = |h: &crate::diff::Hunk| {
+        estimate_tokens(shown_header(&h.header)) + 1 + estimate_up_to(&h.body, tokens)
+    };
     // Smallest first, as long as they fit whole.
     let mut order: Vec<usize> = (0..f.hunks.len()).collect();
     order.sort_by_key(|&i| cost(&f.hunks[i]));
@@ -224,16 +243,17 @@ pub(super) fn fit_file(f: &FileChange, section: &Section<'_>, tokens: usize) -> 
         .filter(|_| left >= 48);
     let mut skipped = 0;
     for (i, h) in f.hunks.iter().enumerate() {
+        let header = shown_header(&h.header);
         if whole[i] {
-            out.push_str(&h.header);
+            out.push_str(header);
             out.push('\n');
             out.push_str(&h.body);
         } else if Some(i) == partial {
-            out.push_str(&h.header);
+            out.push_str(header);
             out.push('\n');
             out.push_str(&head_and_tail(
                 &h.body,
-                left.saturating_sub(estimate_tokens(&h.header) + 1),
+                left.saturating_sub(estimate_tokens(header) + 1),
             ));
         } else {
             skipped += 1;
@@ -279,8 +299,9 @@ fn head_and_tail(body: &str, tokens: usize) -> String {
     let missing = newlines(middle) + usize::from(!middle.is_empty() && !middle.ends_with('\n'));
     let mut out = body[..head].to_string();
     if missing > 0 {
+        let noun = if missing == 1 { "line" } else { "lines" };
         out.push_str(&format!(
-            "[... {} lines not shown ...]\n",
+            "[... {} {noun} not shown ...]\n",
             thousands(missing)
         ));
     }

@@ -451,7 +451,10 @@ fn thousands_of_files_are_summarised_and_whole_small_diffs_still_shown() {
         summary.contains(" more files: ") && summary.contains(" added under src/"),
         "{summary}"
     );
-    let shown = user.lines().filter(|l| l.starts_with("@@ ")).count();
+    let shown = user
+        .lines()
+        .filter(|l| *l == "@@" || l.starts_with("@@ "))
+        .count();
     assert!(shown >= 20, "only {shown} whole small diffs shown:\n{user}");
     assert!(
         user.len() < 8192 * 5 / 2,
@@ -694,7 +697,7 @@ fn diff_context_bounds_the_unchanged_lines_shown() {
     );
     let bare = user_of("diff_context = 0\n");
     assert!(
-        bare.contains(" @@ line 0\n-line 4\n+line four\n\n"),
+        bare.contains("\n@@ line 0\n-line 4\n+line four\n\n"),
         "{bare}"
     );
     assert!(!bare.contains(" line 3\n"), "{bare}");

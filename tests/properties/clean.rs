@@ -51,9 +51,10 @@ fn is_fence(line: &str) -> bool {
 
 fn is_diff_line(line: &str) -> bool {
     let t = line.trim_start();
-    ["diff --git", "@@ -", "+++ ", "--- a/", "--- /dev/null"]
-        .iter()
-        .any(|p| t.starts_with(p))
+    t == "@@"
+        || ["diff --git", "@@ ", "+++ ", "--- a/", "--- /dev/null"]
+            .iter()
+            .any(|p| t.starts_with(p))
 }
 
 const TRAILERS: [&str; 7] = [

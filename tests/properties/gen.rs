@@ -305,6 +305,7 @@ const DIFF: &[&str] = &[
     "+let y = 1;",
     "@@ -1 +1 @@",
     "@@ -10,7 +10,8 @@ fn main() {",
+    "@@ impl Dir {",
     "diff --git a/x b/x",
     "index 3b18e51..a042389 100644",
     "--- a/x",
