@@ -505,9 +505,6 @@ pub fn history(env: &Environment) -> Vec<Past> {
     }
 }
 
-/// How many first-parent non-merge commits are read: the style's window and what it may skip.
-const HISTORY: usize = style::WINDOW + style::MAX_SKIP;
-
 fn history_with_libgit2(repo: &Repository) -> Result<Vec<Past>, git2::Error> {
     history_from(repo, None)
 }
@@ -525,7 +522,7 @@ fn history_from(repo: &Repository, start: Option<git2::Oid>) -> Result<Vec<Past>
     walk.simplify_first_parent()?;
     walk.set_sorting(Sort::NONE)?;
     let mut out = Vec::new();
-    for id in walk.take(HISTORY * 2) {
+    for id in walk.take(style::HISTORY * 2) {
         let commit = repo.find_commit(id?)?;
         if commit.parent_count() > 1 {
             continue;
@@ -541,7 +538,7 @@ fn history_from(repo: &Repository, start: Option<git2::Oid>) -> Result<Vec<Past>
                     .is_some_and(|b| !b.trim().is_empty()),
             });
         }
-        if out.len() == HISTORY {
+        if out.len() == style::HISTORY {
             break;
         }
     }
@@ -549,7 +546,7 @@ fn history_from(repo: &Repository, start: Option<git2::Oid>) -> Result<Vec<Past>
 }
 
 fn history_with_cli(env: &Environment) -> Vec<Past> {
-    let n = format!("-{HISTORY}");
+    let n = format!("-{}", style::HISTORY);
     git_cli::run(
         env,
         &[

@@ -151,6 +151,11 @@ pub struct Past {
 pub const MAX_SKIP: usize = 16;
 /// How many commits the style is learned from.
 pub const WINDOW: usize = 30;
+/// How many commits are read: the window and what it may pass over, and beyond it the areas
+/// and release forms that come seldom. ripgrep writes `pkg/brew: update tap` once a release,
+/// 61 commits back from its `pkg/brew` change: read only as far as the window, the area was
+/// unknown and the change was called `brew:`.
+pub const HISTORY: usize = 200;
 
 /// The part of the history the style is learned from, newest first: [`WINDOW`] commits from
 /// the newest one whose id starts with `0` or `8` (one in eight), or from the newest when none
