@@ -167,17 +167,19 @@ pub fn style_sentences(style: &Style) -> String {
     if let Some(lang) = &style.language {
         out.push(format!("Write the message in {lang}."));
     }
+    // Before the examples, not after them, where a commit asked for a body and the next asked
+    // for none would share the cached examples: as the system message's last line it had the
+    // 1.5B model end 5 of 7 of commitizen's subjects after the scope
+    // (`fix(docs/images/bump.tape)`); before them it wrote those subjects whole.
+    if !style.body {
+        out.push("Write only the subject line, no body.".to_string());
+    }
     if !l.examples.is_empty() {
         let mut s = String::from(EXAMPLES_HEADER);
         for e in &l.examples {
             s.push_str(&format!("\n- {e}"));
         }
         out.push(s);
-    }
-    // Last: what differs between a commit asked for a body and the next asked for none, so
-    // that the server's cache of the examples before it serves both.
-    if !style.body {
-        out.push("Write only the subject line, no body.".to_string());
     }
     out.join("\n")
 }
@@ -327,6 +329,19 @@ mod tests {
     fn no_body_is_asked_for_when_the_setting_says_so() {
         let style = Style::new(StyleSetting::Plain, Learned::default(), None, false);
         assert!(style_sentences(&style).contains("only the subject line"));
+        // Before the examples, which end the sentences: after them the 1.5B model ended
+        // commitizen's subjects after the scope.
+        let l = learn(&subjects(&[
+            "feat: a thing",
+            "fix(cli): b thing",
+            "feat: c thing",
+        ]));
+        let style = Style::new(StyleSetting::Auto, l, None, false);
+        let text = style_sentences(&style);
+        assert!(
+            text.contains("no body.\nRecent subjects") && text.ends_with("\n- feat: a thing"),
+            "{text}"
+        );
     }
 
     #[test]
