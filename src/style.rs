@@ -114,6 +114,12 @@ pub struct Learned {
     pub area_prefix: bool,
     /// Areas used, most frequent first.
     pub areas: Vec<String>,
+    /// Areas only the older history uses, beyond [`RECENT`] commits, most frequent first:
+    /// where none of [`Learned::areas`] fits a change, one of these may (ripgrep's
+    /// `pkg/brew`, written once a release). They never make a model's prefix the
+    /// repository's: a model's `test:` or `release:` is no area of ripgrep's today, though
+    /// its history had both once.
+    pub older_areas: Vec<String>,
     /// The summary (after any prefix) usually starts with a lowercase letter.
     pub lowercase: bool,
     /// Median subject length in characters, when known.
@@ -151,10 +157,12 @@ pub struct Past {
 pub const MAX_SKIP: usize = 16;
 /// How many commits the style is learned from.
 pub const WINDOW: usize = 30;
-/// How many commits are read: the window and what it may pass over, and beyond it the areas
-/// and release forms that come seldom. ripgrep writes `pkg/brew: update tap` once a release,
-/// 61 commits back from its `pkg/brew` change: read only as far as the window, the area was
-/// unknown and the change was called `brew:`.
+/// The commits the areas of today are learned from: the window and what it may pass over.
+pub const RECENT: usize = WINDOW + MAX_SKIP;
+/// How many commits are read: [`RECENT`], and beyond them the areas that come seldom
+/// ([`Learned::older_areas`]). ripgrep writes `pkg/brew: update tap` once a release, 61
+/// commits back from its next `pkg/brew` change: with only the recent commits read, the area
+/// was unknown and the change was called `brew:`.
 pub const HISTORY: usize = 200;
 
 /// The part of the history the style is learned from, newest first: [`WINDOW`] commits from
@@ -179,19 +187,32 @@ pub fn learn_history(history: &[Past]) -> Learned {
     let w = window(history);
     let subjects: Vec<String> = w.iter().map(|p| p.subject.clone()).collect();
     let mut learned = learn(&subjects);
-    // Releases come a few times a month: all of the history read, not only the window, shows
+    // Releases come a few times a month: all of the recent commits, not only the window, show
     // their form. (It is no part of the prompt, so the window's stable prefix is not at stake.)
     if learned != Learned::default() {
-        let all: Vec<&str> = history.iter().map(|p| p.subject.as_str()).collect();
-        learned.release_form = release_form(&all);
+        let recent: Vec<&str> = history
+            .iter()
+            .take(RECENT)
+            .map(|p| p.subject.as_str())
+            .collect();
+        learned.release_form = release_form(&recent);
         // Likewise the areas a change may lie in: the window's first, as the prompt names
-        // them, then the rest of the history's.
+        // them, then the rest of the recent commits', then the older history's apart.
         if learned.area_prefix {
-            for area in all.iter().filter_map(|s| area_prefix_of(s)) {
+            for area in recent.iter().filter_map(|s| area_prefix_of(s)) {
                 if !learned.areas.iter().any(|a| a == area) {
                     learned.areas.push(area.to_string());
                 }
             }
+            let mut older = Counter::default();
+            for p in history.iter().skip(RECENT) {
+                if let Some(area) = area_prefix_of(&p.subject) {
+                    if !learned.areas.iter().any(|a| a == area) {
+                        older.add(area);
+                    }
+                }
+            }
+            learned.older_areas = older.ranked();
         }
     }
     if !w.is_empty() {
@@ -304,12 +325,15 @@ impl Style {
         if !self.conventional && self.learned.area_prefix {
             let all: Vec<&FileChange> = files.iter().collect();
             let voting = voting(files);
-            self.area = area_for(&self.learned.areas, &all, facts)
-                .or_else(|| {
+            let fitting = |areas: &[String]| {
+                area_for(areas, &all, facts).or_else(|| {
                     (voting.len() < files.len())
-                        .then(|| area_for(&self.learned.areas, &voting, facts))
+                        .then(|| area_for(areas, &voting, facts))
                         .flatten()
                 })
+            };
+            self.area = fitting(&self.learned.areas)
+                .or_else(|| fitting(&self.learned.older_areas))
                 .or_else(|| new_area_for(&voting));
         }
         self
@@ -1148,6 +1172,7 @@ pub fn learn(subjects: &[String]) -> Learned {
         } else {
             Vec::new()
         },
+        older_areas: Vec::new(),
         lowercase: lower * 10 >= n * 6,
         typical_len: Some(lengths[n / 2]),
         language: detect_language(&usable),
@@ -1939,6 +1964,54 @@ mod vocabulary_tests {
         let alone = files(&["CHANGELOG.md"]);
         assert!(is_changelog("CHANGELOG.md") && is_changelog("NEWS") && !is_changelog("README.md"));
         assert_eq!(voting(&alone).len(), 1);
+    }
+
+    #[test]
+    fn an_older_area_fits_a_change_but_never_vouches_for_a_model_s_prefix() {
+        // ripgrep's: `pkg/brew` once a release; `release:` and `test:` long ago only.
+        let subject = |i: usize| match i {
+            _ if i < RECENT => {
+                ["ignore: fix a walk", "ci: fix the build", "doc: fix a typo"][i % 3]
+            }
+            100 => "pkg/brew: update tap",
+            101 => "release: prepare 0.1",
+            _ => "test: add a test",
+        };
+        let history: Vec<Past> = (0..150)
+            .map(|i| Past {
+                id: format!("{:040x}", i + 1),
+                subject: subject(i).into(),
+                body: false,
+            })
+            .collect();
+        let l = learn_history(&history);
+        assert_eq!(l.areas, ["ignore", "ci", "doc"]);
+        assert_eq!(l.older_areas, ["test", "pkg/brew", "release"]);
+        let apply = |reply: &str, path: &str| {
+            let files = files(&[path]);
+            Style::new(StyleSetting::Auto, l.clone(), None, false)
+                .for_change(&files, &crate::facts::Facts::of(&files))
+                .apply(reply, &files)
+                .unwrap()
+        };
+        assert_eq!(
+            apply("brew: update the tap", "pkg/brew/ripgrep-bin.rb"),
+            "pkg/brew: update the tap"
+        );
+        assert_eq!(
+            apply(
+                "release: update release.yml",
+                ".github/workflows/release.yml"
+            ),
+            "ci: update release.yml"
+        );
+        assert_eq!(
+            apply(
+                "test: update the binary path",
+                "crates/ignore/tests/util.rs"
+            ),
+            "ignore: update the binary path"
+        );
     }
 
     #[test]

@@ -1036,14 +1036,22 @@ fn an_area_used_long_ago_is_still_known() {
              data {}\n{message}\n{}\
              M 100644 inline {path}\ndata {}\n{content}\n",
             message.len(),
-            if n > 1 { format!("from :{}\n", n - 1) } else { String::new() },
+            if n > 1 {
+                format!("from :{}\n", n - 1)
+            } else {
+                String::new()
+            },
             content.len()
         ));
     };
     commit(1, "pkg/brew: update tap", "pkg/brew/ripgrep-bin.rb");
     for n in 2..=LATER + 1 {
         let area = ["ignore", "globset", "doc"][n % 3];
-        commit(n, &format!("{area}: change {n}"), &format!("{area}/f{n}.rs"));
+        commit(
+            n,
+            &format!("{area}: change {n}"),
+            &format!("{area}/f{n}.rs"),
+        );
     }
     let mut import = env.command("git", repo.path());
     import.args(["fast-import", "--quiet"]);
