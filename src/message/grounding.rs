@@ -160,7 +160,7 @@ fn copies_a_line(message: &str, change: &str) -> bool {
 mod tests {
     use super::*;
 
-    const HOOK_DIFF: &str = "M hooks/prepare-commit-msg +3 -1\n\
+    const HOOK_DIFF: &str = "Changed files (1, +3 -1):\nM hooks/prepare-commit-msg +3 -1\n\
         \nDiff:\n--- hooks/prepare-commit-msg\n@@\n #!/bin/sh\n\
         -exec ai-commit hook \"$@\"\n+\"$bin\" hook \"$@\"\n+exit 0\n";
     const RULES: &str = "You write git commit messages. Reply with the commit message only. \

@@ -464,14 +464,15 @@ mod tests {
     }
 
     #[test]
-    fn one_file_is_listed_without_the_totals_header() {
+    fn one_file_is_listed_under_its_totals() {
         let mut f = text_file("src/a.rs", 3);
         f.status = Status::Added;
         let files = std::slice::from_ref(&f);
         let p = build(files, &Facts::of(files), &settings(8192));
         assert_eq!(
             p.user,
-            "A src/a.rs +3\n\nDiff:\n--- src/a.rs (new file)\n@@\n+line 0 of src/a.rs\n\
+            "Changed files (1, +3 -0):\nA src/a.rs +3\n\nDiff:\n--- src/a.rs (new file)\n@@\n\
+             +line 0 of src/a.rs\n\
              +line 1 of src/a.rs\n+line 2 of src/a.rs\n"
         );
     }

@@ -507,7 +507,7 @@ fn rev_drafts_for_an_existing_commit_against_its_first_parent() {
     assert_eq!(stdout(&out), format!("{REPLY}\n"));
     let user = user_message(&standin, &out);
     assert!(
-        user.starts_with("A hello.txt +1\n")
+        user.starts_with("Changed files (1, +1 -0):\nA hello.txt +1\n")
             && user.contains("\nDiff:\n--- hello.txt (new file)\n"),
         "{user}"
     );

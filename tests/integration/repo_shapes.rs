@@ -14,7 +14,7 @@ fn split_prompt(user: &str) -> (&str, &str) {
     user.split_once("\nDiff:\n").unwrap_or((user, ""))
 }
 
-/// The lines of the file list, the `Changed files (...)` header included (a lone file has none).
+/// The lines of the file list, the `Changed files (...)` header included.
 fn list_lines(user: &str) -> Vec<&str> {
     // The list ends at its first blank line; computed facts may follow it.
     split_prompt(user)
@@ -191,8 +191,8 @@ fn rename_without_edits_is_listed_as_old_to_new() {
     let user = user_message(&standin, &out);
     assert_eq!(
         list_lines(&user),
-        ["R old.txt -> new/place.txt"],
-        "expected one rename line:\n{user}"
+        ["Changed files (1, +0 -0):", "R old.txt -> new/place.txt"],
+        "expected the header and one rename line:\n{user}"
     );
 }
 
@@ -298,7 +298,7 @@ fn sparse_index_gets_the_reply_for_the_staged_file_only() {
     assert_listed(&user, "M d1/x +1");
     assert_eq!(
         list_lines(&user),
-        ["M d1/x +1"],
+        ["Changed files (1, +1 -0):", "M d1/x +1"],
         "the list is not exactly the staged file:\n{user}"
     );
     assert!(

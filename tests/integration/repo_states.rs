@@ -55,8 +55,8 @@ fn assert_no_panic(out: &Output) {
     }
 }
 
-/// The file list of a user message, line by line: the `Changed files (...)` header (a lone file
-/// has none) and the lines up to the first blank line (notes and the `Diff:` part follow it).
+/// The file list of a user message, line by line: the `Changed files (...)` header and the
+/// lines up to the first blank line (notes and the `Diff:` part follow it).
 fn list_lines(user: &str) -> Vec<&str> {
     user.lines().take_while(|l| !l.is_empty()).collect()
 }
@@ -320,7 +320,11 @@ fn detached_head_commit_gets_the_reply() {
     let line = the_ai_commit_line(&out);
     assert!(line.contains("message from gemma3:4b"), "{line}");
     let user = user_message(&standin, &out);
-    assert_eq!(list_lines(&user), ["M journal.txt +1"], "{user}");
+    assert_eq!(
+        list_lines(&user),
+        ["Changed files (1, +1 -0):", "M journal.txt +1"],
+        "{user}"
+    );
     assert!(user.contains("+day 2\n"), "diff not sent:\n{user}");
 }
 
@@ -430,7 +434,11 @@ fn sha256_repository_gets_the_reply_and_sends_the_diff() {
     let line = the_ai_commit_line(&out);
     assert!(line.contains("message from gemma3:4b"), "{line}");
     let user = user_message(&standin, &out);
-    assert_eq!(list_lines(&user), ["M journal.txt +1"], "{user}");
+    assert_eq!(
+        list_lines(&user),
+        ["Changed files (1, +1 -0):", "M journal.txt +1"],
+        "{user}"
+    );
     assert!(user.contains("+day 2\n"), "diff not sent:\n{user}");
 }
 
@@ -624,7 +632,7 @@ fn one_change_among_100000_tracked_files_gets_the_reply_and_a_one_line_list() {
     let user = user_message(&standin, &out);
     assert_eq!(
         list_lines(&user),
-        ["M d217/f123.txt +1"],
+        ["Changed files (1, +1 -0):", "M d217/f123.txt +1"],
         "the list is not exactly the one changed file"
     );
     assert!(user.contains("+update line\n"), "diff not sent:\n{user}");
