@@ -325,15 +325,17 @@ impl Style {
         if !self.conventional && self.learned.area_prefix {
             let all: Vec<&FileChange> = files.iter().collect();
             let voting = voting(files);
-            let fitting = |areas: &[String]| {
-                area_for(areas, &all, facts).or_else(|| {
+            let areas = &self.learned.areas;
+            // An older area only for the files that say where the change lies: over all of
+            // them, ripgrep's long unused `test` held three of five files (a flag, its
+            // definitions and three tests) and became the area.
+            self.area = area_for(areas, &all, facts)
+                .or_else(|| {
                     (voting.len() < files.len())
                         .then(|| area_for(areas, &voting, facts))
                         .flatten()
                 })
-            };
-            self.area = fitting(&self.learned.areas)
-                .or_else(|| fitting(&self.learned.older_areas))
+                .or_else(|| area_for(&self.learned.older_areas, &voting, facts))
                 .or_else(|| new_area_for(&voting));
         }
         self
@@ -722,17 +724,20 @@ fn area_for(
 /// follows too: ripgrep's "ignore: support `GIT_CONFIG_GLOBAL`…" changed `CHANGELOG.md`
 /// beside `crates/ignore/src/gitignore.rs` and two tests.
 fn voting(files: &[FileChange]) -> Vec<&FileChange> {
-    let follows = |f: &FileChange| {
-        PathKind::Tests.matches(&f.path)
-            || PathKind::Ci.matches(&f.path)
-            || (!f.path.contains('/') && (crate::bumps::is_manifest(f) || is_changelog(&f.path)))
-    };
     let rest: Vec<&FileChange> = files.iter().filter(|f| !follows(f)).collect();
     if rest.is_empty() {
         files.iter().collect()
     } else {
         rest
     }
+}
+
+/// Whether `f` comes with a change rather than being it, when anything else changed: a test,
+/// CI configuration, or a top-level manifest, lockfile or changelog ([`voting`]).
+pub fn follows(f: &FileChange) -> bool {
+    PathKind::Tests.matches(&f.path)
+        || PathKind::Ci.matches(&f.path)
+        || (!f.path.contains('/') && (crate::bumps::is_manifest(f) || is_changelog(&f.path)))
 }
 
 /// Whether a file's name is a changelog's: `CHANGELOG.md`, `CHANGES`, `NEWS.rst`, `HISTORY.md`.
@@ -2012,6 +2017,19 @@ mod vocabulary_tests {
             ),
             "ignore: update the binary path"
         );
+        // ripgrep's "flags: disable many flags when indexing is enabled": two files of
+        // `crates/core/flags/` and three tests, and `test` only in the older history.
+        let paths = [
+            "crates/core/flags/defs.rs",
+            "crates/core/flags/hiargs.rs",
+            "tests/index/disallowed.rs",
+            "tests/index/mod.rs",
+            "tests/tests.rs",
+        ];
+        let files = files(&paths);
+        let style = Style::new(StyleSetting::Auto, l.clone(), None, false)
+            .for_change(&files, &crate::facts::Facts::of(&files));
+        assert_eq!(style.area.as_deref(), Some("flags"));
     }
 
     #[test]
