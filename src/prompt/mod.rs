@@ -18,7 +18,7 @@ pub use crate::facts::is_prose;
 use crate::facts::{new_title, Facts};
 use crate::llm::{Request, Retry};
 use crate::redact::redact;
-use crate::style::Style;
+use crate::style::{self, Style};
 use crate::{bumps, facts};
 use instructions::PROSE_HINT;
 pub use instructions::{
@@ -274,7 +274,7 @@ pub fn build(files: &[FileChange], facts: &Facts, settings: &PromptSettings) -> 
         used += estimate_tokens(header);
         let budget = room.saturating_sub(used);
         let sizes: Vec<usize> = sections.iter().map(|s| s.estimate_up_to(budget)).collect();
-        let shares = share_out(&sizes, budget);
+        let shares = share_by_part(&shown, &sizes, budget);
         user.push_str(header);
         for ((file, section), share) in shown.iter().zip(&sections).zip(shares) {
             let (text, cut) = fit_file(file, section, share);
@@ -294,6 +294,35 @@ pub fn build(files: &[FileChange], facts: &Facts, settings: &PromptSettings) -> 
         estimated_tokens,
         cut: list_cut || diff_cut,
     }
+}
+
+/// [`share_out`] of `budget` among the files the change is about first, and what they leave
+/// among the tests, CI files and top-level manifests and changelogs that come with them
+/// ([`style::follows`]). With shares by size alone, ripgrep's "ignore: support
+/// `GIT_CONFIG_GLOBAL` and `GIT_CONFIG_SYSTEM`" showed its changelog and two tests whole or
+/// nearly, and of `gitignore.rs`, where the change is, one `@@` line.
+fn share_by_part(shown: &[&FileChange], sizes: &[usize], budget: usize) -> Vec<usize> {
+    let follows: Vec<bool> = shown.iter().map(|f| style::follows(f)).collect();
+    if follows.iter().all(|&f| f) || follows.iter().all(|&f| !f) {
+        return share_out(sizes, budget);
+    }
+    let part =
+        |which: bool| -> Vec<usize> { (0..sizes.len()).filter(|&i| follows[i] == which).collect() };
+    let (main, rest) = (part(false), part(true));
+    let main_sizes: Vec<usize> = main.iter().map(|&i| sizes[i]).collect();
+    let main_shares = share_out(&main_sizes, budget);
+    let left = budget.saturating_sub(main_shares.iter().sum());
+    let rest_sizes: Vec<usize> = rest.iter().map(|&i| sizes[i]).collect();
+    let rest_shares = share_out(&rest_sizes, left);
+    let mut shares = vec![0; sizes.len()];
+    for (i, s) in main
+        .into_iter()
+        .zip(main_shares)
+        .chain(rest.into_iter().zip(rest_shares))
+    {
+        shares[i] = s;
+    }
+    shares
 }
 
 /// The titles of the new prose files among `shown`, as the prompt says them after the prose
@@ -475,6 +504,28 @@ mod tests {
              +line 0 of src/a.rs\n\
              +line 1 of src/a.rs\n+line 2 of src/a.rs\n"
         );
+    }
+
+    #[test]
+    fn the_files_the_change_is_about_get_the_diff_s_room_before_its_tests() {
+        // ripgrep's 241b87b3, in shape: the changelog, the code, and two tests.
+        let files = vec![
+            text_file("CHANGELOG.md", 5),
+            text_file("crates/ignore/src/gitignore.rs", 60),
+            text_file("tests/regression.rs", 25),
+            text_file("tests/util.rs", 10),
+        ];
+        let s = PromptSettings {
+            max_prompt: Some(0),
+            ..settings(8192)
+        };
+        let p = build(&files, &Facts::of(&files), &s);
+        assert!(p.cut);
+        let lines = |path: &str| p.user.matches(&format!(" of {path}\n")).count();
+        // Most of the code is shown; the tests get what is left, none here.
+        assert!(lines("crates/ignore/src/gitignore.rs") >= 15, "{}", p.user);
+        assert_eq!(lines("tests/regression.rs"), 0, "{}", p.user);
+        assert_eq!(lines("tests/util.rs"), 0, "{}", p.user);
     }
 
     #[test]
