@@ -37,8 +37,9 @@ pub mod defaults {
     pub const KEEP_ALIVE: &str = "30m";
     /// Longest subject line accepted from the model.
     pub const MAX_SUBJECT: usize = 72;
-    /// Lines of unchanged text around each changed line in the prompt: git's own.
-    pub const DIFF_CONTEXT: usize = 3;
+    /// Lines of unchanged text around each changed line in the prompt: one fewer than git's,
+    /// which measured faster at the same quality (README, real-model benchmark).
+    pub const DIFF_CONTEXT: usize = 2;
     /// Structured replies with Ollama, free text with OpenAI-compatible servers: see the
     /// README's measurement of text against json.
     pub const FORMAT: super::ReplyFormat = super::ReplyFormat::Auto;

@@ -674,8 +674,8 @@ fn a_body_is_asked_for_only_where_it_comes_within_half_the_timeout() {
     );
 }
 
-/// `diff_context` bounds the unchanged lines shown around each change: 3 is git's diff, 0
-/// shows only what changed (and each hunk's `@@` line).
+/// `diff_context` bounds the unchanged lines shown around each change: 2 by default, 3 is
+/// git's diff, 0 shows only what changed (and each hunk's `@@` line).
 #[test]
 fn diff_context_bounds_the_unchanged_lines_shown() {
     let user_of = |config: &str| {
@@ -690,9 +690,16 @@ fn diff_context_bounds_the_unchanged_lines_shown() {
         assert_ok(&repo.git(&["commit", "--no-edit"]), "git commit");
         first_user_message(&standin)
     };
-    let whole = user_of("");
+    let default = user_of("");
     assert!(
-        whole.contains(" line 1\n line 2\n line 3\n-line 4\n+line four\n line 5\n"),
+        default.contains("\n line 2\n line 3\n-line 4\n+line four\n line 5\n line 6\n\n"),
+        "{default}"
+    );
+    let whole = user_of("diff_context = 3\n");
+    assert!(
+        whole.contains(
+            " line 1\n line 2\n line 3\n-line 4\n+line four\n line 5\n line 6\n line 7\n"
+        ),
         "{whole}"
     );
     let bare = user_of("diff_context = 0\n");
