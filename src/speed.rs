@@ -91,14 +91,23 @@ impl Speed {
                 // and the assumed 2 s taken off every warm reply of that front taught it twice
                 // its speed, so prompts grew until a 135-line change timed out. Counting a real
                 // load as reading errs slow, which costs detail, never the deadline.
+                //
+                // Nor is a reading more than half again as fast as the one learned believed at
+                // all: it is a server that had cached the start of the change too (ripgrep's
+                // run of five changes to `default_types.rs`, each read as 76 new tokens of
+                // 250), not a faster one. Moving a tenth of the way each time, such runs taught
+                // that front 150 a second where it reads 60, and a 217-line change was sent as
+                // 1,402 tokens that took 29.9 s of the 30.
                 let anew = anew as f64;
                 let reading = wall.as_secs_f64() - output / write;
                 if anew >= 32.0 && reading > 0.05 {
                     let seen = anew / reading;
-                    read = if seen > read {
+                    read = if self.samples == 0 || seen <= read {
+                        blend(read, seen, self.samples)
+                    } else if seen <= read * 1.5 {
                         read + (seen - read) * 0.1
                     } else {
-                        blend(read, seen, self.samples)
+                        read
                     };
                 }
             }
@@ -260,9 +269,20 @@ mod tests {
 
     #[test]
     fn without_durations_the_wall_time_teaches_reading_cautiously() {
-        // 1,000 tokens not seen before, 15 written (1 s at 15/s): 10 s of reading.
+        // The first reply replaces the assumption: 1,000 tokens not seen before, 15 written
+        // (1 s at 15/s), 10 s of reading.
         let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(11), 1000);
-        assert!((s.read - 100.0 * 0.1 - 50.0 * 0.9).abs() < 1e-6, "{s:?}");
+        assert!((s.read - 100.0).abs() < 1e-6, "{s:?}");
+        // After it, a faster reading moves it a tenth of the way...
+        let s = s.learn(&reply(1000, 15, None), Duration::from_secs_f64(9.0), 1000);
+        assert!((s.read - 102.5).abs() < 1e-6, "{s:?}");
+        // ... and one more than half again as fast, the change's start cached, not at all:
+        // 250 tokens taken as new, read in 1.3 s, twenty times over.
+        let mut cached = s;
+        for _ in 0..20 {
+            cached = cached.learn(&reply(500, 15, None), Duration::from_secs_f64(2.3), 250);
+        }
+        assert_eq!(cached.read, s.read, "{cached:?}");
         // A slower reading than assumed is believed at once.
         let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(41), 1000);
         assert!((s.read - 25.0).abs() < 1e-6, "{s:?}");
