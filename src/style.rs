@@ -326,17 +326,15 @@ impl Style {
             let all: Vec<&FileChange> = files.iter().collect();
             let voting = voting(files);
             let areas = &self.learned.areas;
-            // An older area only for the files that say where the change lies: over all of
-            // them, ripgrep's long unused `test` held three of five files (a flag, its
-            // definitions and three tests) and became the area.
             self.area = area_for(areas, &all, facts)
                 .or_else(|| {
                     (voting.len() < files.len())
                         .then(|| area_for(areas, &voting, facts))
                         .flatten()
                 })
-                .or_else(|| area_for(&self.learned.older_areas, &voting, facts))
-                .or_else(|| new_area_for(&voting));
+                .or_else(|| {
+                    new_area_for(&voting).map(|new| older_spelling(&self.learned, &new, &voting))
+                });
         }
         self
     }
@@ -730,6 +728,23 @@ fn voting(files: &[FileChange]) -> Vec<&FileChange> {
     } else {
         rest
     }
+}
+
+/// How the older history spells the `new` area a change gets where no recent area fits it:
+/// an older area that names the same directory and fits every file that says where the change
+/// lies (ripgrep's `pkg/brew` for `brew`), else `new` itself. An older area is asked no more
+/// than that: chosen by its fit alone, ripgrep's long unused `core` beat `flags` for
+/// `crates/core/flags/`, and `release` beat `ci` for `.github/workflows/release.yml`.
+fn older_spelling(learned: &Learned, new: &str, voting: &[&FileChange]) -> String {
+    let tail = format!("/{new}");
+    learned
+        .older_areas
+        .iter()
+        .find(|a| {
+            (a.as_str() == new || a.ends_with(&tail)) && voting.iter().all(|f| fit(a, f).is_some())
+        })
+        .cloned()
+        .unwrap_or_else(|| new.to_string())
 }
 
 /// Whether `f` comes with a change rather than being it, when anything else changed: a test,
@@ -1980,6 +1995,7 @@ mod vocabulary_tests {
             }
             100 => "pkg/brew: update tap",
             101 => "release: prepare 0.1",
+            102 => "core: add a flag",
             _ => "test: add a test",
         };
         let history: Vec<Past> = (0..150)
@@ -1991,7 +2007,7 @@ mod vocabulary_tests {
             .collect();
         let l = learn_history(&history);
         assert_eq!(l.areas, ["ignore", "ci", "doc"]);
-        assert_eq!(l.older_areas, ["test", "pkg/brew", "release"]);
+        assert_eq!(l.older_areas, ["test", "pkg/brew", "release", "core"]);
         let apply = |reply: &str, path: &str| {
             let files = files(&[path]);
             Style::new(StyleSetting::Auto, l.clone(), None, false)
