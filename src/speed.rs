@@ -98,9 +98,15 @@ impl Speed {
                 // 250), not a faster one. Moving a tenth of the way each time, such runs taught
                 // that front 150 a second where it reads 60, and a 217-line change was sent as
                 // 1,402 tokens that took 29.9 s of the 30.
+                //
+                // And a reading of under a second teaches nothing: a prompt the server had
+                // cached whole (the first commit of a replay run again, from llama.cpp's prompt
+                // cache) comes back in 0.8 s, and even a tenth of the way toward the 900 a
+                // second it seemed taught the next, 529-line change a prompt that ran into the
+                // timeout.
                 let anew = anew as f64;
                 let reading = wall.as_secs_f64() - output / write;
-                if anew >= 32.0 && reading > 0.05 {
+                if anew >= 32.0 && reading >= 1.0 {
                     let seen = anew / reading;
                     // The first reply too may have been cached (a commit asked again after a
                     // warm-up had sent its prompt): read in 1 s, it taught 750 a second, and the
@@ -291,6 +297,10 @@ mod tests {
             cached = cached.learn(&reply(500, 15, None), Duration::from_secs_f64(2.3), 250);
         }
         assert_eq!(cached.read, s.read, "{cached:?}");
+        // A prompt the server had cached whole, answered in 0.8 s: no reading to learn from,
+        // not even from the first reply.
+        let whole = Speed::ASSUMED.learn(&reply(383, 8, None), Duration::from_secs_f64(0.8), 250);
+        assert_eq!(whole.read, Speed::ASSUMED.read, "{whole:?}");
         // A slower reading than assumed is believed at once.
         let s = Speed::ASSUMED.learn(&reply(1000, 15, None), Duration::from_secs(41), 1000);
         assert!((s.read - 25.0).abs() < 1e-6, "{s:?}");
