@@ -968,7 +968,8 @@ fn is_verb(word: &str) -> bool {
     VERBS.contains(&word.to_ascii_lowercase().as_str())
 }
 
-fn starts_with_verb(summary: &str) -> bool {
+/// Whether `summary` (after any prefix) opens with a commit verb (`add`, `fixed`, `update`).
+pub fn starts_with_verb(summary: &str) -> bool {
     summary.split_whitespace().next().is_some_and(is_verb)
 }
 

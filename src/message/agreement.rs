@@ -32,6 +32,19 @@ pub fn echoes_scaffolding(subject: &str) -> bool {
             .all(|w| w.starts_with(['+', '-', '(']) || *w == "->" || w.contains('/'))
 }
 
+/// Whether `subject` is the spelling fact read back rather than a summary: a respelled pair as
+/// the prompt writes it (`` `quick` to `quit` ``) with no verb before it. The 1.5B model
+/// answered ripgrep's "doc: fix typo" with "doc: spelling of `quick` to `quit`", which the
+/// framing phrase ("spelling of words changed") no longer caught. "Fix `teh` to `the`" is a
+/// summary and stays.
+pub fn reads_back_the_spelling(subject: &str, spelling: &[(String, String)]) -> bool {
+    let (_, summary) = split_prefix(subject);
+    !crate::style::starts_with_verb(summary)
+        && spelling
+            .iter()
+            .any(|(old, new)| summary.contains(&format!("`{old}` to `{new}`")))
+}
+
 /// Why `subject` is an earlier commit's rather than this change's, if it is: it says what the
 /// subject of one of `earlier` (the commits shown as examples) says, and fewer than half of
 /// the changed files lie in directories that commit changed. Small models copy the examples:
@@ -295,6 +308,22 @@ mod tests {
         assert!(echoes_scaffolding("Only documentation changed"));
         assert!(!echoes_scaffolding("doc: fix typo"));
         assert!(!echoes_scaffolding("Document only the changed flags"));
+        // The same fact read back without its framing phrase (ripgrep's "doc: fix typo"
+        // again, in a later run).
+        let fixed = [("quick".to_string(), "quit".to_string())];
+        assert!(reads_back_the_spelling(
+            "doc: spelling of `quick` to `quit`",
+            &fixed
+        ));
+        assert!(!reads_back_the_spelling(
+            "doc: fix `quick` to `quit`",
+            &fixed
+        ));
+        assert!(!reads_back_the_spelling("doc: fix typo", &fixed));
+        assert!(!reads_back_the_spelling(
+            "doc: spelling of `quick` to `quit`",
+            &[]
+        ));
     }
 
     #[test]

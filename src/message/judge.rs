@@ -2,7 +2,8 @@
 //! against what was sent, and holds it to the repository's style.
 
 use super::agreement::{
-    echoes_scaffolding, repeats_an_earlier_subject, verb_disagrees, with_the_verb_of_new_files,
+    echoes_scaffolding, reads_back_the_spelling, repeats_an_earlier_subject, verb_disagrees,
+    with_the_verb_of_new_files,
 };
 use super::subject::without_trailing_clause;
 use super::{check_against, clean, CleanOptions};
@@ -53,6 +54,9 @@ pub fn judge(content: &str, truncated: bool, expected: &Expected<'_>) -> Result<
     let subject = message.lines().next().unwrap_or("");
     if echoes_scaffolding(subject) {
         return Err("it repeats the prompt's list of changed files".into());
+    }
+    if reads_back_the_spelling(subject, &expected.facts.spelling) {
+        return Err("it reads back the prompt's spelling fact".into());
     }
     if let Some(why) = verb_disagrees(subject, expected.files) {
         return Err(why);
