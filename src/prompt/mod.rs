@@ -302,25 +302,19 @@ pub fn build(files: &[FileChange], facts: &Facts, settings: &PromptSettings) -> 
 /// `GIT_CONFIG_GLOBAL` and `GIT_CONFIG_SYSTEM`" showed its changelog and two tests whole or
 /// nearly, and of `gitignore.rs`, where the change is, one `@@` line.
 fn share_by_part(shown: &[&FileChange], sizes: &[usize], budget: usize) -> Vec<usize> {
-    let follows: Vec<bool> = shown.iter().map(|f| style::follows(f)).collect();
-    if follows.iter().all(|&f| f) || follows.iter().all(|&f| !f) {
-        return share_out(sizes, budget);
-    }
-    let part =
-        |which: bool| -> Vec<usize> { (0..sizes.len()).filter(|&i| follows[i] == which).collect() };
-    let (main, rest) = (part(false), part(true));
-    let main_sizes: Vec<usize> = main.iter().map(|&i| sizes[i]).collect();
-    let main_shares = share_out(&main_sizes, budget);
-    let left = budget.saturating_sub(main_shares.iter().sum());
-    let rest_sizes: Vec<usize> = rest.iter().map(|&i| sizes[i]).collect();
-    let rest_shares = share_out(&rest_sizes, left);
     let mut shares = vec![0; sizes.len()];
-    for (i, s) in main
-        .into_iter()
-        .zip(main_shares)
-        .chain(rest.into_iter().zip(rest_shares))
-    {
-        shares[i] = s;
+    let mut left = budget;
+    // The files the change is about, then those that follow it; a change made of one kind
+    // only shares as `share_out` alone would.
+    for follows in [false, true] {
+        let part: Vec<usize> = (0..shown.len())
+            .filter(|&i| style::follows(shown[i]) == follows)
+            .collect();
+        let part_sizes: Vec<usize> = part.iter().map(|&i| sizes[i]).collect();
+        for (&i, share) in part.iter().zip(share_out(&part_sizes, left)) {
+            shares[i] = share;
+            left = left.saturating_sub(share);
+        }
     }
     shares
 }
