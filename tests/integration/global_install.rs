@@ -848,28 +848,16 @@ fn rebase_of_fifty_commits_through_the_global_hooks_asks_nothing_and_keeps_every
     const COMMITS: usize = 50;
     let (standin, env) = world("Unwanted message");
     let repo = env.repo("rebase-50");
-    let mut stream = String::new();
-    for n in 1..=COMMITS {
-        let message = format!("Add note {n}\n\nNote {n} has a body line.\n");
-        let content = format!("note {n}\n");
-        let time = 1_767_268_800 + n;
-        stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{n}\n\
-             author Test User <test@example.com> {time} +0000\n\
-             committer Test User <test@example.com> {time} +0000\n\
-             data {}\n{message}\n\
-             M 100644 inline note-{n}.txt\ndata {}\n{content}\n",
-            message.len(),
-            content.len()
-        ));
-    }
-    let mut import = env.command("git", repo.path());
-    import.args(["fast-import", "--quiet"]);
-    assert_ok(
-        &env.run_with_stdin(import, stream.as_bytes()),
-        "git fast-import of 50 commits",
-    );
-    repo.git_ok(&["reset", "-q", "--hard", "main"]);
+    let commits: Vec<(String, String, String)> = (1..=COMMITS)
+        .map(|n| {
+            (
+                format!("Add note {n}\n\nNote {n} has a body line.\n"),
+                format!("note-{n}.txt"),
+                format!("note {n}\n"),
+            )
+        })
+        .collect();
+    repo.import_history(&commits);
     let log_before = repo.git_ok(&["log", "--format=%B%x00"]);
     install_global(&env);
     let (pq, prepare_log) = mark(&env, "rebase-prepare-commit-msg");

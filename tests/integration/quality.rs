@@ -1031,42 +1031,20 @@ fn an_area_used_long_ago_is_still_known() {
     const LATER: usize = 120;
     let (standin, env) = world("brew: update the tap");
     let repo = env.repo("old-area");
-    let mut stream = String::new();
-    let mut commit = |n: usize, subject: &str, path: &str| {
-        let time = 1_767_268_800 + n;
-        let message = format!("{subject}\n");
-        let content = format!("{subject}\n");
-        stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{n}\n\
-             author Test User <test@example.com> {time} +0000\n\
-             committer Test User <test@example.com> {time} +0000\n\
-             data {}\n{message}\n{}\
-             M 100644 inline {path}\ndata {}\n{content}\n",
-            message.len(),
-            if n > 1 {
-                format!("from :{}\n", n - 1)
-            } else {
-                String::new()
-            },
-            content.len()
-        ));
-    };
-    commit(1, "pkg/brew: update tap", "pkg/brew/ripgrep-bin.rb");
+    let commit =
+        |subject: String, path: String| (format!("{subject}\n"), path, format!("{subject}\n"));
+    let mut commits = vec![commit(
+        "pkg/brew: update tap".into(),
+        "pkg/brew/ripgrep-bin.rb".into(),
+    )];
     for n in 2..=LATER + 1 {
         let area = ["ignore", "globset", "doc"][n % 3];
-        commit(
-            n,
-            &format!("{area}: change {n}"),
-            &format!("{area}/f{n}.rs"),
-        );
+        commits.push(commit(
+            format!("{area}: change {n}"),
+            format!("{area}/f{n}.rs"),
+        ));
     }
-    let mut import = env.command("git", repo.path());
-    import.args(["fast-import", "--quiet"]);
-    assert_ok(
-        &env.run_with_stdin(import, stream.as_bytes()),
-        "git fast-import of the history",
-    );
-    repo.git_ok(&["reset", "-q", "--hard", "main"]);
+    repo.import_history(&commits);
     repo.install_hook();
     repo.stage("pkg/brew/ripgrep-bin.rb", "sha256 \"af78\"\n");
 
