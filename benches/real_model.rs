@@ -293,8 +293,9 @@ fn pick_commits(repo: &Path, home: &Path, n: usize, max_files: usize) -> Vec<Cas
 #[derive(Debug, Clone, PartialEq)]
 enum Source {
     Model,
-    /// A release, written in the history's form without asking the model.
-    Release,
+    /// Known without asking the model: a release, a routine commit or a lone dependency bump,
+    /// written in the history's form.
+    Known,
     Fallback(String),
     Other(String),
 }
@@ -304,11 +305,13 @@ fn source_of(stderr: &str) -> Source {
         if line.starts_with("ai-commit: message from ") {
             return Source::Model;
         }
-        // Written in the history's own form without asking: a release, a routine commit.
+        // Written in the history's own form without asking: a release, a routine commit, a
+        // lone dependency bump.
         if line.starts_with("ai-commit: release subject ")
             || line.starts_with("ai-commit: routine subject ")
+            || line.starts_with("ai-commit: dependency bump ")
         {
-            return Source::Release;
+            return Source::Known;
         }
         if let Some(rest) = line.strip_prefix("ai-commit: no model message (") {
             let reason = rest
@@ -739,7 +742,7 @@ fn run_format(
             seconds,
             match &source {
                 Source::Model => "model",
-                Source::Release => "release",
+                Source::Known => "known",
                 Source::Fallback(_) => "fallback",
                 Source::Other(_) => "other",
             },
@@ -755,13 +758,13 @@ fn run_format(
                 "seconds": seconds,
                 "source": match &source {
                     Source::Model => "model".to_string(),
-                    Source::Release => "release".to_string(),
+                    Source::Known => "known".to_string(),
                     Source::Fallback(_) => "fallback".to_string(),
                     Source::Other(_) => "other".to_string(),
                 },
                 "reason": match &source {
                     Source::Fallback(r) | Source::Other(r) => r.clone(),
-                    Source::Model | Source::Release => String::new(),
+                    Source::Model | Source::Known => String::new(),
                 },
                 "message": message,
                 "warm_seconds": warmed,
@@ -800,8 +803,8 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
         .iter()
         .filter(|r| matches!(r.source, Source::Fallback(_)))
         .count();
-    let release_runs = runs.iter().filter(|r| r.source == Source::Release).count();
-    let other_runs = n - model_runs - fallback_runs - release_runs;
+    let known_runs = runs.iter().filter(|r| r.source == Source::Known).count();
+    let other_runs = n - model_runs - fallback_runs - known_runs;
     let ok = runs.iter().filter(|r| r.problems.is_empty()).count();
     let model_ok = runs
         .iter()
@@ -828,9 +831,9 @@ fn report(format: &str, model: &str, cases: &[Case], runs: &[Run]) {
     );
     println!(
         "  total {total:.0}s; model messages well formed: {model_ok}/{model_runs}; \
-         releases in the history's form, no model asked: {release_runs}; model messages of \
+         known in the history's form, no model asked: {known_runs}; model messages of \
          the commits the model was asked for: {}; non-zero exits: {bad_exit}; panics: {panics}",
-        pct(model_runs, n - release_runs)
+        pct(model_runs, n - known_runs)
     );
 
     let mut warmed: Vec<f64> = runs.iter().filter_map(|r| r.warmed).collect();
@@ -1089,8 +1092,10 @@ fn main() {
 
     println!("== comparison (ROUGE-L: of our subject against the real one, PR numbers aside;");
     println!("   prefix: agrees with the repository's prefix vocabulary (or the real head) as the real subject does;");
-    println!("   model: of the commits the model was asked for; release: written in the history's");
-    println!("   release form, or as its routine commits, without asking; again: the same commit run once more, median ms;");
+    println!(
+        "   model: of the commits the model was asked for; known: written in the history's form"
+    );
+    println!("   as a release, a routine commit or a lone dependency bump, without asking; again: the same commit run once more, median ms;");
     println!(
         "   diff-talk: prose commits whose body talks about the diff, the commit or the changes)"
     );
@@ -1102,7 +1107,7 @@ fn main() {
         "p90",
         "max",
         "model",
-        "release",
+        "known",
         "formed",
         "ROUGE-L",
         "prefix",
@@ -1117,7 +1122,7 @@ fn main() {
         secs.sort_by(f64::total_cmp);
         let n = runs.len();
         let m = runs.iter().filter(|r| r.source == Source::Model).count();
-        let released = runs.iter().filter(|r| r.source == Source::Release).count();
+        let known = runs.iter().filter(|r| r.source == Source::Known).count();
         let ok = runs.iter().filter(|r| r.problems.is_empty()).count();
         let subject = |r: &Run| r.message.lines().next().unwrap_or("").to_string();
         let rouge: f64 = runs
@@ -1155,8 +1160,8 @@ fn main() {
             median(&secs),
             percentile(&secs, 0.9),
             secs.last().copied().unwrap_or(f64::NAN),
-            pct(m, n - released),
-            pct(released, n),
+            pct(m, n - known),
+            pct(known, n),
             pct(ok, n),
             rouge,
             pct(agree, n),

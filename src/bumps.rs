@@ -38,6 +38,34 @@ const MANIFESTS: &[&str] = &[
     "flake.lock",
 ];
 
+/// Lockfiles and other machine-written files: their diffs say nothing a message needs.
+const LOCKFILES: &[&str] = &[
+    "Cargo.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "go.sum",
+    "flake.lock",
+    "mix.lock",
+    "pubspec.lock",
+    "Podfile.lock",
+    "packages.lock.json",
+    "gradle.lockfile",
+];
+
+/// Whether `f` is a lockfile, or another machine-written file of pinned versions.
+pub fn is_lockfile(f: &FileChange) -> bool {
+    LOCKFILES.contains(&f.file_name())
+}
+
 /// Whether `f` is a manifest or lockfile (requirements files and CI workflows, which pin
 /// actions by version, included).
 pub fn is_manifest(f: &FileChange) -> bool {
@@ -45,7 +73,8 @@ pub fn is_manifest(f: &FileChange) -> bool {
     MANIFESTS.contains(&name) || is_requirements(name) || is_workflow(&f.path)
 }
 
-fn is_workflow(path: &str) -> bool {
+/// Whether `path` is a GitHub Actions workflow, which pins actions by version.
+pub fn is_workflow(path: &str) -> bool {
     path.starts_with(".github/workflows/") && (path.ends_with(".yml") || path.ends_with(".yaml"))
 }
 

@@ -43,6 +43,10 @@ pub enum Provenance {
     /// The history repeats one subject for this kind of change (screenshots regenerated): the
     /// subject is that one, and no model is asked.
     Routine,
+    /// The change moves one dependency and nothing else, and the history writes such bumps in
+    /// a form of its own: the subject is that form with the package and its versions, and no
+    /// model is asked.
+    Bump,
     /// The model gave nothing usable; `message` is the fallback summary or nothing.
     Fallback {
         /// Why there is no model message, in one line.
@@ -73,6 +77,11 @@ impl Outcome {
             }
             (Provenance::Release, _) => {
                 "release subject in this repository's own form, from the version that moved \
+                 (no model asked)"
+                    .to_string()
+            }
+            (Provenance::Bump, _) => {
+                "dependency bump in this repository's own form, from the versions that moved \
                  (no model asked)"
                     .to_string()
             }
@@ -261,7 +270,10 @@ fn finish(
     }
     let by_model = match &outcome.provenance {
         Provenance::Model { model, .. } | Provenance::Cached { model } => Some(model),
-        Provenance::Release | Provenance::Routine | Provenance::Fallback { .. } => None,
+        Provenance::Release
+        | Provenance::Routine
+        | Provenance::Bump
+        | Provenance::Fallback { .. } => None,
     };
     if let (true, Some(model)) = (config.assisted_by.value, by_model) {
         message = ticket::with_trailer(&message, &format!("Assisted-by: {model} via ai-commit"));
@@ -289,6 +301,14 @@ fn describe(
             message: Some(subject),
             alternatives: Vec::new(),
             provenance: Provenance::Release,
+        };
+    }
+    // Nor has a lone dependency bump, whose package and versions are exact facts.
+    if let Some(subject) = bump_subject(facts, style, config) {
+        return Outcome {
+            message: Some(subject),
+            alternatives: Vec::new(),
+            provenance: Provenance::Bump,
         };
     }
     // Nor has a routine commit, which the history repeats word for word.
@@ -507,7 +527,9 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
         .release
         .as_ref()
         .is_some_and(|r| style.release_subject(r).is_some());
-    if release || style.routine_subject(&staged.files).is_some() {
+    let known = bump_subject(&facts, &style, config).is_some()
+        || style.routine_subject(&staged.files).is_some();
+    if release || known {
         return Some(Primer::Nothing);
     }
     let (first, _) = first_request(
@@ -583,7 +605,51 @@ fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts
         style.previous_release =
             staged::tagged_subject(env, &tags, &manifest.path, release.from.as_str());
     }
+    // Likewise the files of earlier bumps, only for a lone bump.
+    if facts.lone_bump.is_some() {
+        style.earlier_bump = earlier_bump(env, &staged.history, &staged.files);
+    }
     style
+}
+
+/// How many of the history's newest dependency bumps are read for the files they changed.
+const EARLIER_BUMPS: usize = 8;
+
+/// The prefix of the newest of the history's last [`EARLIER_BUMPS`] dependency bumps that
+/// changed a file of the same name as one of `files`, or a workflow where one of them is (CI
+/// workflows pin actions): [`Style::earlier_bump`].
+fn earlier_bump(env: &Environment, history: &[Past], files: &[FileChange]) -> Option<String> {
+    let found: Vec<(&str, &str)> = history
+        .iter()
+        .filter_map(|p| Some((style::bump_prefix_of(&p.subject)?, p.id.as_str())))
+        .take(EARLIER_BUMPS)
+        .collect();
+    let ids: Vec<&str> = found.iter().map(|(_, id)| *id).collect();
+    let same = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        files.iter().any(|f| {
+            f.file_name() == name || bumps::is_workflow(&f.path) && bumps::is_workflow(path)
+        })
+    };
+    found
+        .iter()
+        .zip(staged::changed_paths(env, &ids))
+        .find(|(_, paths)| paths.iter().any(|p| same(p)))
+        .map(|((prefix, _), _)| prefix.to_string())
+}
+
+/// A lone dependency bump's subject ([`Facts::lone_bump`]) in the form this repository gives
+/// its bumps (`deps: bump termcolor from 1.1.0 to 1.4.0`); `None` where the history shows no
+/// bump, and the model is asked.
+fn bump_subject(facts: &Facts, style: &Style, config: &Config) -> Option<String> {
+    let bump = facts.lone_bump.as_ref()?;
+    let prefix = style.bump_prefix()?;
+    let room = config
+        .max_subject
+        .value
+        .saturating_sub(prefix.chars().count());
+    let summary = summary::bumps_line(std::slice::from_ref(bump), room)?;
+    Some(in_case(prefix, summary, style))
 }
 
 /// The commits of `history` behind the `examples` the model is shown, with the paths each
@@ -623,7 +689,7 @@ fn fallback_summary(
     let found = &facts.bumps;
     let only_manifests = files.iter().all(bumps::is_manifest);
     let bump_prefix = (only_manifests && !found.is_empty())
-        .then(|| style.learned.bump_prefix.clone())
+        .then(|| style.bump_prefix().map(str::to_string))
         .flatten();
     let prefix = bump_prefix.unwrap_or_else(|| style.fallback_prefix(files));
     let room = config
@@ -638,15 +704,20 @@ fn fallback_summary(
         }
         false => summarize(files, room)?,
     };
+    Some(in_case(&prefix, summary, style))
+}
+
+/// `summary` after `prefix`, starting lowercase after a prefix or where the history writes so.
+fn in_case(prefix: &str, summary: String, style: &Style) -> String {
     if prefix.is_empty() && !style.learned.lowercase {
-        return Some(summary);
+        return summary;
     }
     let mut chars = summary.chars();
     let first = chars
         .next()
         .map(|c| c.to_lowercase().to_string())
         .unwrap_or_default();
-    Some(format!("{prefix}{first}{}", chars.as_str()))
+    format!("{prefix}{first}{}", chars.as_str())
 }
 
 /// The client for the configured API, once its address passed the destination check and, for

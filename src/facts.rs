@@ -98,6 +98,8 @@ pub struct Facts {
     /// The package's own version that moved, when nothing but numbers changed (manifest,
     /// lockfile, version files), as a release commit does.
     pub release: Option<crate::bumps::Bump>,
+    /// The one dependency that moved, when that is the whole change ([`lone_bump`]).
+    pub lone_bump: Option<crate::bumps::Bump>,
     /// The words respelled, old and new, when that is all the change does ([`spelling`]).
     pub spelling: Vec<(String, String)>,
     /// The titles new prose files open with ([`new_title`]).
@@ -108,9 +110,11 @@ impl Facts {
     /// The facts of `files`.
     pub fn of(files: &[FileChange]) -> Facts {
         let kind = kind(files);
+        let bumps = crate::bumps::bumps(files);
         Facts {
             kind,
-            bumps: crate::bumps::bumps(files),
+            lone_bump: lone_bump(files, &bumps),
+            bumps,
             release: (kind == Some(Kind::Numbers))
                 .then(|| crate::bumps::release(files))
                 .flatten(),
@@ -118,6 +122,40 @@ impl Facts {
             titles: files.iter().filter_map(new_title).collect(),
         }
     }
+}
+
+/// Names a manifest gives a version that are the toolchain's, not a dependency's: a change of
+/// `rust-version` is an MSRV bump (`msrv: bump to Rust 1.96`), which no history writes as
+/// `deps: bump rust-version`.
+const TOOLCHAINS: &[&str] = &[
+    "rust-version",
+    "rust",
+    "edition",
+    "python",
+    "requires-python",
+    "python_requires",
+    "node",
+    "go",
+    "toolchain",
+];
+
+/// The one dependency that moved, where nothing else changed: every file a manifest or
+/// lockfile, every changed line of a manifest a version (a lockfile's checksums move with it),
+/// and the package no toolchain ([`TOOLCHAINS`]). Such a change has one right subject, the
+/// history's bump form with that package and its versions: the 1.5B model wrote
+/// "deps: update termcolor dependency to version 1.4.0" for ripgrep's termcolor bump and, for
+/// a commitizen workflow's `peter-evans/find-comment@v3` to `@v4`, copied an earlier subject
+/// twice.
+fn lone_bump(files: &[FileChange], bumps: &[crate::bumps::Bump]) -> Option<crate::bumps::Bump> {
+    let [one] = bumps else {
+        return None;
+    };
+    let only_versions = !files.is_empty()
+        && files.iter().all(|f| {
+            crate::bumps::is_manifest(f) && (crate::bumps::is_lockfile(f) || only_numbers(f))
+        });
+    let toolchain = TOOLCHAINS.contains(&one.name.to_ascii_lowercase().as_str());
+    (only_versions && !toolchain).then(|| one.clone())
 }
 
 /// Prose rather than code: what was written matters more than which file. A change whose
@@ -525,5 +563,51 @@ mod tests {
             .is_none());
         assert!(k.contradiction("Reword the doc comment of parse").is_none());
         assert!(Kind::Docs.contradiction("Fix a crash").is_none());
+    }
+
+    #[test]
+    fn a_lone_bump_is_one_dependency_and_nothing_else() {
+        // ripgrep's tikv-jemallocator bump: its manifest line, and the lockfile's version and
+        // checksum.
+        let manifest = file(
+            "Cargo.toml",
+            " [dependencies.tikv-jemallocator]\n-version = \"0.6.0\"\n+version = \"0.7.0\"\n",
+        );
+        let lock = file(
+            "Cargo.lock",
+            " name = \"tikv-jemallocator\"\n-version = \"0.6.1\"\n+version = \"0.7.0\"\n \
+             source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
+             -checksum = \"0c1e3a\"\n+checksum = \"9f21bd\"\n",
+        );
+        let both = [manifest.clone(), lock.clone()];
+        let lone = Facts::of(&both).lone_bump.expect("a lone bump");
+        assert_eq!(
+            (lone.name.as_str(), lone.to.as_str()),
+            ("tikv-jemallocator", "0.7.0")
+        );
+        assert_eq!(Facts::of(std::slice::from_ref(&lock)).lone_bump, Some(lone));
+
+        // A manifest line that is no version beside it: the model's to describe.
+        let feature = file(
+            "Cargo.toml",
+            "-termcolor = \"1.1.0\"\n+termcolor = \"1.4.0\"\n+serde = { features = [\"derive\"] }\n",
+        );
+        assert!(Facts::of(&[feature]).lone_bump.is_none());
+        // Another file beside the manifests.
+        let readme = file("README.md", "-Rust 1.85\n+Rust 1.96\n");
+        assert!(Facts::of(&[manifest.clone(), readme]).lone_bump.is_none());
+        // Two packages.
+        let two = file(
+            "Cargo.toml",
+            "-termcolor = \"1.1.0\"\n-regex = \"1.10.0\"\n+termcolor = \"1.4.0\"\n+regex = \"1.11.0\"\n",
+        );
+        assert!(Facts::of(&[two]).lone_bump.is_none());
+        // The toolchain is no dependency: `msrv: bump to Rust 1.96`, not `deps: bump rust-version`.
+        let msrv = file(
+            "Cargo.toml",
+            " edition = \"2021\"\n-rust-version = \"1.85\"\n+rust-version = \"1.96\"\n",
+        );
+        assert!(!Facts::of(std::slice::from_ref(&msrv)).bumps.is_empty());
+        assert!(Facts::of(&[msrv]).lone_bump.is_none());
     }
 }

@@ -246,6 +246,10 @@ pub struct Style {
     /// too short to show one (ripgrep's own `15.1.0` is 61 commits before `15.2.0`, among
     /// its crates' `ignore-0.4.30`).
     pub previous_release: Option<String>,
+    /// For a lone dependency bump, the prefix of the newest earlier bump that changed a file of
+    /// the same name: commitizen writes `build(deps): ` for `uv.lock` and `ci(deps): ` for its
+    /// workflows, and the more frequent one is wrong for the other half ([`Style::bump_prefix`]).
+    pub earlier_bump: Option<String>,
 }
 
 /// A recent commit shown to the model as an example: its subject, and the paths it changed.
@@ -316,6 +320,7 @@ impl Style {
             area: None,
             earlier: Vec::new(),
             previous_release: None,
+            earlier_bump: None,
         }
     }
 
@@ -434,11 +439,7 @@ impl Style {
     /// The history's prefix for dependency bumps (`ci(deps): `), when `files` are manifests
     /// only with a version that moved, and the prefix is a Conventional one.
     fn bump_prefix_for(&self, files: &[FileChange]) -> Option<&str> {
-        let prefix = self
-            .learned
-            .bump_prefix
-            .as_deref()
-            .filter(|p| !p.is_empty())?;
+        let prefix = self.bump_prefix().filter(|p| !p.is_empty())?;
         let manifests = !files.is_empty() && files.iter().all(crate::bumps::is_manifest);
         (manifests
             && !crate::bumps::bumps(files).is_empty()
@@ -573,6 +574,15 @@ impl Style {
                 .replace("{from}", &bare(&release.from))
                 .replace("{to}", &bare(&release.to)),
         )
+    }
+
+    /// What this repository writes before a dependency bump's summary: the prefix of an earlier
+    /// bump of the same file ([`Style::earlier_bump`]), else the history's most frequent one;
+    /// `None` where the history shows no bump.
+    pub fn bump_prefix(&self) -> Option<&str> {
+        self.earlier_bump
+            .as_deref()
+            .or(self.learned.bump_prefix.as_deref())
     }
 
     /// Whether the summary after the prefix should start lowercase.
@@ -1383,27 +1393,27 @@ fn version_len(s: &str) -> usize {
 }
 
 /// The most frequent text before "bump"/"Bump" in subjects that start with it or with a prefix
-/// ending in `: ` before it.
+/// ending in `: ` before it ([`bump_prefix_of`]).
 fn bump_prefix(subjects: &[&str]) -> Option<String> {
     let mut counter = Counter::default();
-    for s in subjects {
-        let at = s.find("bump ").or_else(|| s.find("Bump "));
-        if let Some(at) = at {
-            let before = &s[..at];
-            // `deps: `, `build(deps): `, `chore: `; not `msrv: ` of `msrv: bump to Rust 1.96`,
-            // which is no dependency.
-            let dependency = before.is_empty()
-                || before.to_ascii_lowercase().contains("dep")
-                || parse_conventional(&format!("{before}x")).is_some_and(|c| {
-                    c.scope.is_none()
-                        && STANDARD_TYPES.contains(&c.ty.to_ascii_lowercase().as_str())
-                });
-            if dependency && (before.is_empty() || before.ends_with(": ")) {
-                counter.add(before);
-            }
-        }
+    for prefix in subjects.iter().filter_map(|s| bump_prefix_of(s)) {
+        counter.add(prefix);
     }
     counter.ranked().into_iter().next()
+}
+
+/// What `subject` writes before "bump"/"Bump", when it is a dependency bump's: nothing, or a
+/// prefix ending in `: ` (`deps: `, `build(deps): `, `chore: `).
+pub fn bump_prefix_of(subject: &str) -> Option<&str> {
+    let at = subject.find("bump ").or_else(|| subject.find("Bump "))?;
+    let before = &subject[..at];
+    // Not `msrv: ` of `msrv: bump to Rust 1.96`, which is no dependency.
+    let dependency = before.is_empty()
+        || before.to_ascii_lowercase().contains("dep")
+        || parse_conventional(&format!("{before}x")).is_some_and(|c| {
+            c.scope.is_none() && STANDARD_TYPES.contains(&c.ty.to_ascii_lowercase().as_str())
+        });
+    (dependency && (before.is_empty() || before.ends_with(": "))).then_some(before)
 }
 
 #[derive(Default)]

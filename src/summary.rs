@@ -11,16 +11,23 @@ use crate::redact::shown_path;
 /// shortest form does not fit. Names are shown as data (control characters escaped).
 pub fn bumps_line(bumps: &[Bump], max_len: usize) -> Option<String> {
     let name = |b: &Bump| shown_path(&b.name);
+    // Without the `v` of a tag, as Dependabot writes `from 3 to 4` for `@v3` and `@v4`.
+    let version = |v: &str| {
+        let bare = v
+            .strip_prefix('v')
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+        shown_path(bare.unwrap_or(v))
+    };
     let candidates: Vec<String> = match bumps {
         [] => return None,
         [one] => vec![
             format!(
                 "Bump {} from {} to {}",
                 name(one),
-                shown_path(&one.from),
-                shown_path(&one.to)
+                version(&one.from),
+                version(&one.to)
             ),
-            format!("Bump {} to {}", name(one), shown_path(&one.to)),
+            format!("Bump {} to {}", name(one), version(&one.to)),
             format!("Bump {}", name(one)),
         ],
         [a, b] => vec![
@@ -354,5 +361,31 @@ mod tests {
     #[test]
     fn nothing_staged_is_none() {
         assert_eq!(summarize(&[], 72), None);
+    }
+
+    #[test]
+    fn a_bump_line_names_the_versions_without_a_tag_s_v() {
+        let bump = |name: &str, from: &str, to: &str| Bump {
+            name: name.into(),
+            from: from.into(),
+            to: to.into(),
+        };
+        let action = bump("peter-evans/find-comment", "v3", "v4");
+        assert_eq!(
+            bumps_line(&[action], 72).as_deref(),
+            Some("Bump peter-evans/find-comment from 3 to 4")
+        );
+        let crate_ = bump("termcolor", "1.1.0", "1.4.0");
+        assert_eq!(
+            bumps_line(std::slice::from_ref(&crate_), 72).as_deref(),
+            Some("Bump termcolor from 1.1.0 to 1.4.0")
+        );
+        assert_eq!(bumps_line(&[crate_], 20).as_deref(), Some("Bump termcolor"));
+        // A version that only starts with a `v` keeps it.
+        let named = bump("x", "vendored", "v2.0");
+        assert_eq!(
+            bumps_line(&[named], 72).as_deref(),
+            Some("Bump x from vendored to 2.0")
+        );
     }
 }

@@ -7,29 +7,6 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::diff::FileChange;
 use crate::redact::is_secret_path;
 
-/// Lockfiles and other machine-written files: their diffs say nothing a message needs.
-const LOCKFILES: &[&str] = &[
-    "Cargo.lock",
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-    "bun.lock",
-    "bun.lockb",
-    "poetry.lock",
-    "Pipfile.lock",
-    "uv.lock",
-    "composer.lock",
-    "Gemfile.lock",
-    "go.sum",
-    "flake.lock",
-    "mix.lock",
-    "pubspec.lock",
-    "Podfile.lock",
-    "packages.lock.json",
-    "gradle.lockfile",
-];
-
 pub(super) fn exclusion_set(globs: &[String]) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
@@ -39,10 +16,6 @@ pub(super) fn exclusion_set(globs: &[String]) -> GlobSet {
         }
     }
     builder.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
-fn is_lockfile(f: &FileChange) -> bool {
-    LOCKFILES.contains(&f.file_name())
 }
 
 /// How a file stands in the prompt: with its diff, or by name with the reason.
@@ -86,7 +59,7 @@ pub(super) fn treatment(f: &FileChange, excluded: &GlobSet) -> Treatment {
         Treatment::Generated
     } else if is_secret_path(&f.path) {
         Treatment::Secret
-    } else if is_lockfile(f) {
+    } else if crate::bumps::is_lockfile(f) {
         Treatment::Lockfile
     } else if excluded.is_match(&f.path) {
         Treatment::Excluded

@@ -823,19 +823,19 @@ fn a_spelling_fix_is_named_in_the_prompt_and_the_fallback() {
 /// history gives such commits.
 #[test]
 fn dependency_bumps_are_named_in_the_prompt_and_the_fallback() {
-    let lock = |v: &str| {
+    let lock = |v: &str, regex: &str| {
         format!(
             "[[package]]\nname = \"grep\"\nversion = \"{v}\"\nsource = \"registry\"\n\n\
-             [[package]]\nname = \"regex\"\nversion = \"1.11.0\"\n"
+             [[package]]\nname = \"regex\"\nversion = \"{regex}\"\n"
         )
     };
     // The server answers nothing usable: the fallback speaks.
     let (standin, env) = world("");
     let repo = env.repo("bumps");
-    repo.stage("Cargo.lock", lock("0.3.1"));
+    repo.stage("Cargo.lock", lock("0.3.1", "1.11.0"));
     repo.git_ok(&["commit", "-q", "-m", "Start"]);
     repo.install_hook();
-    repo.stage("Cargo.lock", lock("0.3.2"));
+    repo.stage("Cargo.lock", lock("0.3.2", "1.11.0"));
     let out = repo.git(&["commit", "--no-edit"]);
     assert_ok(&out, "git commit of a lockfile bump");
     assert_eq!(
@@ -863,15 +863,100 @@ fn dependency_bumps_are_named_in_the_prompt_and_the_fallback() {
         repo.stage(&format!("n{i}.txt"), *s);
         repo.git_ok(&["commit", "-q", "--no-verify", "-m", s]);
     }
-    repo.stage("Cargo.lock", lock("0.3.3"));
+    // Two packages move: no lone bump, so the model is asked, and the fallback names both.
+    repo.stage("Cargo.lock", lock("0.3.3", "1.12.0"));
     let out = repo.git(&["commit", "--no-edit"]);
     assert_ok(&out, "git commit of a second bump");
     assert_eq!(
         repo.commit_msg_of("HEAD"),
-        "build(deps): bump grep from 0.3.2 to 0.3.3",
+        "build(deps): bump grep and regex",
         "{}",
         describe(&out)
     );
+}
+
+/// A change that moves one dependency and nothing else has one right subject: the history's
+/// bump form with the package and its versions, written without asking the model (the 1.5B
+/// model copied "fix(check): expand env vars in --rev-range" for commitizen's
+/// `peter-evans/find-comment@v3` to `@v4`, twice). The prefix is the one the newest earlier
+/// bump of the same file took, where the history writes two.
+#[test]
+fn a_lone_dependency_bump_is_written_from_its_versions_without_asking_the_model() {
+    let (standin, env) = world("fix(check): expand env vars in --rev-range");
+    let repo = env.repo("lone-bumps");
+    let workflow =
+        |v: u32| format!("jobs:\n  a:\n    steps:\n      - uses: peter-evans/find-comment@v{v}\n");
+    let lock = |v: &str| format!("[[package]]\nname = \"gitpython\"\nversion = \"{v}\"\n");
+    for (path, content, subject) in [
+        ("src/a.py", "a = 1\n".to_string(), "feat(cli): add a"),
+        ("uv.lock", lock("3.1.46"), "build: lock the dependencies"),
+        (
+            ".github/workflows/ci.yml",
+            workflow(2),
+            "ci: add the workflow",
+        ),
+        (
+            "uv.lock",
+            lock("3.1.47"),
+            "build(deps): bump gitpython from 3.1.46 to 3.1.47 (#1938)",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            workflow(3),
+            "ci(deps): bump peter-evans/find-comment from 2 to 3 (#1990)",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            workflow(4),
+            "ci(deps): bump peter-evans/find-comment from 3 to 4 (#2020)",
+        ),
+        (
+            "src/check.py",
+            "env = 1\n".to_string(),
+            "fix(check): expand env vars in --rev-range",
+        ),
+    ] {
+        repo.stage(path, content);
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+
+    // The action's tags are `v4` and `v5`: the subject says `from 4 to 5`, as Dependabot does.
+    repo.stage(".github/workflows/ci.yml", workflow(5));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a workflow bump");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "ci(deps): bump peter-evans/find-comment from 4 to 5",
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        stderr(&out).contains("dependency bump in this repository's own form"),
+        "{}",
+        stderr(&out)
+    );
+
+    // `ci(deps): ` is the more frequent prefix, but the lockfile's bumps took `build(deps): `.
+    repo.stage("uv.lock", lock("3.1.48"));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a lockfile bump");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "build(deps): bump gitpython from 3.1.47 to 3.1.48",
+        "{}",
+        describe(&out)
+    );
+    assert!(standin.chat_requests().is_empty(), "the model was asked");
+
+    // A bump with another change beside it is the model's to describe.
+    repo.stage(
+        ".github/workflows/ci.yml",
+        format!("{}      - run: make check\n", workflow(6)),
+    );
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a bump and a step");
+    assert!(!standin.chat_requests().is_empty(), "{}", describe(&out));
 }
 
 /// A release in a repository whose history gives releases one form gets that form with the
@@ -1082,7 +1167,11 @@ fn a_subject_like_a_recent_one_is_no_echo_of_the_instructions() {
         "ci(deps): bump peter-evans/find-comment from 3 to 4",
     ]);
     repo.install_hook();
-    repo.stage(".github/workflows/ci.yml", workflow(5));
+    // With a step more than the bump: no lone bump, which is written without asking.
+    repo.stage(
+        ".github/workflows/ci.yml",
+        format!("{}      - run: make check\n", workflow(5)),
+    );
 
     let out = repo.git(&["commit", "--no-edit"]);
 
