@@ -303,6 +303,14 @@ fn describe(
             provenance: Provenance::Release,
         };
     }
+    // Nor has a release's changelog, in the form of the previous one's.
+    if let Some(subject) = heading_subject(facts, style) {
+        return Outcome {
+            message: Some(subject),
+            alternatives: Vec::new(),
+            provenance: Provenance::Release,
+        };
+    }
     // Nor has a lone dependency bump, whose package and versions are exact facts.
     if let Some(subject) = bump_subject(facts, style, config) {
         return Outcome {
@@ -528,6 +536,7 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
         .as_ref()
         .is_some_and(|r| style.release_subject(r).is_some());
     let known = bump_subject(&facts, &style, config).is_some()
+        || heading_subject(&facts, &style).is_some()
         || style.routine_subject(&staged.files).is_some();
     if release || known {
         return Some(Primer::Nothing);
@@ -605,11 +614,48 @@ fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts
         style.previous_release =
             staged::tagged_subject(env, &tags, &manifest.path, release.from.as_str());
     }
-    // Likewise the files of earlier bumps, only for a lone bump.
+    // Likewise the files of earlier commits: for a changelog's release heading, and for a lone
+    // bump.
+    if facts.heading.is_some() {
+        style.previous_heading = previous_heading(env, &staged.history, &staged.files);
+    }
     if facts.lone_bump.is_some() {
         style.earlier_bump = earlier_bump(env, &staged.history, &staged.files);
     }
     style
+}
+
+/// How many of the history's newest subjects with one version are read for the files they
+/// changed, for a changelog's release heading.
+const EARLIER_HEADINGS: usize = 12;
+
+/// The subject of the newest of the history's last [`EARLIER_HEADINGS`] commits with one
+/// version in their subject ([`style::heading_form`]) that changed a changelog of `files`:
+/// [`Style::previous_heading`]. ripgrep's `15.1.0` release commit did not change the
+/// changelog; its `changelog: 15.1.0` did.
+fn previous_heading(env: &Environment, history: &[Past], files: &[FileChange]) -> Option<String> {
+    let found: Vec<&Past> = history
+        .iter()
+        .filter(|p| style::heading_form(&p.subject).is_some())
+        .take(EARLIER_HEADINGS)
+        .collect();
+    let ids: Vec<&str> = found.iter().map(|p| p.id.as_str()).collect();
+    let changelogs: Vec<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| style::is_changelog(p))
+        .collect();
+    found
+        .iter()
+        .zip(staged::changed_paths(env, &ids))
+        .find(|(_, paths)| paths.iter().any(|p| changelogs.contains(&p.as_str())))
+        .map(|(past, _)| style::without_pr_number(&past.subject).to_string())
+}
+
+/// A changelog's release heading's subject ([`Facts::heading`]), in the form of the previous
+/// one's; `None` where none is found, and the model is asked.
+fn heading_subject(facts: &Facts, style: &Style) -> Option<String> {
+    style.heading_subject(facts.heading.as_deref()?)
 }
 
 /// How many of the history's newest dependency bumps are read for the files they changed.

@@ -100,6 +100,9 @@ pub struct Facts {
     pub release: Option<crate::bumps::Bump>,
     /// The one dependency that moved, when that is the whole change ([`lone_bump`]).
     pub lone_bump: Option<crate::bumps::Bump>,
+    /// The version of a release heading a changelog gains, where the change is changelogs and
+    /// documentation only ([`heading`]).
+    pub heading: Option<String>,
     /// The words respelled, old and new, when that is all the change does ([`spelling`]).
     pub spelling: Vec<(String, String)>,
     /// The titles new prose files open with ([`new_title`]).
@@ -114,6 +117,7 @@ impl Facts {
         Facts {
             kind,
             lone_bump: lone_bump(files, &bumps),
+            heading: heading(files),
             bumps,
             release: (kind == Some(Kind::Numbers))
                 .then(|| crate::bumps::release(files))
@@ -156,6 +160,57 @@ fn lone_bump(files: &[FileChange], bumps: &[crate::bumps::Bump]) -> Option<crate
         });
     let toolchain = TOOLCHAINS.contains(&one.name.to_ascii_lowercase().as_str());
     (only_versions && !toolchain).then(|| one.clone())
+}
+
+/// The version of the release heading a changelog gains (`15.2.0 (2026-07-15)` in place of
+/// `TBD`, `## [1.4.0] - 2026-01-02` above the last release's), where every file is a changelog
+/// or documentation (ripgrep's `changelog: 15.2.0` also dates its man page), and the version is
+/// not on a removed line as well. Such a commit is the release's changelog, whose subject the
+/// history's previous one shows; the 1.5B model called ripgrep's "doc: update CHANGELOG.md and
+/// crates/core/flags/doc/template.rg.1".
+fn heading(files: &[FileChange]) -> Option<String> {
+    let only_notes = files
+        .iter()
+        .all(|f| crate::style::is_changelog(&f.path) || PathKind::Docs.matches(&f.path));
+    if !only_notes {
+        return None;
+    }
+    files
+        .iter()
+        .filter(|f| crate::style::is_changelog(&f.path))
+        .find_map(|f| {
+            let (removed, added) = changed(f);
+            added
+                .iter()
+                .filter_map(|l| heading_version(l))
+                .find(|v| !removed.iter().any(|r| heading_version(r) == Some(v)))
+                .map(str::to_string)
+        })
+}
+
+/// The version a changelog's heading line names: `15.2.0 (2026-07-15)`, `## [1.4.0] -
+/// 2026-01-02`, `# v2.1.0`, `1.0.0-rc.1`; none for a line of prose that merely starts with one.
+fn heading_version(line: &str) -> Option<&str> {
+    let rest = line.trim_start_matches('#').trim_start();
+    let rest = rest.strip_prefix('[').unwrap_or(rest);
+    let start = rest.strip_prefix('v').unwrap_or(rest);
+    let len = start
+        .find(|c: char| !(c.is_ascii_alphanumeric() || ".-+".contains(c)))
+        .unwrap_or(start.len());
+    let version = start[..len].trim_end_matches('.');
+    let numbered = version.starts_with(|c: char| c.is_ascii_digit())
+        && version.contains('.')
+        && version.split('.').take(2).all(|p| {
+            let digits = p.split(['-', '+']).next().unwrap_or(p);
+            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+        });
+    let after = start[len..].trim_start_matches(']').trim();
+    // What may follow: a date, in parentheses or after a dash, or nothing.
+    let dated = after.is_empty()
+        || after.len() <= 30
+            && after.starts_with(['(', '-', '\u{2013}', '\u{2014}'])
+            && after.chars().any(|c| c.is_ascii_digit());
+    (numbered && dated).then_some(version)
 }
 
 /// Prose rather than code: what was written matters more than which file. A change whose
@@ -609,5 +664,37 @@ mod tests {
         );
         assert!(!Facts::of(std::slice::from_ref(&msrv)).bumps.is_empty());
         assert!(Facts::of(&[msrv]).lone_bump.is_none());
+    }
+
+    #[test]
+    fn a_changelog_s_new_release_heading_is_its_version() {
+        let heading_of = |body: &str| heading(&[file("CHANGELOG.md", body)]);
+        // ripgrep's `changelog: 15.2.0`: TBD becomes the version and its date.
+        let ripgrep = "-TBD\n-===\n+15.2.0 (2026-07-15)\n+===================\n \
+                       Unreleased changes. Release notes have not yet been written.\n";
+        assert_eq!(heading_of(ripgrep).as_deref(), Some("15.2.0"));
+        // `changelog: 15.1.0`: an older number that was never released, and notes written.
+        let renumbered =
+            "-15.0.1\n+15.1.0\n ======\n-Unreleased changes.\n+This is a small release.\n";
+        assert_eq!(heading_of(renumbered).as_deref(), Some("15.1.0"));
+        for line in [
+            "## [1.4.0] - 2026-01-02",
+            "# v2.1.0",
+            "## 1.0.0-rc.1 (2026-01-02)",
+        ] {
+            assert!(heading_of(&format!("+{line}\n")).is_some(), "{line}");
+        }
+        // `changelog: start next section`: a heading with no version; an entry under one.
+        assert_eq!(heading_of("+TBD\n+===\n+\n 15.2.0 (2026-07-15)\n"), None);
+        assert_eq!(heading_of(" 15.2.0\n ===\n+* Fixed a bug in 1.2.\n"), None);
+        // Prose that starts with a version, and a version already there.
+        assert_eq!(heading_of("+1.2.3 fixed the parser for good\n"), None);
+        assert_eq!(heading_of("-## 1.4.0\n+## 1.4.0 (2026-01-02)\n"), None);
+        // The heading of a change with code in it is that change's.
+        let code = file("src/lib.rs", "+pub fn x() {}\n");
+        let changelog = file("CHANGELOG.md", "+## 1.5.0\n");
+        assert_eq!(heading(&[changelog.clone(), code]), None);
+        let man = file("doc/rg.1", "-.TH RG 1 2025-10-22\n+.TH RG 1 2026-07-15\n");
+        assert_eq!(heading(&[changelog, man]).as_deref(), Some("1.5.0"));
     }
 }

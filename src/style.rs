@@ -250,6 +250,10 @@ pub struct Style {
     /// the same name: commitizen writes `build(deps): ` for `uv.lock` and `ci(deps): ` for its
     /// workflows, and the more frequent one is wrong for the other half ([`Style::bump_prefix`]).
     pub earlier_bump: Option<String>,
+    /// For a changelog that gains a release's heading ([`crate::facts::Facts::heading`]), the
+    /// subject of the newest earlier commit with one version in its subject that changed the
+    /// same changelog: ripgrep's `changelog: 15.1.0` for its `15.2.0` heading.
+    pub previous_heading: Option<String>,
 }
 
 /// A recent commit shown to the model as an example: its subject, and the paths it changed.
@@ -321,6 +325,7 @@ impl Style {
             earlier: Vec::new(),
             previous_release: None,
             earlier_bump: None,
+            previous_heading: None,
         }
     }
 
@@ -576,6 +581,13 @@ impl Style {
         )
     }
 
+    /// The subject for a changelog's new release heading of `version`, in the form of the
+    /// earlier commit that gave the changelog one ([`Style::previous_heading`]).
+    pub fn heading_subject(&self, version: &str) -> Option<String> {
+        let form = self.previous_heading.as_deref().and_then(heading_form)?;
+        Some(form.replace("{to}", version.trim_start_matches('v')))
+    }
+
     /// What this repository writes before a dependency bump's summary: the prefix of an earlier
     /// bump of the same file ([`Style::earlier_bump`]), else the history's most frequent one;
     /// `None` where the history shows no bump.
@@ -766,7 +778,7 @@ pub fn follows(f: &FileChange) -> bool {
 }
 
 /// Whether a file's name is a changelog's: `CHANGELOG.md`, `CHANGES`, `NEWS.rst`, `HISTORY.md`.
-fn is_changelog(path: &str) -> bool {
+pub fn is_changelog(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
     matches!(stem.as_str(), "CHANGELOG" | "CHANGES" | "NEWS" | "HISTORY")
@@ -1302,6 +1314,13 @@ pub fn release_tags(release: &crate::bumps::Bump) -> Vec<String> {
         }
     }
     tags
+}
+
+/// The form of `subject` where it names one version and no package (`changelog: {to}` of
+/// `changelog: 15.1.0`, `docs: release notes for v{to}`): the form a changelog's new release
+/// heading may take ([`Style::heading_subject`]).
+pub fn heading_form(subject: &str) -> Option<String> {
+    form_of(subject).filter(|f| !f.contains("{from}") && !f.contains("{name}"))
 }
 
 /// The most frequent release form among `subjects`, if one is used at least twice.
@@ -2368,6 +2387,25 @@ mod repository_form_tests {
         assert_eq!(l.bump_prefix.as_deref(), Some("deps: "));
         let l = learned(&["chore: bump serde", "Bump x from 1.0 to 1.1", "Bump y"]);
         assert_eq!(l.bump_prefix.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_heading_form_names_one_version_and_no_package() {
+        assert_eq!(
+            heading_form("changelog: 15.1.0").as_deref(),
+            Some("changelog: {to}")
+        );
+        assert_eq!(heading_form("15.1.0").as_deref(), Some("{to}"));
+        assert_eq!(heading_form("ignore-0.4.28"), None);
+        assert_eq!(heading_form("bump: version 4.16.2 → 4.16.3"), None);
+        assert_eq!(heading_form("deps: bump to tikv-jemallocator 0.7.0"), None);
+        let mut style = Style::new(StyleSetting::Auto, Learned::default(), None, false);
+        assert_eq!(style.heading_subject("15.2.0"), None);
+        style.previous_heading = Some("changelog: 15.1.0".into());
+        assert_eq!(
+            style.heading_subject("v15.2.0").as_deref(),
+            Some("changelog: 15.2.0")
+        );
     }
 
     #[test]

@@ -959,6 +959,59 @@ fn a_lone_dependency_bump_is_written_from_its_versions_without_asking_the_model(
     assert!(!standin.chat_requests().is_empty(), "{}", describe(&out));
 }
 
+/// A changelog that gains a release's heading, and nothing else but documentation, is the
+/// release's changelog: its subject takes the form of the earlier commit that changed the
+/// changelog with one version in its subject (ripgrep's `changelog: 15.1.0`, 61 commits before
+/// `changelog: 15.2.0`), not the release commit's, and the model is not asked.
+#[test]
+fn a_changelog_s_release_heading_takes_the_form_of_the_previous_one() {
+    let (standin, env) = world("doc: update CHANGELOG.md and template.rg.1");
+    let repo = env.repo("changelog-heading");
+    let changelog = |heading: &str| format!("{heading}\n===\nNotes.\n\n1.0.0\n=====\nFirst.\n");
+    let manifest = |v: &str| format!("[package]\nname = \"rg\"\nversion = \"{v}\"\n");
+    for (path, content, subject) in [
+        ("src/main.rs", "fn main() {}\n".to_string(), "core: start"),
+        ("CHANGELOG.md", changelog("1.1.0"), "changelog: 1.1.0"),
+        ("Cargo.toml", manifest("1.1.0"), "1.1.0"),
+        (
+            "CHANGELOG.md",
+            changelog("TBD"),
+            "changelog: start next section",
+        ),
+        (
+            "src/main.rs",
+            "fn main() { run() }\n".to_string(),
+            "core: run",
+        ),
+    ] {
+        repo.stage(path, content);
+        repo.git_ok(&["commit", "-q", "-m", subject]);
+    }
+    repo.install_hook();
+    repo.stage("CHANGELOG.md", changelog("1.2.0 (2026-07-15)"));
+    repo.stage("doc/rg.1", ".TH RG 1 2026-07-15\n");
+
+    let out = repo.git(&["commit", "--no-edit"]);
+
+    assert_ok(&out, "git commit");
+    assert_eq!(
+        repo.commit_msg_of("HEAD"),
+        "changelog: 1.2.0",
+        "{}",
+        describe(&out)
+    );
+    assert!(standin.chat_requests().is_empty(), "the model was asked");
+
+    // An entry under the heading is the model's to describe.
+    repo.stage(
+        "CHANGELOG.md",
+        format!("{}* Fix a bug.\n", changelog("1.2.0 (2026-07-15)")),
+    );
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of an entry");
+    assert!(!standin.chat_requests().is_empty(), "{}", describe(&out));
+}
+
 /// A release in a repository whose history gives releases one form gets that form with the
 /// version that moved, and the model is not asked; a dependency's bump still goes to it.
 #[test]
