@@ -133,24 +133,32 @@ pub fn first(
 /// and any correction, without the history's recent subjects. Those are the repository's own
 /// words, and a new bump of the same package rightly says much what the last one said.
 pub fn told(request: &Request) -> String {
+    let (mut out, _) = split_examples(&request.system);
+    if let Some(retry) = &request.retry {
+        out.push_str(&retry.correction);
+    }
+    out
+}
+
+/// `system` without the history's recent subjects shown as examples, and those subjects.
+fn split_examples(system: &str) -> (String, Vec<&str>) {
     let mut out = String::new();
+    let mut examples = Vec::new();
     let mut in_examples = false;
-    for line in request.system.lines() {
+    for line in system.lines() {
         if line == instructions::EXAMPLES_HEADER {
             in_examples = true;
             continue;
         }
-        if in_examples && line.starts_with("- ") {
+        if let Some(example) = line.strip_prefix("- ").filter(|_| in_examples) {
+            examples.push(example);
             continue;
         }
         in_examples = false;
         out.push_str(line);
         out.push('\n');
     }
-    if let Some(retry) = &request.retry {
-        out.push_str(&retry.correction);
-    }
-    out
+    (out, examples)
 }
 
 /// The tokens of `request` (estimated) a server that keeps its last prompt has not read
@@ -187,8 +195,12 @@ pub fn expected_output(config: &Config, style: &Style) -> u32 {
 const RETRY_TEMPERATURE: f64 = 0.7;
 
 /// The second request: the first one, the reply it got (bounded) and why that reply cannot
-/// be used.
+/// be used; or, for a reply that copied one of the examples, the first one asked again without
+/// them ([`reask_without_examples`]).
 pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &Style) -> Request {
+    if let Some(again) = reask_without_examples(first, reply) {
+        return again;
+    }
     let mut correction = correction(why, config, style);
     // A line the server ended is asked for again in the schema of the subject alone where the
     // server takes one: its `maxLength` bounds what a small model, unbounded, wrote too long
@@ -218,6 +230,25 @@ pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &S
         schema,
         ..first.clone()
     }
+}
+
+/// `first` asked again without the history's recent subjects, when `reply` holds one of them
+/// whole. The 1.5B model answered three of commitizen's commits, a workflow, a provider fix and
+/// an action bump, with its example "fix(check): expand env vars in --rev-range"; shown its
+/// copy and told why, it wrote the copy again six times in six at temperature 0.7. Asked
+/// without the examples, it wrote "fix(cargo_provider): update version workspace handling".
+/// The instructions up to the examples are unchanged, so a server that keeps its last prompt
+/// reads only the change again.
+fn reask_without_examples(first: &Request, reply: &str) -> Option<Request> {
+    let (system, examples) = split_examples(&first.system);
+    // Whole subjects of three words or more: `ci: z` may be part of anything.
+    let copied = examples
+        .iter()
+        .any(|e| e.split_whitespace().count() >= 3 && reply.contains(e));
+    copied.then(|| Request {
+        system: system.trim_end().to_string(),
+        ..first.clone()
+    })
 }
 
 /// Builds the prompt for `files`, with what is computed of them (`facts`, [`Facts::of`]), within

@@ -167,8 +167,9 @@ fn a_routine_commit_gets_the_history_s_subject_without_asking() {
 }
 
 /// A reply that repeats a recent subject, shown as an example, for a change elsewhere in the
-/// tree is refused and asked again; the same subject for a change where that commit was is
-/// kept. (The 1.5B model wrote commitizen's "update CLI screenshots" for 8 of 50 commits.)
+/// tree is refused and asked again without the examples (shown its copy, the 1.5B model wrote
+/// it again); the same subject for a change where that commit was is kept. (The 1.5B model
+/// wrote commitizen's "update CLI screenshots" for 8 of 50 commits.)
 #[test]
 fn a_copied_recent_subject_is_kept_only_for_a_change_in_the_same_place() {
     let standin = StandIn::start(Behavior::Sequence(vec![
@@ -204,13 +205,19 @@ fn a_copied_recent_subject_is_kept_only_for_a_change_in_the_same_place() {
     );
     let turns = chat_turns(&standin);
     assert_eq!(turns.len(), 2, "{}", describe(&out));
+    // Asked again as the first time, with the instructions up to the examples and the change.
+    let (first, again) = (&turns[0], &turns[1]);
+    assert_eq!(again.len(), 2, "{again:#?}");
+    assert!(first[0].1.contains("- docs: update CLI screenshots\n"));
     assert!(
-        turns[1][3]
-            .1
-            .contains("earlier commit (\"docs: update CLI screenshots\")"),
+        !again[0].1.contains("update CLI screenshots"),
         "{}",
-        turns[1][3].1
+        again[0].1
     );
+    assert!(!again[0].1.contains("Recent subjects"), "{}", again[0].1);
+    let up_to_examples = first[0].1.split("Recent subjects").next().unwrap();
+    assert_eq!(again[0].1, up_to_examples.trim_end());
+    assert_eq!(again[1].1, first[1].1);
 
     repo.stage("docs/images/cli/commit.gif", "GIF89a\n");
     let out = repo.git(&["commit", "--no-edit"]);
