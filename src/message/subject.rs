@@ -26,6 +26,15 @@ pub(super) fn tidy_subject(line: &str) -> String {
             break;
         }
     }
+    without_stray_backtick(s)
+}
+
+/// `s` without the last of a doubled backtick that closes nothing: the 1.5B model ended a
+/// ripgrep subject "update globset parser to use `copied` instead of `map``".
+fn without_stray_backtick(mut s: String) -> String {
+    if s.ends_with("``") && !s.ends_with("```") && s.matches('`').count() % 2 == 1 {
+        s.pop();
+    }
     s
 }
 
@@ -116,4 +125,20 @@ pub(super) fn without_trailing_clause(subject: &str, max: usize) -> Option<Strin
     let head = subject[..at].trim_end_matches([',', ':', ';', ' ']);
     let (kept, gone) = (head.chars().count(), subject[at..].chars().count());
     (head.split_whitespace().count() >= 3 && gone * 2 <= kept).then(|| head.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stray_closing_backtick_goes() {
+        assert_eq!(
+            tidy_subject("update globset parser to use `copied` instead of `map``"),
+            "update globset parser to use `copied` instead of `map`"
+        );
+        // Balanced, or a doubled pair: left as written.
+        assert_eq!(tidy_subject("use ``a`b`` here"), "use ``a`b`` here");
+        assert_eq!(tidy_subject("quote `x`"), "quote `x`");
+    }
 }
