@@ -334,10 +334,12 @@ const SPELLING_LINES: usize = 40;
 
 /// The words a change corrects, old and new, when correcting words is all it does: every
 /// removed line is replaced by one that differs from it in one or two words, each a small edit
-/// of the old word (`quick` to `quit`) or its capitals, in documentation or in comments. The
-/// 1.5B model called ripgrep's
-/// "doc: fix typo" (`quick` to `quit` in two doc comments) "update searcher builder and
-/// searcher limits". Empty when the change does anything else.
+/// of the old word (`quick` to `quit`) or its capitals, in documentation, in comments, or in
+/// sentences of prose in code ([`is_prose_line`]: a flag's help text). The 1.5B model called
+/// ripgrep's "doc: fix typo" (`quick` to `quit` in two doc comments) "update searcher builder
+/// and searcher limits", and its "doc: fix typo in man page" (`enable` to `enables` in the help
+/// text of `defs.rs`) "core: update multiline flag documentation". Empty when the change does
+/// anything else.
 pub fn spelling(files: &[FileChange]) -> Vec<(String, String)> {
     let mut fixed: Vec<(String, String)> = Vec::new();
     let mut lines = 0;
@@ -345,8 +347,8 @@ pub fn spelling(files: &[FileChange]) -> Vec<(String, String)> {
         if f.hunks.is_empty() || f.added != f.removed || f.added == 0 {
             return Vec::new();
         }
-        // Words of prose: in code, only its comments (`max` to `min` is no typo).
-        if !PathKind::Docs.matches(&f.path) && !only_comments(f) {
+        // Words of prose: in code, only its comments and sentences (`max` to `min` is no typo).
+        if !PathKind::Docs.matches(&f.path) && !only_comments(f) && !only_prose_lines(f) {
             return Vec::new();
         }
         lines += f.added;
@@ -391,6 +393,34 @@ pub fn spelling(files: &[FileChange]) -> Vec<(String, String)> {
         }
     }
     fixed
+}
+
+/// Every changed line of `f` is a sentence of prose ([`is_prose_line`]).
+fn only_prose_lines(f: &FileChange) -> bool {
+    let (removed, added) = changed(f);
+    !removed.is_empty() && removed.iter().chain(&added).all(|l| is_prose_line(l))
+}
+
+/// A line of code that is a sentence of prose, as a help text or a message is: five words or
+/// more, nearly all of letters, and nothing of code (`=`, `;`, braces, `::`, `->`). `This flag
+/// enables searching across multiple lines.` is one; `let enable = flags.multiline();` is not.
+fn is_prose_line(line: &str) -> bool {
+    let text = line.trim();
+    if ["=", ";", "{", "}", "::", "->", "//", "#"]
+        .iter()
+        .any(|code| text.contains(code))
+    {
+        return false;
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let wordlike = words
+        .iter()
+        .filter(|w| {
+            let bare = w.trim_matches(|c: char| ",.:!?'\"()`".contains(c));
+            !bare.is_empty() && bare.chars().all(|c| c.is_alphabetic() || "-'".contains(c))
+        })
+        .count();
+    words.len() >= 5 && wordlike * 5 >= words.len() * 4
 }
 
 /// `new` is `old` spelled otherwise: both words of letters (and apostrophes), at least three long, within two
@@ -696,5 +726,34 @@ mod tests {
         assert_eq!(heading(&[changelog.clone(), code]), None);
         let man = file("doc/rg.1", "-.TH RG 1 2025-10-22\n+.TH RG 1 2026-07-15\n");
         assert_eq!(heading(&[changelog, man]).as_deref(), Some("1.5.0"));
+    }
+
+    #[test]
+    fn a_respelled_sentence_of_prose_in_code_is_spelling() {
+        // ripgrep's "doc: fix typo in man page": a flag's help text in `defs.rs`.
+        let help = file(
+            "crates/core/flags/defs.rs",
+            "     fn doc_long(&self) -> &'static str {\n-This flag enable searching across multiple lines.\n+This flag enables searching across multiple lines.\n .sp\n",
+        );
+        assert_eq!(
+            spelling(&[help]),
+            vec![("enable".to_string(), "enables".to_string())]
+        );
+        // Code, even of words: a renamed variable is no typo.
+        let code = file(
+            "src/flags.rs",
+            "-let enable = flags.multiline();\n+let enables = flags.multiline();\n",
+        );
+        assert!(spelling(&[code]).is_empty());
+        let call = file(
+            "src/flags.rs",
+            "-        search(path, multiple, lines, enable)\n+        search(path, multiple, lines, enables)\n",
+        );
+        assert!(spelling(&[call]).is_empty());
+        assert!(!is_prose_line("let x = 1;"));
+        assert!(!is_prose_line("Fix it."));
+        assert!(is_prose_line(
+            "    \"Search files in parallel, one thread per core.\","
+        ));
     }
 }
