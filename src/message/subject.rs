@@ -29,11 +29,21 @@ pub(super) fn tidy_subject(line: &str) -> String {
     without_stray_backtick(s)
 }
 
-/// `s` without the last of a doubled backtick that closes nothing: the 1.5B model ended a
-/// ripgrep subject "update globset parser to use `copied` instead of `map``".
+/// `s` with its code spans closed where the model got the last one wrong: without the last of a
+/// doubled backtick that closes nothing, or with the backtick a last word opened and left open.
+/// The 1.5B model ended ripgrep subjects "update globset parser to use `copied` instead of
+/// `map``" and "fix `search_path` to use `copied` instead of `map".
 fn without_stray_backtick(mut s: String) -> String {
-    if s.ends_with("``") && !s.ends_with("```") && s.matches('`').count() % 2 == 1 {
+    if s.matches('`').count().is_multiple_of(2) {
+        return s;
+    }
+    if s.ends_with("``") && !s.ends_with("```") {
         s.pop();
+    } else if s
+        .rsplit_once('`')
+        .is_some_and(|(_, last)| !last.is_empty() && !last.contains(char::is_whitespace))
+    {
+        s.push('`');
     }
     s
 }
@@ -137,7 +147,12 @@ mod tests {
             tidy_subject("update globset parser to use `copied` instead of `map``"),
             "update globset parser to use `copied` instead of `map`"
         );
-        // Balanced, or a doubled pair: left as written.
+        assert_eq!(
+            tidy_subject("fix `search_path` to use `copied` instead of `map"),
+            "fix `search_path` to use `copied` instead of `map`"
+        );
+        // Balanced, a doubled pair, or an open span of more than a word: left as written.
+        assert_eq!(tidy_subject("use `a and b"), "use `a and b");
         assert_eq!(tidy_subject("use ``a`b`` here"), "use ``a`b`` here");
         assert_eq!(tidy_subject("quote `x`"), "quote `x`");
     }
