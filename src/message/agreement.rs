@@ -6,8 +6,9 @@ use crate::diff::{FileChange, Status};
 use crate::style::{split_prefix, Earlier};
 
 /// Whether `subject` is a piece of the prompt's scaffolding: the `Changed files (…)` header, a
-/// file-list line (`M src/a.rs +2 -2`), the `Diff:` header, a `--- path` section line or a
-/// computed fact's sentence ([`crate::facts::FRAMING`]).
+/// file-list line (`M src/a.rs +2 -2`) or its note ([`crate::prompt::LIST_NOTES`]), the
+/// `Diff:` header, a `--- path` section line or a computed fact's sentence
+/// ([`crate::facts::FRAMING`]).
 pub fn echoes_scaffolding(subject: &str) -> bool {
     let t = subject.trim();
     if t.starts_with("Changed files (") || t == "Diff:" || t.starts_with("--- ") {
@@ -17,7 +18,8 @@ pub fn echoes_scaffolding(subject: &str) -> bool {
     if crate::facts::FRAMING.iter().any(|f| lower.contains(f)) {
         return true;
     }
-    if t.contains("Changed files (") {
+    if t.contains("Changed files (") || crate::prompt::LIST_NOTES.iter().any(|n| lower.contains(n))
+    {
         return true;
     }
     // `M path +2 -2`, `A path`, `R old -> new`: a status letter, a path, and counts.
@@ -335,6 +337,12 @@ mod tests {
         assert!(echoes_scaffolding("M src/search_stream.rs +2 -2"));
         assert!(echoes_scaffolding("R src/a.rs -> src/b.rs"));
         assert!(echoes_scaffolding("--- src/lib.rs"));
+        // The 0.5B model on ripgrep's `020687a7`, whose Cargo.lock was listed by name.
+        assert!(echoes_scaffolding("ignore: lockfile, diff not shown"));
+        assert!(echoes_scaffolding(
+            "Update .env (secret file, content not sent)"
+        ));
+        assert!(!echoes_scaffolding("ignore: update the lockfile"));
         assert!(!echoes_scaffolding("Make search_stream report errors"));
         assert!(!echoes_scaffolding("A new flag for the searcher"));
     }

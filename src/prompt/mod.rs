@@ -26,6 +26,7 @@ pub use instructions::{
     reply_schema, schema_for, style_sentences, subject_tokens, system, ReplyForm, DEFAULT_PROMPT,
     INTENT_HEADER, INTENT_LIMIT, LINE_END, STRUCTURED_INSTRUCTION, SUBJECT_ONLY_INSTRUCTION,
 };
+pub use render::LIST_NOTES;
 use render::{file_list, fit_file, render_file};
 use select::{exclusion_set, share_out, treatment, Treatment};
 pub use tokens::estimate_tokens;

@@ -11,6 +11,12 @@ use crate::diff::{FileChange, Status};
 use crate::redact::shown_path;
 use crate::summary::thousands;
 
+/// The words of the file list's notes that no commit subject says: a subject with one is the
+/// list read back. The 0.5B model answered ripgrep's pool-capacity change, shown as `M
+/// Cargo.lock +2 -2 (lockfile, diff not shown)` among its files, with "ignore: lockfile, diff
+/// not shown".
+pub const LIST_NOTES: &[&str] = &["diff not shown", "content not sent"];
+
 /// One line per file: status, path, line counts and what kind of change it is, under a
 /// header with the totals.
 pub(super) fn file_list(files: &[FileChange], excluded: &GlobSet, budget: usize) -> (String, bool) {
@@ -347,6 +353,33 @@ mod tests {
                     "context {context}, limit {limit}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_note_that_hides_a_diff_is_known_to_the_checks() {
+        let excluded = super::super::select::exclusion_set(&["docs/generated/**".to_string()]);
+        let mut hidden = Vec::new();
+        for path in ["Cargo.lock", ".env", "docs/generated/api.md"] {
+            let mut f = FileChange::new(path, Status::Modified);
+            f.added = 2;
+            f.hunks.push(Hunk {
+                header: "@@ -1 +1 @@".into(),
+                body: "-a\n+b\n".into(),
+            });
+            hidden.push(f);
+        }
+        let mut generated = FileChange::new("src/parser.rs", Status::Modified);
+        generated.generated = true;
+        generated.added = 1;
+        generated.hunks = hidden[0].hunks.clone();
+        hidden.push(generated);
+        let (list, _) = file_list(&hidden, &excluded, 10_000);
+        for line in list.lines().skip(1) {
+            assert!(
+                LIST_NOTES.iter().any(|n| line.contains(n)),
+                "{line:?} has no note the checks know"
+            );
         }
     }
 }
