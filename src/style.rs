@@ -364,6 +364,7 @@ impl Style {
         } else {
             drop_foreign_prefix(&subject, self.learned.lowercase)
         };
+        let subject = without_path_label(&subject, files, self.lowercase());
         let subject = if self.language.is_none() {
             imperative(&subject)
         } else {
@@ -600,6 +601,24 @@ impl Style {
     /// Whether the summary after the prefix should start lowercase.
     pub fn lowercase(&self) -> bool {
         self.conventional || self.learned.lowercase
+    }
+}
+
+/// `subject` without a changed file's path written as a label after its prefix: the 0.5B model
+/// wrote commitizen's "docs: docs/images/cli_help/cz_version___help.svg: Update font-weight".
+/// The summary after it then starts as the style has it.
+fn without_path_label(subject: &str, files: &[FileChange], lowercase: bool) -> String {
+    let (prefix, summary) = split_prefix(subject);
+    let rest = files.iter().find_map(|f| {
+        [f.path.as_str(), f.file_name()]
+            .into_iter()
+            .find_map(|label| summary.strip_prefix(label)?.strip_prefix(": "))
+    });
+    match rest.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(rest) if prefix.is_empty() => upper_first_unless(rest, lowercase),
+        Some(rest) if lowercase => format!("{prefix}{}", lower_first(rest)),
+        Some(rest) => format!("{prefix}{rest}"),
+        None => subject.to_string(),
     }
 }
 
@@ -1713,6 +1732,40 @@ mod tests {
         assert_eq!(s.language.as_deref(), Some("German"));
         let s = Style::new(StyleSetting::Auto, Learned::default(), Some("French"), true);
         assert_eq!(s.language.as_deref(), Some("French"));
+    }
+
+    #[test]
+    fn a_changed_path_written_as_a_label_goes() {
+        let style = Style::new(StyleSetting::Conventional, Learned::default(), None, false);
+        let svg = files(&["docs/images/cli_help/cz_version___help.svg"]);
+        assert_eq!(
+            style
+                .apply(
+                    "docs: docs/images/cli_help/cz_version___help.svg: Update font-weight",
+                    &svg
+                )
+                .unwrap(),
+            "docs: update font-weight"
+        );
+        let guide = files(&["docs/tutorials/github_actions.md"]);
+        assert_eq!(
+            style
+                .apply("docs: github_actions.md: Add instructions", &guide)
+                .unwrap(),
+            "docs: add instructions"
+        );
+        // A path that did not change, or a label with nothing after it, stays.
+        assert_eq!(
+            style.apply("docs: notes.md: add x", &guide).unwrap(),
+            "docs: notes.md: add x"
+        );
+        let plain = Style::new(StyleSetting::Plain, Learned::default(), None, false);
+        assert_eq!(
+            plain
+                .apply("Update github_actions.md: add x", &guide)
+                .unwrap(),
+            "Update github_actions.md: add x"
+        );
     }
 
     #[test]
