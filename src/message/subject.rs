@@ -31,10 +31,16 @@ pub(super) fn tidy_subject(line: &str) -> String {
 
 /// `s` with its code spans closed where the model got the last one wrong: without the last of a
 /// doubled backtick that closes nothing, or with the backtick a last word opened and left open.
-/// The 1.5B model ended ripgrep subjects "update globset parser to use `copied` instead of
+/// The 1.5B model wrote ripgrep subjects "`rg: update globset parser to use `copied` instead of
 /// `map``" and "fix `search_path` to use `copied` instead of `map".
 fn without_stray_backtick(mut s: String) -> String {
-    if s.matches('`').count().is_multiple_of(2) {
+    // The whole line in backticks, its last word a code span: "`rg: use `copied` over `map``".
+    let even = s.matches('`').count().is_multiple_of(2);
+    let wrapped = s.len() > 3 && s.starts_with('`') && !s.starts_with("``");
+    if even && wrapped && s.ends_with("``") && !s.ends_with("```") {
+        return s[1..s.len() - 1].to_string();
+    }
+    if even {
         return s;
     }
     if s.ends_with("``") && !s.ends_with("```") {
@@ -151,6 +157,12 @@ mod tests {
             tidy_subject("fix `search_path` to use `copied` instead of `map"),
             "fix `search_path` to use `copied` instead of `map`"
         );
+        // The raw reply of that run: the whole line in backticks.
+        assert_eq!(
+            tidy_subject("`rg: update globset parser to use `copied` instead of `map``"),
+            "rg: update globset parser to use `copied` instead of `map`"
+        );
+        assert_eq!(tidy_subject("`x` and `y``"), "`x` and `y`");
         // Balanced, a doubled pair, or an open span of more than a word: left as written.
         assert_eq!(tidy_subject("use `a and b"), "use `a and b");
         assert_eq!(tidy_subject("use ``a`b`` here"), "use ``a`b`` here");
