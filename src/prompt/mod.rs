@@ -197,24 +197,31 @@ const RETRY_TEMPERATURE: f64 = 0.7;
 
 /// The second request: the first one, the reply it got (bounded) and why that reply cannot
 /// be used; or, for a reply that copied one of the examples, the first one asked again without
-/// them ([`reask_without_examples`]).
+/// them ([`without_copied_example`]).
 pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &Style) -> Request {
-    if let Some(again) = reask_without_examples(first, reply) {
-        return again;
-    }
-    let mut correction = correction(why, config, style);
     // A line the server ended is asked for again in the schema of the subject alone where the
     // server takes one: its `maxLength` bounds what a small model, unbounded, wrote too long
     // twice (6 of commitizen's 50 commits with the 0.5B model, 85 characters and more, fell
     // back so), and no newline can end it before it begins.
-    let schema = match (first.stop, config.structured()) {
-        (Some(_), true) => {
-            correction.push(' ');
-            correction.push_str(SUBJECT_ONLY_INSTRUCTION);
-            Some(reply_schema(config.max_subject.value, false))
-        }
-        _ => first.schema.clone(),
-    };
+    let subject_schema = (first.stop.is_some() && config.structured())
+        .then(|| reply_schema(config.max_subject.value, false));
+    if let Some(system) = without_copied_example(first, reply) {
+        return Request {
+            system: match subject_schema {
+                Some(_) => format!("{system}\n{SUBJECT_ONLY_INSTRUCTION}"),
+                None => system,
+            },
+            stop: first.stop.filter(|_| subject_schema.is_none()),
+            schema: subject_schema.or_else(|| first.schema.clone()),
+            ..first.clone()
+        };
+    }
+    let mut correction = correction(why, config, style);
+    if subject_schema.is_some() {
+        correction.push(' ');
+        correction.push_str(SUBJECT_ONLY_INSTRUCTION);
+    }
+    let schema = subject_schema.or_else(|| first.schema.clone());
     Request {
         retry: Some(Retry {
             reply: reply.chars().take(2000).collect(),
@@ -233,23 +240,22 @@ pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &S
     }
 }
 
-/// `first` asked again without the history's recent subjects, when `reply` holds one of them
-/// whole. The 1.5B model answered three of commitizen's commits, a workflow, a provider fix and
-/// an action bump, with its example "fix(check): expand env vars in --rev-range"; shown its
-/// copy and told why, it wrote the copy again six times in six at temperature 0.7. Asked
-/// without the examples, it wrote "fix(cargo_provider): update version workspace handling".
-/// The instructions up to the examples are unchanged, so a server that keeps its last prompt
-/// reads only the change again.
-fn reask_without_examples(first: &Request, reply: &str) -> Option<Request> {
+/// The instructions of `first` without the history's recent subjects, when `reply` holds one
+/// of them whole: the retry is then `first` asked again with these, and no correction. The 1.5B
+/// model answered three of commitizen's commits, a workflow, a provider fix and an action bump,
+/// with its example "fix(check): expand env vars in --rev-range"; shown its copy and told why,
+/// it wrote the copy again six times in six at temperature 0.7. Asked without the examples, it
+/// wrote "fix(cargo_provider): update version workspace handling", and for the workflow, in the
+/// schema of the subject, "docs: update GitHub Actions tutorial with commitizen-bump-preview"
+/// (without the schema, 90 characters and refused). The instructions up to the examples are
+/// unchanged, so a server that keeps its last prompt reads only the change again.
+fn without_copied_example(first: &Request, reply: &str) -> Option<String> {
     let (system, examples) = split_examples(&first.system);
     // Whole subjects of three words or more: `ci: z` may be part of anything.
     let copied = examples
         .iter()
         .any(|e| e.split_whitespace().count() >= 3 && reply.contains(e));
-    copied.then(|| Request {
-        system: system.trim_end().to_string(),
-        ..first.clone()
-    })
+    copied.then(|| system.trim_end().to_string())
 }
 
 /// Builds the prompt for `files`, with what is computed of them (`facts`, [`Facts::of`]), within
@@ -668,5 +674,52 @@ mod tests {
         assert!(request.schema.unwrap()["properties"].get("body").is_some());
         assert_eq!(request.max_tokens, None);
         assert!(request.system.ends_with(STRUCTURED_INSTRUCTION));
+    }
+
+    #[test]
+    fn a_copied_example_is_asked_for_again_without_the_examples() {
+        use crate::style::{learn, StyleSetting};
+        let config = Config::default();
+        let files = vec![text_file("src/providers/cargo_provider.py", 3)];
+        let subjects: Vec<String> = [
+            "ci(deps): bump uv from 0.11.6 to 0.11.15",
+            "test: normalize argparse choice snapshots",
+            "fix(check): expand env vars in --rev-range",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let style = Style::new(StyleSetting::Auto, learn(&subjects), None, false);
+        let facts = Facts::of(&files);
+        let (first_request, _) = first(&config, &style, &files, &facts, None, None);
+        assert!(first_request
+            .system
+            .contains("- fix(check): expand env vars in --rev-range"));
+        assert_eq!(first_request.stop, Some("\n"));
+
+        let copied = "fix(check): expand env vars in --rev-range";
+        let again = retry(&first_request, copied, "it repeats", &config, &style);
+        // No conversation, no examples, the rest as it was, in the schema of the subject.
+        assert!(again.retry.is_none());
+        assert!(!again.system.contains(instructions::EXAMPLES_HEADER));
+        assert!(!again.system.contains("expand env vars"));
+        let (before, _) = split_examples(&first_request.system);
+        assert!(again.system.starts_with(before.trim_end()));
+        assert!(again.system.ends_with(SUBJECT_ONLY_INSTRUCTION));
+        assert_eq!(again.user, first_request.user);
+        assert_eq!(again.stop, None);
+        assert!(again.schema.is_some());
+        assert_eq!(again.temperature, first_request.temperature);
+
+        // Any other unusable reply gets the correction.
+        let other = retry(
+            &first_request,
+            "Sure! Here it is:",
+            "chatter",
+            &config,
+            &style,
+        );
+        assert!(other.retry.is_some());
+        assert_eq!(other.system, first_request.system);
     }
 }
