@@ -615,7 +615,10 @@ fn style_with_earlier(env: &Environment, config: &Config, staged: &Staged, facts
             staged::tagged_subject(env, &tags, &manifest.path, release.from.as_str());
     }
     // Likewise the files of earlier commits: for a changelog's release heading, and for a lone
-    // bump.
+    // bump, where the history's style is followed at all.
+    if config.style.value == style::StyleSetting::Plain {
+        return style;
+    }
     if facts.heading.is_some() {
         style.previous_heading = previous_heading(env, &staged.history, &staged.files);
     }

@@ -972,7 +972,20 @@ fn a_lone_dependency_bump_is_written_from_its_versions_without_asking_the_model(
     );
     let out = repo.git(&["commit", "--no-edit"]);
     assert_ok(&out, "git commit of a bump and a step");
-    assert!(!standin.chat_requests().is_empty(), "{}", describe(&out));
+    let asked = standin.chat_requests().len();
+    assert!(asked > 0, "{}", describe(&out));
+
+    // With `style = "plain"` the history's forms are not followed: the model is asked.
+    env.write_config("style = \"plain\"\n");
+    repo.stage(".github/workflows/ci.yml", workflow(7));
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert_ok(&out, "git commit of a bump in the plain style");
+    assert!(standin.chat_requests().len() > asked, "{}", describe(&out));
+    assert!(
+        !repo.commit_msg_of("HEAD").starts_with("ci(deps)"),
+        "{}",
+        describe(&out)
+    );
 }
 
 /// A changelog that gains a release's heading, and nothing else but documentation, is the
