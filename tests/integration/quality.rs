@@ -903,7 +903,7 @@ fn a_lone_dependency_bump_is_written_from_its_versions_without_asking_the_model(
     let workflow =
         |v: u32| format!("jobs:\n  a:\n    steps:\n      - uses: peter-evans/find-comment@v{v}\n");
     let lock = |v: &str| format!("[[package]]\nname = \"gitpython\"\nversion = \"{v}\"\n");
-    for (path, content, subject) in [
+    let history = [
         ("src/a.py", "a = 1\n".to_string(), "feat(cli): add a"),
         ("uv.lock", lock("3.1.46"), "build: lock the dependencies"),
         (
@@ -931,10 +931,9 @@ fn a_lone_dependency_bump_is_written_from_its_versions_without_asking_the_model(
             "env = 1\n".to_string(),
             "fix(check): expand env vars in --rev-range",
         ),
-    ] {
-        repo.stage(path, content);
-        repo.git_ok(&["commit", "-q", "-m", subject]);
-    }
+    ]
+    .map(|(path, content, subject)| (subject.to_string(), path.to_string(), content));
+    repo.import_history(&history);
     repo.install_hook();
 
     // The action's tags are `v4` and `v5`: the subject says `from 4 to 5`, as Dependabot does.
@@ -998,7 +997,7 @@ fn a_changelog_s_release_heading_takes_the_form_of_the_previous_one() {
     let repo = env.repo("changelog-heading");
     let changelog = |heading: &str| format!("{heading}\n===\nNotes.\n\n1.0.0\n=====\nFirst.\n");
     let manifest = |v: &str| format!("[package]\nname = \"rg\"\nversion = \"{v}\"\n");
-    for (path, content, subject) in [
+    let history = [
         ("src/main.rs", "fn main() {}\n".to_string(), "core: start"),
         ("CHANGELOG.md", changelog("1.1.0"), "changelog: 1.1.0"),
         ("Cargo.toml", manifest("1.1.0"), "1.1.0"),
@@ -1012,10 +1011,9 @@ fn a_changelog_s_release_heading_takes_the_form_of_the_previous_one() {
             "fn main() { run() }\n".to_string(),
             "core: run",
         ),
-    ] {
-        repo.stage(path, content);
-        repo.git_ok(&["commit", "-q", "-m", subject]);
-    }
+    ]
+    .map(|(path, content, subject)| (subject.to_string(), path.to_string(), content));
+    repo.import_history(&history);
     repo.install_hook();
     repo.stage("CHANGELOG.md", changelog("1.2.0 (2026-07-15)"));
     repo.stage("doc/rg.1", ".TH RG 1 2026-07-15\n");
