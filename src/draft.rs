@@ -282,6 +282,35 @@ fn finish(
     outcome
 }
 
+/// The subject a change has without asking, and how it is known: a release's, in the
+/// history's form (its changelog's too), a lone dependency bump's, a routine commit's. `None`
+/// where the model is to be asked.
+fn known_subject(
+    config: &Config,
+    style: &Style,
+    files: &[FileChange],
+    facts: &Facts,
+) -> Option<(String, Provenance)> {
+    // A release has one right subject, which the history shows: nothing to ask for.
+    let release = facts
+        .release
+        .as_ref()
+        .and_then(|r| style.release_subject(r));
+    // Nor has a release's changelog, in the form of the previous one's.
+    let changelog = || style.heading_subject(facts.heading.as_deref()?);
+    release
+        .or_else(changelog)
+        .map(|s| (s, Provenance::Release))
+        // Nor has a lone dependency bump, whose package and versions are exact facts.
+        .or_else(|| bump_subject(facts, style, config).map(|s| (s, Provenance::Bump)))
+        // Nor has a routine commit, which the history repeats word for word.
+        .or_else(|| {
+            style
+                .routine_subject(files)
+                .map(|s| (s, Provenance::Routine))
+        })
+}
+
 /// Asks the configured model for a message for `files`, falling back as configured.
 fn describe(
     env: &Environment,
@@ -291,40 +320,11 @@ fn describe(
     facts: &Facts,
     wish: &Wish,
 ) -> Outcome {
-    // A release has one right subject, which the history shows: nothing to ask for.
-    if let Some(subject) = facts
-        .release
-        .as_ref()
-        .and_then(|r| style.release_subject(r))
-    {
+    if let Some((subject, provenance)) = known_subject(config, style, files, facts) {
         return Outcome {
             message: Some(subject),
             alternatives: Vec::new(),
-            provenance: Provenance::Release,
-        };
-    }
-    // Nor has a release's changelog, in the form of the previous one's.
-    if let Some(subject) = heading_subject(facts, style) {
-        return Outcome {
-            message: Some(subject),
-            alternatives: Vec::new(),
-            provenance: Provenance::Release,
-        };
-    }
-    // Nor has a lone dependency bump, whose package and versions are exact facts.
-    if let Some(subject) = bump_subject(facts, style, config) {
-        return Outcome {
-            message: Some(subject),
-            alternatives: Vec::new(),
-            provenance: Provenance::Bump,
-        };
-    }
-    // Nor has a routine commit, which the history repeats word for word.
-    if let Some(subject) = style.routine_subject(files) {
-        return Outcome {
-            message: Some(subject),
-            alternatives: Vec::new(),
-            provenance: Provenance::Routine,
+            provenance,
         };
     }
     let start = std::time::Instant::now();
@@ -531,14 +531,7 @@ fn primer(env: &Environment, config: &Config) -> Option<Primer> {
     let staged = change(env, Base::Head, None).ok()?;
     let facts = Facts::of(&staged.files);
     let style = style_with_earlier(env, config, &staged, &facts);
-    let release = facts
-        .release
-        .as_ref()
-        .is_some_and(|r| style.release_subject(r).is_some());
-    let known = bump_subject(&facts, &style, config).is_some()
-        || heading_subject(&facts, &style).is_some()
-        || style.routine_subject(&staged.files).is_some();
-    if release || known {
+    if known_subject(config, &style, &staged.files, &facts).is_some() {
         return Some(Primer::Nothing);
     }
     let (first, _) = first_request(
@@ -637,28 +630,34 @@ const EARLIER_HEADINGS: usize = 12;
 /// [`Style::previous_heading`]. ripgrep's `15.1.0` release commit did not change the
 /// changelog; its `changelog: 15.1.0` did.
 fn previous_heading(env: &Environment, history: &[Past], files: &[FileChange]) -> Option<String> {
-    let found: Vec<&Past> = history
+    let found: Vec<(&str, &str)> = history
         .iter()
         .filter(|p| style::heading_form(&p.subject).is_some())
+        .map(|p| (p.subject.as_str(), p.id.as_str()))
         .take(EARLIER_HEADINGS)
         .collect();
-    let ids: Vec<&str> = found.iter().map(|p| p.id.as_str()).collect();
     let changelogs: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())
         .filter(|p| style::is_changelog(p))
         .collect();
+    let subject = first_changing(env, &found, |p| changelogs.contains(&p))?;
+    Some(style::without_pr_number(subject).to_string())
+}
+
+/// The first of `found` (a value and the id of its commit, newest first) whose commit changed a
+/// path `wanted` takes: only those commits' changed paths are read, by name.
+fn first_changing<'a>(
+    env: &Environment,
+    found: &[(&'a str, &str)],
+    wanted: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    let ids: Vec<&str> = found.iter().map(|(_, id)| *id).collect();
     found
         .iter()
         .zip(staged::changed_paths(env, &ids))
-        .find(|(_, paths)| paths.iter().any(|p| changelogs.contains(&p.as_str())))
-        .map(|(past, _)| style::without_pr_number(&past.subject).to_string())
-}
-
-/// A changelog's release heading's subject ([`Facts::heading`]), in the form of the previous
-/// one's; `None` where none is found, and the model is asked.
-fn heading_subject(facts: &Facts, style: &Style) -> Option<String> {
-    style.heading_subject(facts.heading.as_deref()?)
+        .find(|(_, paths)| paths.iter().any(|p| wanted(p)))
+        .map(|((value, _), _)| *value)
 }
 
 /// How many of the history's newest dependency bumps are read for the files they changed.
@@ -673,18 +672,13 @@ fn earlier_bump(env: &Environment, history: &[Past], files: &[FileChange]) -> Op
         .filter_map(|p| Some((style::bump_prefix_of(&p.subject)?, p.id.as_str())))
         .take(EARLIER_BUMPS)
         .collect();
-    let ids: Vec<&str> = found.iter().map(|(_, id)| *id).collect();
     let same = |path: &str| {
         let name = path.rsplit('/').next().unwrap_or(path);
         files.iter().any(|f| {
             f.file_name() == name || bumps::is_workflow(&f.path) && bumps::is_workflow(path)
         })
     };
-    found
-        .iter()
-        .zip(staged::changed_paths(env, &ids))
-        .find(|(_, paths)| paths.iter().any(|p| same(p)))
-        .map(|((prefix, _), _)| prefix.to_string())
+    first_changing(env, &found, same).map(str::to_string)
 }
 
 /// A lone dependency bump's subject ([`Facts::lone_bump`]) in the form this repository gives
