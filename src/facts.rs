@@ -194,17 +194,10 @@ fn heading_version(line: &str) -> Option<&str> {
     let rest = line.trim_start_matches('#').trim_start();
     let rest = rest.strip_prefix('[').unwrap_or(rest);
     let start = rest.strip_prefix('v').unwrap_or(rest);
-    let len = start
-        .find(|c: char| !(c.is_ascii_alphanumeric() || ".-+".contains(c)))
-        .unwrap_or(start.len());
-    let version = start[..len].trim_end_matches('.');
-    let numbered = version.starts_with(|c: char| c.is_ascii_digit())
-        && version.contains('.')
-        && version.split('.').take(2).all(|p| {
-            let digits = p.split(['-', '+']).next().unwrap_or(p);
-            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
-        });
-    let after = start[len..].trim_start_matches(']').trim();
+    let len = crate::style::version_len(start);
+    let version = &start[..len];
+    let numbered = version.starts_with(|c: char| c.is_ascii_digit()) && version.contains('.');
+    let after = start[len..].trim_start_matches(['.', ']']).trim();
     // What may follow: a date, in parentheses or after a dash, or nothing.
     let dated = after.is_empty()
         || after.len() <= 30

@@ -1409,7 +1409,7 @@ fn version_start(s: &str) -> Option<usize> {
 
 /// How long the version at the start of `s` is: digits and dots, and a pre-release or build
 /// suffix (`-rc.1`, `+build`), without a trailing dot.
-fn version_len(s: &str) -> usize {
+pub fn version_len(s: &str) -> usize {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
