@@ -203,25 +203,27 @@ pub fn retry(first: &Request, reply: &str, why: &str, config: &Config, style: &S
     // server takes one: its `maxLength` bounds what a small model, unbounded, wrote too long
     // twice (6 of commitizen's 50 commits with the 0.5B model, 85 characters and more, fell
     // back so), and no newline can end it before it begins.
-    let subject_schema = (first.stop.is_some() && config.structured())
-        .then(|| reply_schema(config.max_subject.value, false));
+    let subject_only = first.stop.is_some() && config.structured();
+    let schema = match subject_only {
+        true => Some(reply_schema(config.max_subject.value, false)),
+        false => first.schema.clone(),
+    };
     if let Some(system) = without_copied_example(first, reply) {
         return Request {
-            system: match subject_schema {
-                Some(_) => format!("{system}\n{SUBJECT_ONLY_INSTRUCTION}"),
-                None => system,
+            system: match subject_only {
+                true => format!("{system}\n{SUBJECT_ONLY_INSTRUCTION}"),
+                false => system,
             },
-            stop: first.stop.filter(|_| subject_schema.is_none()),
-            schema: subject_schema.or_else(|| first.schema.clone()),
+            stop: first.stop.filter(|_| !subject_only),
+            schema,
             ..first.clone()
         };
     }
     let mut correction = correction(why, config, style);
-    if subject_schema.is_some() {
+    if subject_only {
         correction.push(' ');
         correction.push_str(SUBJECT_ONLY_INSTRUCTION);
     }
-    let schema = subject_schema.or_else(|| first.schema.clone());
     Request {
         retry: Some(Retry {
             reply: reply.chars().take(2000).collect(),
